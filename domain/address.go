@@ -1,0 +1,311 @@
+package domain
+
+import (
+	"net/mail"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
+)
+
+// Limits of RFC 5321 section 4.5.3.1 and the specification's section 8.4.1.
+const (
+	MaxLocalPartLength = 64
+	MaxDomainLength    = 253
+	MaxAddressLength   = 254
+)
+
+// Address is a validated mailbox: a local part, a domain and an optional
+// display name. The zero Address is invalid ("no address"); build one with
+// ParseAddress or NewAddress.
+//
+// An international domain is kept in its Unicode form (Domain) and offered
+// in its ASCII (punycode) form (ASCIIDomain) for servers without SMTPUTF8.
+type Address struct {
+	name        string
+	local       string
+	domain      string // as given, Unicode normalised to lower-case-insensitive comparison not applied
+	asciiDomain string
+}
+
+// ParseAddress parses "Name <local@domain>", "<local@domain>" or
+// "local@domain" and validates the result (see NewAddress). Display names
+// may be quoted or RFC 2047 encoded. Errors are *Error of KindInvalidInput.
+func ParseAddress(s string) (Address, error) {
+	if err := checkControl("address", s); err != nil {
+		return Address{}, err
+	}
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return Address{}, addrError(s, "empty address")
+	}
+	parsed, err := mail.ParseAddress(s)
+	if err != nil {
+		// net/mail rejects some valid bare forms (UTF-8 local parts are
+		// fine, but e.g. a trailing dot is not); report its reason.
+		return Address{}, &Error{Kind: KindInvalidInput, Op: "parse address", Message: quoteForError(s) + ": " + err.Error()}
+	}
+	return NewAddress(parsed.Name, parsed.Address)
+}
+
+// MustParseAddress is ParseAddress that panics on error; for tests and
+// package-level constants only.
+func MustParseAddress(s string) Address {
+	a, err := ParseAddress(s)
+	if err != nil {
+		panic(err)
+	}
+	return a
+}
+
+// NewAddress validates email ("local@domain") and returns it with the display
+// name. Rules: exactly one "@"; a local part of 1 to 64 octets; a valid
+// domain (LDH labels of 1 to 63 octets, IDNA for non-ASCII, or an address
+// literal in brackets); at most 254 octets in all; no control character, no
+// CR, LF or NUL, no space, "<" or ">" anywhere in the mailbox, and no
+// control character in the name. Errors are *Error of KindInvalidInput.
+func NewAddress(name, email string) (Address, error) {
+	if err := checkControl("display name", name); err != nil {
+		return Address{}, err
+	}
+	if err := checkControl("address", email); err != nil {
+		return Address{}, err
+	}
+	if !utf8.ValidString(name) || !utf8.ValidString(email) {
+		return Address{}, addrError(email, "not valid UTF-8")
+	}
+	if strings.Count(email, "@") != 1 {
+		return Address{}, addrError(email, "must contain exactly one @")
+	}
+	if strings.ContainsAny(email, " \t<>") {
+		return Address{}, addrError(email, "contains a space or an angle bracket")
+	}
+	if len(email) > MaxAddressLength {
+		return Address{}, addrError(email, "longer than 254 octets")
+	}
+	at := strings.IndexByte(email, '@')
+	local, dom := email[:at], email[at+1:]
+	if err := validateLocal(email, local); err != nil {
+		return Address{}, err
+	}
+	ascii, err := validateDomain(email, dom)
+	if err != nil {
+		return Address{}, err
+	}
+	return Address{name: name, local: local, domain: dom, asciiDomain: ascii}, nil
+}
+
+func validateLocal(email, local string) error {
+	if local == "" {
+		return addrError(email, "empty local part")
+	}
+	if len(local) > MaxLocalPartLength {
+		return addrError(email, "local part longer than 64 octets")
+	}
+	if strings.HasPrefix(local, `"`) {
+		if len(local) < 2 || !strings.HasSuffix(local, `"`) {
+			return addrError(email, "unterminated quoted local part")
+		}
+		return nil
+	}
+	if strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
+		return addrError(email, "local part has a misplaced dot")
+	}
+	for _, r := range local {
+		if r < 0x80 && !isAtext(byte(r)) && r != '.' {
+			return addrError(email, "local part contains "+quoteRune(r))
+		}
+	}
+	return nil
+}
+
+func isAtext(c byte) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0
+}
+
+var idnaProfile = idna.New(idna.MapForLookup(), idna.Transitional(false), idna.BidiRule(), idna.StrictDomainName(true))
+
+func validateDomain(email, dom string) (string, error) {
+	if dom == "" {
+		return "", addrError(email, "empty domain")
+	}
+	if strings.HasPrefix(dom, "[") {
+		if !strings.HasSuffix(dom, "]") || len(dom) < 3 {
+			return "", addrError(email, "malformed address literal")
+		}
+		for _, c := range []byte(dom[1 : len(dom)-1]) {
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == '.' || c == ':' || c == 'v' || c == 'V' || c == '6' || c == 'I' || c == 'P') {
+				return "", addrError(email, "malformed address literal")
+			}
+		}
+		return dom, nil
+	}
+	ascii := dom
+	if !isASCII(dom) {
+		a, err := idnaProfile.ToASCII(dom)
+		if err != nil {
+			return "", addrError(email, "invalid international domain: "+err.Error())
+		}
+		ascii = a
+	}
+	if len(ascii) > MaxDomainLength {
+		return "", addrError(email, "domain longer than 253 octets")
+	}
+	for _, label := range strings.Split(ascii, ".") {
+		if label == "" || len(label) > 63 {
+			return "", addrError(email, "domain label empty or longer than 63 octets")
+		}
+		if label[0] == '-' || label[len(label)-1] == '-' {
+			return "", addrError(email, "domain label starts or ends with a hyphen")
+		}
+		for _, c := range []byte(label) {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return "", addrError(email, "domain contains "+quoteRune(rune(c)))
+			}
+		}
+	}
+	return ascii, nil
+}
+
+// Name returns the display name ("" when none).
+func (a Address) Name() string { return a.name }
+
+// LocalPart returns the part before the "@".
+func (a Address) LocalPart() string { return a.local }
+
+// Domain returns the domain as given (Unicode for an international domain).
+func (a Address) Domain() string { return a.domain }
+
+// ASCIIDomain returns the domain in its ASCII (punycode) form.
+func (a Address) ASCIIDomain() string { return a.asciiDomain }
+
+// Email returns "local@domain" in its Unicode form.
+func (a Address) Email() string {
+	if a.local == "" {
+		return ""
+	}
+	return a.local + "@" + a.domain
+}
+
+// ASCIIEmail returns "local@ascii-domain"; ok is false when the local part
+// itself is not ASCII, so the address can only travel over SMTPUTF8.
+func (a Address) ASCIIEmail() (string, bool) {
+	return a.local + "@" + a.asciiDomain, isASCII(a.local)
+}
+
+// IsZero reports whether a is the zero ("no") address.
+func (a Address) IsZero() bool { return a.local == "" }
+
+// NeedsSMTPUTF8 reports whether the local part is non-ASCII, so the address
+// cannot be sent at all to a server without SMTPUTF8.
+func (a Address) NeedsSMTPUTF8() bool { return !isASCII(a.local) }
+
+// IsInternational reports whether any part of the mailbox is non-ASCII.
+func (a Address) IsInternational() bool { return !isASCII(a.local) || !isASCII(a.domain) }
+
+// WithName returns a copy of a with another display name. The name is
+// validated like NewAddress does; errors are *Error of KindInvalidInput.
+func (a Address) WithName(name string) (Address, error) {
+	if err := checkControl("display name", name); err != nil {
+		return Address{}, err
+	}
+	a.name = name
+	return a, nil
+}
+
+// Envelope returns the mailbox in the form of an SMTP command argument,
+// "<local@domain>". With ascii set the domain is in punycode.
+func (a Address) Envelope(ascii bool) string {
+	if a.IsZero() {
+		return "<>"
+	}
+	if ascii {
+		return "<" + a.local + "@" + a.asciiDomain + ">"
+	}
+	return "<" + a.Email() + ">"
+}
+
+// String returns the header form: `"Name" <local@domain>` with a non-ASCII
+// name RFC 2047 encoded, or the bare mailbox when there is no name.
+func (a Address) String() string { return a.Header(false) }
+
+// Header returns the header form of a (see String); with ascii set the
+// domain is written in punycode.
+func (a Address) Header(ascii bool) string {
+	email := a.Email()
+	if ascii {
+		email = a.local + "@" + a.asciiDomain
+	}
+	if a.name == "" {
+		return email
+	}
+	s := (&mail.Address{Name: a.name, Address: "x@x"}).String()
+	return s[:len(s)-len("<x@x>")] + "<" + email + ">"
+}
+
+// Equal reports whether a and b name the same mailbox (the domain compared
+// case-insensitively in its ASCII form; the display name ignored).
+func (a Address) Equal(b Address) bool {
+	return a.local == b.local && strings.EqualFold(a.asciiDomain, b.asciiDomain)
+}
+
+func checkControl(what, s string) error {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return &Error{Kind: KindInvalidInput, Op: "parse address", Message: what + " contains a control character " + quoteRune(r) + " (CR, LF and NUL are never allowed)"}
+		}
+	}
+	return nil
+}
+
+func addrError(email, reason string) *Error {
+	return &Error{Kind: KindInvalidInput, Op: "parse address", Message: quoteForError(email) + ": " + reason}
+}
+
+func quoteRune(r rune) string {
+	switch r {
+	case '\r':
+		return `"\r"`
+	case '\n':
+		return `"\n"`
+	case 0:
+		return `"\x00"`
+	}
+	return quoteASCII(string(r))
+}
+
+func quoteASCII(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			b.WriteString(`\x`)
+			b.WriteByte("0123456789abcdef"[r>>4])
+			b.WriteByte("0123456789abcdef"[r&15])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+func quoteForError(s string) string {
+	if len(s) > 80 {
+		s = s[:80] + "..."
+	}
+	return quoteASCII(s)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}

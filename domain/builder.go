@@ -1,0 +1,192 @@
+package domain
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// EmailBuilder builds an Email fluently. Each method records its problem
+// instead of failing, and Build reports them all at once. A builder is not
+// safe for concurrent use; the zero value is not usable, call NewEmail.
+type EmailBuilder struct {
+	e    Email
+	errs []error
+}
+
+// NewEmail starts an empty message.
+func NewEmail() *EmailBuilder { return &EmailBuilder{} }
+
+func (b *EmailBuilder) addr(kind Kind, field, s string) (Address, bool) {
+	a, err := ParseAddress(s)
+	if err != nil {
+		var msg string
+		if e := AsError(err); e != nil {
+			msg = e.Message
+		}
+		b.errs = append(b.errs, &Error{Kind: kind, Op: "build", Message: field + ": " + msg, Err: err})
+		return Address{}, false
+	}
+	return a, true
+}
+
+func (b *EmailBuilder) list(dst *[]Address, field string, addrs []string) *EmailBuilder {
+	for _, s := range addrs {
+		if a, ok := b.addr(KindInvalidRecipientAddress, field, s); ok {
+			*dst = append(*dst, a)
+		}
+	}
+	return b
+}
+
+// From sets the author ("Name <a@b>" or "a@b").
+func (b *EmailBuilder) From(addr string) *EmailBuilder {
+	if a, ok := b.addr(KindInvalidFromAddress, "From", addr); ok {
+		b.e.From = a
+	}
+	return b
+}
+
+// Sender sets the Sender header and envelope sender, when it differs from
+// From.
+func (b *EmailBuilder) Sender(addr string) *EmailBuilder {
+	if a, ok := b.addr(KindInvalidFromAddress, "Sender", addr); ok {
+		b.e.Sender = a
+	}
+	return b
+}
+
+// To adds one or more To recipients.
+func (b *EmailBuilder) To(addrs ...string) *EmailBuilder { return b.list(&b.e.To, "To", addrs) }
+
+// ToMany adds the To recipients of a slice.
+func (b *EmailBuilder) ToMany(addrs []string) *EmailBuilder { return b.To(addrs...) }
+
+// Cc adds one or more Cc recipients.
+func (b *EmailBuilder) Cc(addrs ...string) *EmailBuilder { return b.list(&b.e.Cc, "Cc", addrs) }
+
+// CcMany adds the Cc recipients of a slice.
+func (b *EmailBuilder) CcMany(addrs []string) *EmailBuilder { return b.Cc(addrs...) }
+
+// Bcc adds one or more Bcc recipients (envelope only, never in the message).
+func (b *EmailBuilder) Bcc(addrs ...string) *EmailBuilder { return b.list(&b.e.Bcc, "Bcc", addrs) }
+
+// BccMany adds the Bcc recipients of a slice.
+func (b *EmailBuilder) BccMany(addrs []string) *EmailBuilder { return b.Bcc(addrs...) }
+
+// ReplyTo adds Reply-To addresses.
+func (b *EmailBuilder) ReplyTo(addrs ...string) *EmailBuilder {
+	return b.list(&b.e.ReplyTo, "Reply-To", addrs)
+}
+
+// FromAddress sets an already parsed author.
+func (b *EmailBuilder) FromAddress(a Address) *EmailBuilder { b.e.From = a; return b }
+
+// ToAddress adds already parsed To recipients.
+func (b *EmailBuilder) ToAddress(a ...Address) *EmailBuilder { b.e.To = append(b.e.To, a...); return b }
+
+// Subject sets the subject; non-ASCII text is encoded by the encoder.
+func (b *EmailBuilder) Subject(s string) *EmailBuilder { b.e.Subject = s; return b }
+
+// Text sets the plain-text body.
+func (b *EmailBuilder) Text(body string) *EmailBuilder { b.e.TextBody = body; return b }
+
+// HTML sets the HTML body.
+func (b *EmailBuilder) HTML(body string) *EmailBuilder { b.e.HTMLBody = body; return b }
+
+// AttachFile attaches the file at path under its base name. The file is
+// checked now but read only when the message is written, in bounded memory.
+// contentType may be "" to infer it from the extension.
+func (b *EmailBuilder) AttachFile(path, contentType string) *EmailBuilder {
+	st, err := os.Stat(path)
+	switch {
+	case err != nil:
+		b.errs = append(b.errs, &Error{Kind: KindAttachment, Op: "build", Message: "attachment " + quoteForError(path) + " cannot be read", Err: errors.Unwrap(err)})
+		return b
+	case !st.Mode().IsRegular():
+		b.errs = append(b.errs, &Error{Kind: KindAttachment, Op: "build", Message: "attachment " + quoteForError(path) + " is not a regular file"})
+		return b
+	}
+	b.e.Attachments = append(b.e.Attachments, Attachment{Filename: filepath.Base(path), ContentType: contentType, Content: FileSource(path)})
+	return b
+}
+
+// AttachBytes attaches data under filename. contentType may be "".
+func (b *EmailBuilder) AttachBytes(filename, contentType string, data []byte) *EmailBuilder {
+	b.e.Attachments = append(b.e.Attachments, Attachment{Filename: filename, ContentType: contentType, Content: BytesSource(data)})
+	return b
+}
+
+// AttachReader attaches what r yields under filename, read once when the
+// message is written. contentType may be "".
+func (b *EmailBuilder) AttachReader(filename, contentType string, r io.Reader) *EmailBuilder {
+	if r == nil {
+		b.errs = append(b.errs, &Error{Kind: KindAttachment, Op: "build", Message: "attachment " + quoteForError(filename) + " has a nil reader"})
+		return b
+	}
+	b.e.Attachments = append(b.e.Attachments, Attachment{Filename: filename, ContentType: contentType, Content: ReaderSource(r)})
+	return b
+}
+
+// InlineImage adds an image for the HTML body, referenced there as
+// "cid:"+contentID. contentType may be "" only when filename-less data is
+// an image the encoder can sniff.
+func (b *EmailBuilder) InlineImage(contentID, contentType string, data []byte) *EmailBuilder {
+	b.e.InlineImages = append(b.e.InlineImages, InlineImage{ContentID: contentID, ContentType: contentType, Content: BytesSource(data)})
+	return b
+}
+
+// InlineFile adds an inline image streamed from the file at path.
+func (b *EmailBuilder) InlineFile(contentID, path, contentType string) *EmailBuilder {
+	if _, err := os.Stat(path); err != nil {
+		b.errs = append(b.errs, &Error{Kind: KindAttachment, Op: "build", Message: "inline image " + quoteForError(path) + " cannot be read", Err: errors.Unwrap(err)})
+		return b
+	}
+	b.e.InlineImages = append(b.e.InlineImages, InlineImage{ContentID: contentID, ContentType: contentType, Filename: filepath.Base(path), Content: FileSource(path)})
+	return b
+}
+
+// Header adds a custom header; a name may be added more than once.
+func (b *EmailBuilder) Header(name, value string) *EmailBuilder {
+	b.e.Headers = append(b.e.Headers, Header{Name: name, Value: value})
+	return b
+}
+
+// MessageID sets the Message-ID (without angle brackets); it is generated
+// at the sender's domain when not set.
+func (b *EmailBuilder) MessageID(id string) *EmailBuilder { b.e.MessageID = id; return b }
+
+// InReplyTo sets In-Reply-To (a message ID without angle brackets).
+func (b *EmailBuilder) InReplyTo(id string) *EmailBuilder { b.e.InReplyTo = id; return b }
+
+// References adds message IDs (without angle brackets) to References.
+func (b *EmailBuilder) References(ids ...string) *EmailBuilder {
+	b.e.References = append(b.e.References, ids...)
+	return b
+}
+
+// Priority sets X-Priority and Importance.
+func (b *EmailBuilder) Priority(p Priority) *EmailBuilder { b.e.Priority = p; return b }
+
+// Date sets the Date header; the time of encoding is used otherwise.
+func (b *EmailBuilder) Date(t time.Time) *EmailBuilder { b.e.Date = t; return b }
+
+// Build validates the message and returns it, or every problem found by the
+// builder and by Email.Validate, joined (errors.Join); each is an *Error.
+func (b *EmailBuilder) Build() (*Email, error) {
+	errs := append([]error(nil), b.errs...)
+	e := b.e
+	if err := e.Validate(); err != nil {
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			errs = append(errs, j.Unwrap()...)
+		} else {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return &e, nil
+}

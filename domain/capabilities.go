@@ -1,0 +1,124 @@
+package domain
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Capabilities are the ESMTP extensions a server advertised in its EHLO
+// reply. The zero value means a server that knows none (HELO).
+type Capabilities struct {
+	Domain              string          // the server's name from the first EHLO line
+	Size                bool            // SIZE advertised
+	MaxSize             int64           // SIZE limit in octets; 0 means no limit stated
+	Auth                []AuthMechanism // mechanisms we know, in the server's order
+	AuthRaw             []string        // every mechanism name advertised, upper-case
+	StartTLS            bool
+	EightBitMIME        bool
+	Pipelining          bool
+	SMTPUTF8            bool
+	Chunking            bool
+	BinaryMIME          bool
+	EnhancedStatusCodes bool
+	DSN                 bool
+	Raw                 []string          // the extension lines as sent (after the first line)
+	Params              map[string]string // keyword (upper-case) → parameters as sent
+}
+
+// Has reports whether keyword (case-insensitive) was advertised.
+func (c *Capabilities) Has(keyword string) bool {
+	_, ok := c.Params[strings.ToUpper(keyword)]
+	return ok
+}
+
+// SupportsAuth reports whether m was advertised.
+func (c *Capabilities) SupportsAuth(m AuthMechanism) bool {
+	for _, a := range c.Auth {
+		if a == m {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseEHLO builds Capabilities from the lines of a positive EHLO reply (the
+// Lines of a Reply: the first names the server, each further line is
+// "KEYWORD [PARAM ...]"). It accepts the legacy "AUTH=MECH ..." form and a
+// SIZE without a value. It never fails: unknown keywords are kept in Raw and
+// Params, malformed parameters are ignored.
+func ParseEHLO(lines []string) Capabilities {
+	c := Capabilities{Params: map[string]string{}}
+	if len(lines) == 0 {
+		return c
+	}
+	if f := strings.Fields(lines[0]); len(f) > 0 {
+		c.Domain = f[0]
+	}
+	for _, line := range lines[1:] {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		c.Raw = append(c.Raw, line)
+		keyword, params, _ := strings.Cut(line, " ")
+		if k, v, ok := strings.Cut(keyword, "="); ok && strings.EqualFold(k, "AUTH") {
+			keyword, params = k, strings.TrimSpace(v+" "+params)
+		}
+		keyword = strings.ToUpper(keyword)
+		params = strings.TrimSpace(params)
+		if old, seen := c.Params[keyword]; seen && old != "" && params != "" {
+			params = old + " " + params
+		}
+		c.Params[keyword] = params
+		c.apply(keyword, params)
+	}
+	return c
+}
+
+func (c *Capabilities) apply(keyword, params string) {
+	switch keyword {
+	case "SIZE":
+		c.Size = true
+		if f := strings.Fields(params); len(f) > 0 {
+			if n, err := strconv.ParseInt(f[0], 10, 64); err == nil && n > 0 {
+				c.MaxSize = n
+			}
+		}
+	case "AUTH":
+		for _, name := range strings.Fields(params) {
+			name = strings.ToUpper(name)
+			if containsString(c.AuthRaw, name) {
+				continue
+			}
+			c.AuthRaw = append(c.AuthRaw, name)
+			if m, ok := ParseAuthMechanism(name); ok {
+				c.Auth = append(c.Auth, m)
+			}
+		}
+	case "STARTTLS":
+		c.StartTLS = true
+	case "8BITMIME":
+		c.EightBitMIME = true
+	case "PIPELINING":
+		c.Pipelining = true
+	case "SMTPUTF8":
+		c.SMTPUTF8 = true
+	case "CHUNKING":
+		c.Chunking = true
+	case "BINARYMIME":
+		c.BinaryMIME = true
+	case "ENHANCEDSTATUSCODES":
+		c.EnhancedStatusCodes = true
+	case "DSN":
+		c.DSN = true
+	}
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,167 @@
+package domain
+
+import (
+	"io"
+	"time"
+)
+
+// Priority is the X-Priority of a message, 1 (highest) to 5 (lowest). The
+// zero value means "not set": no priority header is written.
+type Priority uint8
+
+// The five priorities of the specification.
+const (
+	PriorityNone    Priority = 0
+	PriorityHighest Priority = 1
+	PriorityHigh    Priority = 2
+	PriorityNormal  Priority = 3
+	PriorityLow     Priority = 4
+	PriorityLowest  Priority = 5
+)
+
+// String returns "highest", "high", "normal", "low", "lowest" or "none".
+func (p Priority) String() string {
+	switch p {
+	case PriorityHighest:
+		return "highest"
+	case PriorityHigh:
+		return "high"
+	case PriorityNormal:
+		return "normal"
+	case PriorityLow:
+		return "low"
+	case PriorityLowest:
+		return "lowest"
+	}
+	return "none"
+}
+
+// Header is one custom header field. Email keeps them in order and a name
+// may repeat.
+type Header struct {
+	Name  string
+	Value string
+}
+
+// SourceType tells where the content of an attachment comes from.
+type SourceType uint8
+
+// The three sources of attachment content.
+const (
+	SourceBytes  SourceType = iota + 1 // held in memory
+	SourceFile                         // a file path, opened and streamed at encode time
+	SourceReader                       // an io.Reader, read once at encode time
+)
+
+// Source is the content of an attachment or inline image. A file source is
+// opened by the encoder each time it writes the message, so a 25 MB file is
+// never held in memory; a reader source can be read only once (a retry of a
+// message built from a reader fails with KindAttachment, so prefer bytes or
+// files where retries matter).
+type Source struct {
+	typ    SourceType
+	data   []byte
+	path   string
+	reader io.Reader
+}
+
+// BytesSource returns a source of data (not copied; do not modify it).
+func BytesSource(data []byte) Source { return Source{typ: SourceBytes, data: data} }
+
+// FileSource returns a source that streams the file at path.
+func FileSource(path string) Source { return Source{typ: SourceFile, path: path} }
+
+// ReaderSource returns a source that reads r once.
+func ReaderSource(r io.Reader) Source { return Source{typ: SourceReader, reader: r} }
+
+// Type returns where the content comes from; 0 for the zero Source.
+func (s Source) Type() SourceType { return s.typ }
+
+// Bytes returns the data of a bytes source.
+func (s Source) Bytes() []byte { return s.data }
+
+// Path returns the path of a file source.
+func (s Source) Path() string { return s.path }
+
+// Reader returns the reader of a reader source.
+func (s Source) Reader() io.Reader { return s.reader }
+
+// Attachment is a file carried in the message. ContentType may be empty:
+// the encoder then picks it from the filename's extension.
+type Attachment struct {
+	Filename    string
+	ContentType string
+	ContentID   string // set for an attachment referenced from HTML ("cid:...")
+	Content     Source
+}
+
+// InlineImage is an image shown inside the HTML body and referenced there
+// as "cid:" + ContentID.
+type InlineImage struct {
+	ContentID   string
+	ContentType string
+	Filename    string // optional
+	Content     Source
+}
+
+// Email is a complete message ready for sending. Build one with NewEmail;
+// a hand-made Email should pass Validate before it is sent (the client
+// validates it again anyway).
+type Email struct {
+	From         Address
+	Sender       Address // envelope sender and Sender header when it differs from From; zero when unset
+	To           []Address
+	Cc           []Address
+	Bcc          []Address // envelope only: never written into the message
+	ReplyTo      []Address
+	Subject      string
+	TextBody     string
+	HTMLBody     string
+	Attachments  []Attachment
+	InlineImages []InlineImage
+	Headers      []Header // custom headers, in order; a name may repeat
+	MessageID    string   // without angle brackets; generated when empty
+	InReplyTo    string   // message ID(s), without angle brackets
+	References   []string // message IDs, without angle brackets
+	Priority     Priority
+	Date         time.Time // the encoder uses the current time when zero
+}
+
+// EnvelopeFrom returns the reverse-path: Sender when set, else From.
+func (e *Email) EnvelopeFrom() Address {
+	if !e.Sender.IsZero() {
+		return e.Sender
+	}
+	return e.From
+}
+
+// Recipients returns To, Cc and Bcc in that order, each mailbox once.
+func (e *Email) Recipients() []Address {
+	out := make([]Address, 0, len(e.To)+len(e.Cc)+len(e.Bcc))
+	for _, list := range [][]Address{e.To, e.Cc, e.Bcc} {
+	next:
+		for _, a := range list {
+			for _, have := range out {
+				if have.Equal(a) {
+					continue next
+				}
+			}
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// NeedsSMTPUTF8 reports whether any envelope address has a non-ASCII local
+// part.
+func (e *Email) NeedsSMTPUTF8() bool {
+	if e.EnvelopeFrom().NeedsSMTPUTF8() {
+		return true
+	}
+	for _, a := range e.Recipients() {
+		if a.NeedsSMTPUTF8() {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,174 @@
+package domain
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+)
+
+// EnhancedCode is an RFC 3463 status code such as 5.1.1. The zero value
+// means "absent".
+type EnhancedCode struct {
+	Class, Subject, Detail int
+}
+
+// IsZero reports whether c is absent.
+func (c EnhancedCode) IsZero() bool { return c.Class == 0 }
+
+// String returns "class.subject.detail", or "" when c is absent.
+func (c EnhancedCode) String() string {
+	if c.IsZero() {
+		return ""
+	}
+	return strconv.Itoa(c.Class) + "." + strconv.Itoa(c.Subject) + "." + strconv.Itoa(c.Detail)
+}
+
+// ParseEnhancedCode reads an RFC 3463 code at the start of text (class 2, 4
+// or 5; subject 0-999; detail 0-999) followed by a space or the end. It
+// returns the code and the rest of text after the separating space.
+func ParseEnhancedCode(text string) (EnhancedCode, string, bool) {
+	field := text
+	rest := ""
+	if i := strings.IndexByte(text, ' '); i >= 0 {
+		field, rest = text[:i], text[i+1:]
+	}
+	parts := strings.Split(field, ".")
+	if len(parts) != 3 {
+		return EnhancedCode{}, text, false
+	}
+	var n [3]int
+	for i, p := range parts {
+		if len(p) == 0 || len(p) > 3 || (i == 0 && len(p) != 1) {
+			return EnhancedCode{}, text, false
+		}
+		v := 0
+		for _, ch := range []byte(p) {
+			if ch < '0' || ch > '9' {
+				return EnhancedCode{}, text, false
+			}
+			v = v*10 + int(ch-'0')
+		}
+		n[i] = v
+	}
+	if n[0] != 2 && n[0] != 4 && n[0] != 5 {
+		return EnhancedCode{}, text, false
+	}
+	return EnhancedCode{n[0], n[1], n[2]}, rest, true
+}
+
+// Reply is one SMTP reply, possibly of several lines.
+type Reply struct {
+	Code     int          // the three-digit reply code
+	Enhanced EnhancedCode // from the first line, when its class matches Code's
+	Lines    []string     // the text of each line, without code, separator or enhanced code
+}
+
+// Text returns the lines joined with a space.
+func (r *Reply) Text() string { return strings.Join(r.Lines, " ") }
+
+// String returns the reply as "CODE ENHANCED TEXT" on one line.
+func (r *Reply) String() string {
+	s := strconv.Itoa(r.Code)
+	if !r.Enhanced.IsZero() {
+		s += " " + r.Enhanced.String()
+	}
+	if t := r.Text(); t != "" {
+		s += " " + t
+	}
+	return s
+}
+
+// Positive reports whether the reply is 2xx.
+func (r *Reply) Positive() bool { return r.Code >= 200 && r.Code < 300 }
+
+// Intermediate reports whether the reply is 3xx.
+func (r *Reply) Intermediate() bool { return r.Code >= 300 && r.Code < 400 }
+
+// TransientNegative reports whether the reply is 4xx.
+func (r *Reply) TransientNegative() bool { return r.Code >= 400 && r.Code < 500 }
+
+// PermanentNegative reports whether the reply is 5xx.
+func (r *Reply) PermanentNegative() bool { return r.Code >= 500 && r.Code < 600 }
+
+// ErrMalformedReply is the cause of every reply-parsing failure.
+var ErrMalformedReply = errors.New("malformed reply")
+
+func malformed(msg string) error {
+	return &Error{Kind: KindInvalidResponse, Op: "reply", Message: msg, Err: ErrMalformedReply}
+}
+
+// ParseReplyLine parses one reply line without its CRLF, per RFC 5321
+// section 4.2: three digits (first 2-5, second 0-5), then a space, a hyphen
+// or the end of the line. more is true for a hyphen (a line follows). A bare
+// code ("250") is a valid last line. Errors are *Error of KindInvalidResponse.
+func ParseReplyLine(line string) (code int, more bool, text string, err error) {
+	if len(line) < 3 {
+		return 0, false, "", malformed("reply line shorter than a code")
+	}
+	c0, c1, c2 := line[0], line[1], line[2]
+	if c0 < '2' || c0 > '5' || c1 < '0' || c1 > '5' || c2 < '0' || c2 > '9' {
+		return 0, false, "", malformed("reply does not start with a valid three-digit code")
+	}
+	code = int(c0-'0')*100 + int(c1-'0')*10 + int(c2-'0')
+	if len(line) == 3 {
+		return code, false, "", nil
+	}
+	switch line[3] {
+	case ' ':
+		more = false
+	case '-':
+		more = true
+	default:
+		return 0, false, "", malformed("reply code not followed by space or hyphen")
+	}
+	text = line[4:]
+	for i := 0; i < len(text); i++ {
+		if ch := text[i]; ch == '\r' || ch == '\n' || ch == 0 {
+			return 0, false, "", malformed("control character in reply text")
+		}
+	}
+	return code, more, text, nil
+}
+
+// ParseReply parses a whole reply given as its lines (without CRLF). Every
+// line must carry the same code; every line but the last must use a hyphen
+// and the last a space or nothing. The enhanced code is taken from each line
+// whose class matches the code's first digit and stripped from the text.
+// Errors are *Error of KindInvalidResponse.
+func ParseReply(lines []string) (*Reply, error) {
+	if len(lines) == 0 {
+		return nil, malformed("empty reply")
+	}
+	r := &Reply{Lines: make([]string, 0, len(lines))}
+	for i, line := range lines {
+		code, more, text, err := ParseReplyLine(line)
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			r.Code = code
+		} else if code != r.Code {
+			return nil, malformed("reply lines carry different codes")
+		}
+		last := i == len(lines)-1
+		if more == last {
+			if last {
+				return nil, malformed("last reply line marked as continued")
+			}
+			return nil, malformed("reply line ends the reply before its last line")
+		}
+		r.Lines = append(r.Lines, r.stripEnhanced(i, text))
+	}
+	return r, nil
+}
+
+func (r *Reply) stripEnhanced(i int, text string) string {
+	enh, rest, ok := ParseEnhancedCode(text)
+	if !ok || enh.Class != r.Code/100 {
+		return text
+	}
+	if i == 0 {
+		r.Enhanced = enh
+	}
+	return rest
+}

@@ -1,0 +1,39 @@
+package ports
+
+//go:generate mockgen -source=encoder.go -destination=../mocks/encoder_mock.go -package=mocks
+
+import (
+	"io"
+
+	"github.com/integrations/smtp/domain"
+)
+
+// EncodeOptions say what the receiving server supports.
+type EncodeOptions struct {
+	Allow8Bit bool // the server has 8BITMIME: text parts may go as 8bit
+	UTF8      bool // the server has SMTPUTF8: headers may carry raw UTF-8 addresses
+}
+
+// Encoder turns an Email into an RFC 5322 message. Implementations must be
+// safe for concurrent use.
+type Encoder interface {
+	// Prepare validates e and fixes everything that would otherwise differ
+	// between two writes (Message-ID, Date, boundaries), so that every
+	// WriteTo of the returned Message yields the same bytes. It reads no
+	// attachment content. Errors are *domain.Error of a Message kind.
+	Prepare(e *domain.Email, opts EncodeOptions) (Message, error)
+}
+
+// Message is a prepared message that streams itself. WriteTo may be called
+// several times (a size pass, a retry); file attachments are opened anew
+// each time and never held whole in memory. It is not safe for concurrent
+// use.
+type Message interface {
+	io.WriterTo
+	// MessageID returns the Message-ID, without angle brackets.
+	MessageID() string
+	// Size returns the exact number of octets WriteTo writes.
+	Size() (int64, error)
+	// EightBit reports whether the output holds bytes above 127.
+	EightBit() bool
+}

@@ -1,0 +1,73 @@
+package ports
+
+//go:generate mockgen -source=transport.go -destination=../mocks/transport_mock.go -package=mocks
+
+import (
+	"context"
+	"io"
+
+	"github.com/integrations/smtp/domain"
+)
+
+// Transport opens sessions to one configured server. Implementations must be
+// safe for concurrent use.
+type Transport interface {
+	// Open dials, reads the greeting, says EHLO (HELO as a fallback),
+	// negotiates TLS and authenticates as configured, and returns a session
+	// ready for a mail transaction. Errors are *domain.Error.
+	Open(ctx context.Context) (Session, error)
+}
+
+// Envelope is the SMTP envelope of one message.
+type Envelope struct {
+	From     domain.Address
+	To       []domain.Address
+	Size     int64 // exact octets of the message (CRLF line ends, before dot-stuffing); 0 when unknown
+	EightBit bool  // the body holds 8-bit data: ask for BODY=8BITMIME
+}
+
+// TxResult is the outcome of a transaction the server answered positively
+// for at least one recipient.
+type TxResult struct {
+	Accepted []domain.Address
+	Rejected []domain.RejectedRecipient
+	Reply    *domain.Reply // the final reply (of the last transaction when several were needed)
+}
+
+// Session is one greeted, possibly secured and authenticated connection. It
+// is not safe for concurrent use: one goroutine at a time, as a pool hands
+// it out.
+type Session interface {
+	// Send runs a whole mail transaction: MAIL, one RCPT per recipient, DATA
+	// (or BDAT) and body, then the final reply, pipelined when the server
+	// allows it. Recipients the server refuses are reported in TxResult and
+	// the others still get the message; when none is accepted Send resets
+	// the transaction and returns an error. body may be written more than
+	// once (a server that limits recipients per transaction with 452 gets
+	// the rest in a further transaction) and must yield the same bytes each
+	// time. Errors are *domain.Error; KindDeliveryUnknown when the
+	// connection was lost after the body and before the final reply.
+	Send(ctx context.Context, env Envelope, body io.WriterTo) (*TxResult, error)
+	// Verify sends VRFY. Errors are *domain.Error.
+	Verify(ctx context.Context, address string) (*domain.Reply, error)
+	// Noop sends NOOP, a cheap health check. Errors are *domain.Error.
+	Noop(ctx context.Context) error
+	// Reset sends RSET. Errors are *domain.Error.
+	Reset(ctx context.Context) error
+	// Info describes the connection: TLS state, capabilities, banner, user.
+	Info() domain.ConnectionInfo
+	// Reusable reports whether another transaction may use this session
+	// (false after a 421, a protocol desync or an I/O error).
+	Reusable() bool
+	// Close sends QUIT when the connection is usable and closes it. It is
+	// safe to call twice.
+	Close() error
+}
+
+// Transcript receives every protocol line of a session, secrets already
+// redacted, for verbose output and debugging. It must be safe for
+// concurrent use.
+type Transcript interface {
+	// Line records one line; sent is true for client lines.
+	Line(sent bool, line string)
+}
