@@ -14,11 +14,11 @@ type TLSMode uint8
 
 // The TLS modes.
 const (
-	TLSModeDefault          TLSMode = iota // resolved by Config.EffectiveTLSMode
-	TLSNone                                // plaintext; never upgrade (NOT RECOMMENDED)
-	TLSStartTLS                            // opportunistic: upgrade when offered, else go on in plaintext
-	TLSStartTLSRequired                    // upgrade or fail; never fall back to plaintext
-	TLSImplicit                            // TLS from the first byte (port 465)
+	TLSModeDefault      TLSMode = iota // resolved by Config.EffectiveTLSMode
+	TLSNone                            // plaintext; never upgrade (NOT RECOMMENDED)
+	TLSStartTLS                        // opportunistic: upgrade when offered, else go on in plaintext
+	TLSStartTLSRequired                // upgrade or fail; never fall back to plaintext
+	TLSImplicit                        // TLS from the first byte (port 465)
 )
 
 // String returns "none", "starttls", "starttls-required", "implicit" or
