@@ -1,0 +1,304 @@
+package application
+
+import (
+	"context"
+	"errors"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/golang/mock/gomock"
+
+	"github.com/integrations/smtp/domain"
+	"github.com/integrations/smtp/mocks"
+	"github.com/integrations/smtp/ports"
+)
+
+func testEmail(t *testing.T) *domain.Email {
+	t.Helper()
+	e, err := domain.NewEmail().From("Ann <ann@example.com>").To("bob@example.org").Cc("cat@example.org").Bcc("dan@example.net").
+		Subject("hi").Text("hello").Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+var fixedNow = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+
+func noRetry() Option {
+	return WithRetry(domain.RetryConfig{MaxAttempts: 1})
+}
+
+func noBreaker() Option { return WithCircuitBreaker(domain.CircuitBreakerConfig{}) }
+
+type fixture struct {
+	ctrl      *gomock.Controller
+	transport *mocks.MockTransport
+	session   *mocks.MockSession
+	enc       *mocks.MockEncoder
+	msg       *mocks.MockMessage
+}
+
+func newFixture(t *testing.T) *fixture {
+	ctrl := gomock.NewController(t)
+	return &fixture{
+		ctrl:      ctrl,
+		transport: mocks.NewMockTransport(ctrl),
+		session:   mocks.NewMockSession(ctrl),
+		enc:       mocks.NewMockEncoder(ctrl),
+		msg:       mocks.NewMockMessage(ctrl),
+	}
+}
+
+func (f *fixture) client(t *testing.T, opts ...Option) *Client {
+	t.Helper()
+	opts = append([]Option{WithClock(func() time.Time { return fixedNow })}, opts...)
+	c, err := New(f.transport, f.enc, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func caps(size bool) domain.ConnectionInfo {
+	return domain.ConnectionInfo{Capabilities: domain.Capabilities{Size: size, EightBitMIME: true}}
+}
+
+func TestSendOpensEncodesSendsAndCloses(t *testing.T) {
+	f := newFixture(t)
+	e := testEmail(t)
+	f.transport.EXPECT().Open(gomock.Any()).Return(f.session, nil)
+	f.session.EXPECT().Info().Return(caps(true))
+	f.enc.EXPECT().Prepare(gomock.Any(), ports.EncodeOptions{Allow8Bit: false}).
+		DoAndReturn(func(got *domain.Email, _ ports.EncodeOptions) (ports.Message, error) {
+			if got.MessageID == "" || !got.Date.Equal(fixedNow) {
+				t.Errorf("Prepare got MessageID %q Date %v; want both fixed before encoding", got.MessageID, got.Date)
+			}
+			return f.msg, nil
+		})
+	f.msg.EXPECT().EightBit().Return(false)
+	f.msg.EXPECT().Size().Return(int64(1234), nil)
+	f.msg.EXPECT().MessageID().Return("id@example.com")
+	f.session.EXPECT().Send(gomock.Any(), gomock.Any(), f.msg).
+		DoAndReturn(func(_ context.Context, env ports.Envelope, _ io.WriterTo) (*ports.TxResult, error) {
+			if env.From.Email() != "ann@example.com" || len(env.To) != 3 || env.Size != 1234 {
+				t.Errorf("envelope = %+v; want From ann, 3 recipients (Bcc included), Size 1234", env)
+			}
+			return &ports.TxResult{
+				Accepted: env.To[:2],
+				Rejected: []domain.RejectedRecipient{{Address: "dan@example.net", Code: 550}},
+				Reply:    &domain.Reply{Code: 250, Lines: []string{"Ok: queued as 4F2A"}},
+			}, nil
+		})
+	f.session.EXPECT().Close().Return(nil)
+
+	res, err := f.client(t, noRetry()).Send(context.Background(), e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.MessageID != "id@example.com" || res.ServerID != "4F2A" || len(res.Accepted) != 2 || len(res.Rejected) != 1 || res.Size != 1234 {
+		t.Errorf("result = %+v", res)
+	}
+}
+
+func TestSendSkipsSizeWithoutSIZEAndWithReaderSources(t *testing.T) {
+	f := newFixture(t)
+	e := testEmail(t)
+	f.transport.EXPECT().Open(gomock.Any()).Return(f.session, nil)
+	f.session.EXPECT().Info().Return(caps(false))
+	f.enc.EXPECT().Prepare(gomock.Any(), gomock.Any()).Return(f.msg, nil)
+	f.msg.EXPECT().EightBit().Return(false)
+	f.msg.EXPECT().MessageID().Return("id@x")
+	f.session.EXPECT().Send(gomock.Any(), gomock.Any(), f.msg).
+		DoAndReturn(func(_ context.Context, env ports.Envelope, _ io.WriterTo) (*ports.TxResult, error) {
+			if env.Size != 0 {
+				t.Errorf("Size = %d without SIZE; want 0", env.Size)
+			}
+			return &ports.TxResult{Accepted: env.To, Reply: &domain.Reply{Code: 250}}, nil
+		})
+	f.session.EXPECT().Close().Return(nil)
+	if _, err := f.client(t, noRetry()).Send(context.Background(), e); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSendRejectsInvalidEmailBeforeTheNetwork(t *testing.T) {
+	f := newFixture(t) // no EXPECT: any call to the transport fails the test
+	_, err := f.client(t).Send(context.Background(), &domain.Email{Subject: "x"})
+	if !errors.Is(err, domain.KindInvalidFromAddress) || !errors.Is(err, domain.KindInvalidRecipientAddress) {
+		t.Fatalf("err = %v; want invalid from and recipient", err)
+	}
+}
+
+func TestSendRetriesTransientFailuresOnANewSession(t *testing.T) {
+	f := newFixture(t)
+	e := testEmail(t)
+	temp := &domain.Error{Kind: domain.KindServerShutdown, Code: 421, Op: "mail"}
+	gomock.InOrder(
+		f.transport.EXPECT().Open(gomock.Any()).Return(nil, &domain.Error{Kind: domain.KindConnectionRefused, Op: "dial"}),
+		f.transport.EXPECT().Open(gomock.Any()).Return(f.session, nil),
+	)
+	f.session.EXPECT().Info().Return(caps(false)).Times(2)
+	f.enc.EXPECT().Prepare(gomock.Any(), gomock.Any()).Return(f.msg, nil).Times(2)
+	f.msg.EXPECT().EightBit().Return(false).AnyTimes()
+	f.msg.EXPECT().MessageID().Return("id@x").AnyTimes()
+	gomock.InOrder(
+		f.session.EXPECT().Send(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil, temp),
+		f.session.EXPECT().Send(gomock.Any(), gomock.Any(), gomock.Any()).Return(&ports.TxResult{Reply: &domain.Reply{Code: 250}}, nil),
+	)
+	f.transport.EXPECT().Open(gomock.Any()).Return(f.session, nil)
+	f.session.EXPECT().Close().Return(nil).Times(2)
+	c := f.client(t, WithRetry(domain.RetryConfig{MaxAttempts: 3, InitialDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond}), noBreaker())
+	if _, err := c.Send(context.Background(), e); err != nil {
+		t.Fatalf("Send after two transient failures = %v; want success on the third attempt", err)
+	}
+}
+
+func TestSendNeverRetriesPermanentOrUnknownOutcomes(t *testing.T) {
+	tests := []struct {
+		name string
+		give *domain.Error
+	}{
+		{"rejected", &domain.Error{Kind: domain.KindPermanentFailure, Code: 554}},
+		{"auth", &domain.Error{Kind: domain.KindCredentialsInvalid, Code: 535}},
+		{"delivery unknown", &domain.Error{Kind: domain.KindDeliveryUnknown}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.transport.EXPECT().Open(gomock.Any()).Return(f.session, nil).Times(1)
+			f.session.EXPECT().Info().Return(caps(false))
+			f.enc.EXPECT().Prepare(gomock.Any(), gomock.Any()).Return(f.msg, nil)
+			f.msg.EXPECT().EightBit().Return(false)
+			f.session.EXPECT().Send(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil, tt.give).Times(1)
+			f.session.EXPECT().Close().Return(nil)
+			c := f.client(t, WithRetry(domain.RetryConfig{MaxAttempts: 5, InitialDelay: time.Millisecond}))
+			_, err := c.Send(context.Background(), testEmail(t))
+			if domain.KindOf(err) != tt.give.Kind {
+				t.Fatalf("err = %v; want kind %v after one attempt", err, tt.give.Kind)
+			}
+		})
+	}
+}
+
+func TestCircuitBreakerOpensAfterFailures(t *testing.T) {
+	f := newFixture(t)
+	refused := &domain.Error{Kind: domain.KindConnectionRefused, Op: "dial"}
+	f.transport.EXPECT().Open(gomock.Any()).Return(nil, refused).Times(2)
+	c := f.client(t, noRetry(), WithCircuitBreaker(domain.CircuitBreakerConfig{Enabled: true, FailureThreshold: 2, RecoveryTimeout: time.Hour}))
+	for i := 0; i < 2; i++ {
+		if _, err := c.Send(context.Background(), testEmail(t)); domain.KindOf(err) != domain.KindConnectionRefused {
+			t.Fatalf("attempt %d: err = %v; want connection refused", i, err)
+		}
+	}
+	_, err := c.Send(context.Background(), testEmail(t))
+	if !errors.Is(err, domain.KindCircuitOpen) {
+		t.Fatalf("third send err = %v; want circuit open without dialling", err)
+	}
+}
+
+type recordingInterceptor struct {
+	name  string
+	trail *[]string
+}
+
+func (r recordingInterceptor) Intercept(ctx context.Context, e *domain.Email, next ports.SendFunc) (*domain.SendResult, error) {
+	*r.trail = append(*r.trail, r.name)
+	return next(ctx, e)
+}
+
+func TestInterceptorsRunOutermostFirstAndCanShortCircuit(t *testing.T) {
+	f := newFixture(t)
+	var trail []string
+	stop := mocks.NewMockInterceptor(f.ctrl)
+	stop.EXPECT().Intercept(gomock.Any(), gomock.Any(), gomock.Any()).Return(&domain.SendResult{MessageID: "short"}, nil)
+	c := f.client(t, WithInterceptors(recordingInterceptor{"a", &trail}, recordingInterceptor{"b", &trail}, stop))
+	res, err := c.Send(context.Background(), testEmail(t))
+	if err != nil || res.MessageID != "short" {
+		t.Fatalf("Send = %v, %v; want the interceptor's result", res, err)
+	}
+	if len(trail) != 2 || trail[0] != "a" || trail[1] != "b" {
+		t.Errorf("order = %v; want [a b]", trail)
+	}
+}
+
+func TestSendBatchReusesOneSessionAndCollectsErrors(t *testing.T) {
+	f := newFixture(t)
+	f.transport.EXPECT().Open(gomock.Any()).Return(f.session, nil).Times(1)
+	f.session.EXPECT().Info().Return(caps(false)).Times(3)
+	f.session.EXPECT().Reusable().Return(true).Times(2)
+	f.enc.EXPECT().Prepare(gomock.Any(), gomock.Any()).Return(f.msg, nil).Times(3)
+	f.msg.EXPECT().EightBit().Return(false).AnyTimes()
+	f.msg.EXPECT().MessageID().Return("id@x").AnyTimes()
+	gomock.InOrder(
+		f.session.EXPECT().Send(gomock.Any(), gomock.Any(), gomock.Any()).Return(&ports.TxResult{Reply: &domain.Reply{Code: 250}}, nil),
+		f.session.EXPECT().Send(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil, &domain.Error{Kind: domain.KindInvalidRecipientAddress, Code: 550}),
+		f.session.EXPECT().Send(gomock.Any(), gomock.Any(), gomock.Any()).Return(&ports.TxResult{Reply: &domain.Reply{Code: 250}}, nil),
+	)
+	f.session.EXPECT().Close().Return(nil).Times(1)
+	c := f.client(t, noRetry(), noBreaker())
+	res, err := c.SendBatch(context.Background(), []*domain.Email{testEmail(t), testEmail(t), testEmail(t), nil})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Total != 4 || res.Succeeded != 2 || res.Failed != 2 || res.Items[1].Err == nil || res.Items[3].Err == nil {
+		t.Errorf("batch = %+v", res)
+	}
+}
+
+func TestTestConnectionSendsNoopAndDescribes(t *testing.T) {
+	f := newFixture(t)
+	f.transport.EXPECT().Open(gomock.Any()).Return(f.session, nil)
+	f.session.EXPECT().Noop(gomock.Any()).Return(nil)
+	f.session.EXPECT().Info().Return(domain.ConnectionInfo{Banner: "mx ready", TLS: true})
+	f.session.EXPECT().Close().Return(nil)
+	info, err := f.client(t).TestConnection(context.Background())
+	if err != nil || info.Banner != "mx ready" || !info.TLS {
+		t.Fatalf("TestConnection = %+v, %v", info, err)
+	}
+}
+
+func TestClosedClientRefusesWork(t *testing.T) {
+	f := newFixture(t)
+	pool := mocks.NewMockPool(f.ctrl)
+	pool.EXPECT().Close(gomock.Any()).Return(nil).Times(1)
+	pool.EXPECT().Status().Return(domain.PoolStatus{MaxSize: 5})
+	c := f.client(t, WithPool(pool))
+	if got := c.PoolStatus().MaxSize; got != 5 {
+		t.Errorf("PoolStatus().MaxSize = %d; want 5", got)
+	}
+	if err := c.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(context.Background()); err != nil {
+		t.Fatalf("second Close = %v; want nil", err)
+	}
+	if _, err := c.Send(context.Background(), testEmail(t)); domain.KindOf(err) != domain.KindInvalidInput {
+		t.Fatalf("Send after Close = %v; want invalid input", err)
+	}
+}
+
+func TestNewNeedsTransportAndEncoder(t *testing.T) {
+	f := newFixture(t)
+	if _, err := New(nil, f.enc); domain.KindOf(err) != domain.KindInvalidInput {
+		t.Errorf("New without transport = %v", err)
+	}
+	if _, err := New(f.transport, nil); domain.KindOf(err) != domain.KindInvalidInput {
+		t.Errorf("New without encoder = %v", err)
+	}
+}
+
+func TestQueueID(t *testing.T) {
+	tests := []struct{ give, want string }{
+		{"2.0.0 Ok: queued as 4F2A1B", "4F2A1B"},
+		{"OK id=1rXyZ-0001", "1rXyZ-0001"},
+		{"Ok <0100018c-abc>", "0100018c-abc"},
+		{"accepted", ""},
+	}
+	for _, tt := range tests {
+		if got := queueID(tt.give); got != tt.want {
+			t.Errorf("queueID(%q) = %q; want %q", tt.give, got, tt.want)
+		}
+	}
+}

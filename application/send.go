@@ -1,0 +1,140 @@
+package application
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"strings"
+	"time"
+
+	"github.com/failsafe-go/failsafe-go"
+
+	"github.com/integrations/smtp/domain"
+	"github.com/integrations/smtp/ports"
+)
+
+// Send delivers e, retrying transient failures. A result with some
+// recipients rejected is still a success (see SendResult.Rejected); when no
+// recipient is accepted Send fails. Errors are *domain.Error; check
+// domain.IsDeliveryUnknown: the server may then have taken the message.
+func (c *Client) Send(ctx context.Context, e *domain.Email) (*domain.SendResult, error) {
+	if err := c.enter("send"); err != nil {
+		return nil, err
+	}
+	defer c.wg.Done()
+	if e == nil {
+		return nil, domain.NewError(domain.KindInvalidInput, "send", "nil email")
+	}
+	return c.send(ctx, e)
+}
+
+// sendWithPolicies validates e, fixes its Message-ID and Date so every
+// attempt writes the same message, then runs sendOnce under the policies.
+func (c *Client) sendWithPolicies(ctx context.Context, e *domain.Email) (*domain.SendResult, error) {
+	if err := e.Validate(); err != nil {
+		return nil, err
+	}
+	msg := *e
+	if msg.MessageID == "" {
+		msg.MessageID = newMessageID(msg.From)
+	}
+	if msg.Date.IsZero() {
+		msg.Date = c.o.now()
+	}
+	var result *domain.SendResult
+	err := c.exec.WithContext(ctx).RunWithExecution(func(x failsafe.Execution[any]) error {
+		r, err := c.sendOnce(x.Context(), &msg)
+		if err == nil {
+			result = r
+		}
+		return err
+	})
+	if err != nil {
+		return nil, translate(err)
+	}
+	return result, nil
+}
+
+// sendOnce is one attempt on one session.
+func (c *Client) sendOnce(ctx context.Context, e *domain.Email) (*domain.SendResult, error) {
+	start := c.o.now()
+	s, err := c.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer c.release(ctx, s)
+	return c.transact(ctx, s, e, start)
+}
+
+// transact sends e on an open session.
+func (c *Client) transact(ctx context.Context, s ports.Session, e *domain.Email, start time.Time) (*domain.SendResult, error) {
+	caps := s.Info().Capabilities
+	m, err := c.enc.Prepare(e, ports.EncodeOptions{Allow8Bit: c.o.allow8Bit && caps.EightBitMIME, UTF8: caps.SMTPUTF8})
+	if err != nil {
+		return nil, err
+	}
+	env := ports.Envelope{From: e.EnvelopeFrom(), To: e.Recipients(), EightBit: m.EightBit()}
+	if caps.Size && !hasReaderSource(e) {
+		if env.Size, err = m.Size(); err != nil {
+			return nil, err
+		}
+	}
+	tx, err := s.Send(ctx, env, m)
+	if err != nil {
+		return nil, err
+	}
+	res := &domain.SendResult{
+		MessageID: m.MessageID(),
+		Rejected:  tx.Rejected,
+		Size:      env.Size,
+		Duration:  c.o.now().Sub(start),
+	}
+	for _, a := range tx.Accepted {
+		res.Accepted = append(res.Accepted, a.Email())
+	}
+	if tx.Reply != nil {
+		res.Response = tx.Reply.String()
+		res.ServerID = queueID(tx.Reply.Text())
+	}
+	c.o.log.Debugw("smtp message sent", "message_id", res.MessageID, "accepted", len(res.Accepted), "rejected", len(res.Rejected))
+	return res, nil
+}
+
+func hasReaderSource(e *domain.Email) bool {
+	for _, a := range e.Attachments {
+		if a.Content.Type() == domain.SourceReader {
+			return true
+		}
+	}
+	for _, i := range e.InlineImages {
+		if i.Content.Type() == domain.SourceReader {
+			return true
+		}
+	}
+	return false
+}
+
+// queueID reads the queue ID from common final replies: Postfix "queued as
+// 4F2A", Exim "id=1abc-...", SES/others "Ok <id>".
+func queueID(text string) string {
+	for _, marker := range []string{"queued as ", "id=", "Ok "} {
+		if i := strings.Index(text, marker); i >= 0 {
+			f := strings.Fields(text[i+len(marker):])
+			if len(f) > 0 {
+				return strings.Trim(f[0], "<>();,")
+			}
+		}
+	}
+	return ""
+}
+
+// newMessageID returns 128 random bits in hex at the sender's domain.
+func newMessageID(from domain.Address) string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	dom := from.ASCIIDomain()
+	if dom == "" || strings.HasPrefix(dom, "[") {
+		dom = "localhost"
+	}
+	return hex.EncodeToString(b[:]) + "@" + dom
+}
