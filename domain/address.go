@@ -2,6 +2,7 @@ package domain
 
 import (
 	"net/mail"
+	"net/netip"
 	"strings"
 	"unicode/utf8"
 
@@ -30,7 +31,10 @@ type Address struct {
 
 // ParseAddress parses "Name <local@domain>", "<local@domain>" or
 // "local@domain" and validates the result (see NewAddress). Display names
-// may be quoted or RFC 2047 encoded. Errors are *Error of KindInvalidInput.
+// may be quoted or RFC 2047 encoded. A quoted local part is kept quoted only
+// when it needs the quotes ("john.doe"@x.com becomes john.doe@x.com). An
+// IPv6 address literal ("a@[IPv6:2001:db8::1]") must be the last thing in
+// s, before an optional closing ">". Errors are *Error of KindInvalidInput.
 func ParseAddress(s string) (Address, error) {
 	if err := checkControl("address", s); err != nil {
 		return Address{}, err
@@ -39,13 +43,50 @@ func ParseAddress(s string) (Address, error) {
 	if s == "" {
 		return Address{}, addrError(s, "empty address")
 	}
-	parsed, err := mail.ParseAddress(s)
+	// net/mail knows "[1.2.3.4]" and an untagged "[::1]" but not the
+	// "IPv6:" tag that RFC 5321 requires: hide the tag from it and put it
+	// back afterwards.
+	input, tag := untagIPv6Literal(s)
+	parsed, err := mail.ParseAddress(input)
 	if err != nil {
-		// net/mail rejects some valid bare forms (UTF-8 local parts are
-		// fine, but e.g. a trailing dot is not); report its reason.
 		return Address{}, &Error{Kind: KindInvalidInput, Op: "parse address", Message: quoteForError(s) + ": " + err.Error()}
 	}
-	return NewAddress(parsed.Name, parsed.Address)
+	// net/mail returns the local part unquoted; it may itself hold an "@".
+	at := strings.LastIndexByte(parsed.Address, '@')
+	if at <= 0 {
+		return Address{}, addrError(s, "empty local part")
+	}
+	local, dom := parsed.Address[:at], parsed.Address[at+1:]
+	if tag != "" && strings.HasPrefix(dom, "[") {
+		dom = "[" + tag + dom[1:]
+	}
+	return NewAddress(parsed.Name, quoteLocal(local)+"@"+dom)
+}
+
+// untagIPv6Literal removes the "IPv6:" tag of an address literal that ends
+// s (before an optional ">") and returns the tag it removed.
+func untagIPv6Literal(s string) (string, string) {
+	end := len(s)
+	if strings.HasSuffix(s, "]>") {
+		end--
+	}
+	if end == 0 || s[end-1] != ']' {
+		return s, ""
+	}
+	open := strings.LastIndex(s[:end], "@[")
+	if open < 0 {
+		return s, ""
+	}
+	lit := s[open+2 : end-1]
+	if len(lit) <= len("IPv6:") || !strings.EqualFold(lit[:5], "IPv6:") {
+		return s, ""
+	}
+	for _, c := range []byte(lit[5:]) {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == ':' || c == '.') {
+			return s, ""
+		}
+	}
+	return s[:open+2] + s[open+7:], lit[:5]
 }
 
 // MustParseAddress is ParseAddress that panics on error; for tests and
@@ -59,11 +100,16 @@ func MustParseAddress(s string) Address {
 }
 
 // NewAddress validates email ("local@domain") and returns it with the display
-// name. Rules: exactly one "@"; a local part of 1 to 64 octets; a valid
-// domain (LDH labels of 1 to 63 octets, IDNA for non-ASCII, or an address
-// literal in brackets); at most 254 octets in all; no control character, no
-// CR, LF or NUL, no space, "<" or ">" anywhere in the mailbox, and no
-// control character in the name. Errors are *Error of KindInvalidInput.
+// name. Rules: exactly one "@"; a local part of 1 to 64 octets, either a
+// dot-atom or a quoted string of printable characters (without space, "@",
+// "<" or ">"); a valid domain (LDH labels of 1 to 63 octets, IDNA for
+// non-ASCII, or an address literal "[192.0.2.1]" or "[IPv6:2001:db8::1]"); at
+// most 254 octets in all, in the Unicode and in the ASCII form; no control
+// character, no CR, LF or NUL, no space, "<" or ">" anywhere in the mailbox,
+// and no control character in the name. A quoted local part that does not
+// need its quotes loses them, and an address literal is written in its
+// canonical form, so that equal mailboxes have equal parts. Errors are
+// *Error of KindInvalidInput.
 func NewAddress(name, email string) (Address, error) {
 	if err := checkControl("display name", name); err != nil {
 		return Address{}, err
@@ -84,39 +130,106 @@ func NewAddress(name, email string) (Address, error) {
 		return Address{}, addrError(email, "longer than 254 octets")
 	}
 	at := strings.IndexByte(email, '@')
-	local, dom := email[:at], email[at+1:]
-	if err := validateLocal(email, local); err != nil {
-		return Address{}, err
-	}
-	ascii, err := validateDomain(email, dom)
+	local, err := validateLocal(email, email[:at])
 	if err != nil {
 		return Address{}, err
+	}
+	dom, ascii, err := validateDomain(email, email[at+1:])
+	if err != nil {
+		return Address{}, err
+	}
+	if len(local)+1+max(len(dom), len(ascii)) > MaxAddressLength {
+		return Address{}, addrError(email, "longer than 254 octets in its ASCII form")
 	}
 	return Address{name: name, local: local, domain: dom, asciiDomain: ascii}, nil
 }
 
-func validateLocal(email, local string) error {
+// validateLocal checks a local part and returns its canonical form: a
+// dot-atom as it is, a quoted string unquoted when it is a dot-atom inside,
+// else quoted with the fewest backslashes.
+func validateLocal(email, local string) (string, error) {
 	if local == "" {
-		return addrError(email, "empty local part")
+		return "", addrError(email, "empty local part")
 	}
 	if len(local) > MaxLocalPartLength {
-		return addrError(email, "local part longer than 64 octets")
+		return "", addrError(email, "local part longer than 64 octets")
 	}
 	if strings.HasPrefix(local, `"`) {
-		if len(local) < 2 || !strings.HasSuffix(local, `"`) {
-			return addrError(email, "unterminated quoted local part")
+		content, ok := unquoteLocal(local)
+		if !ok {
+			return "", addrError(email, "malformed quoted local part")
 		}
-		return nil
+		local = quoteLocal(content)
+		if len(local) > MaxLocalPartLength {
+			return "", addrError(email, "local part longer than 64 octets")
+		}
+		return local, nil
 	}
 	if strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
-		return addrError(email, "local part has a misplaced dot")
+		return "", addrError(email, "local part has a misplaced dot")
 	}
 	for _, r := range local {
 		if r < 0x80 && !isAtext(byte(r)) && r != '.' {
-			return addrError(email, "local part contains "+quoteRune(r))
+			return "", addrError(email, "local part contains "+quoteRune(r))
 		}
 	}
-	return nil
+	return local, nil
+}
+
+// unquoteLocal returns the content of an RFC 5321 Quoted-string local part
+// (qtextSMTP and quoted-pairSMTP, UTF-8 allowed by RFC 6531). Space is not
+// accepted, nor an empty string.
+func unquoteLocal(q string) (string, bool) {
+	if len(q) < 3 || q[0] != '"' || q[len(q)-1] != '"' {
+		return "", false
+	}
+	var b strings.Builder
+	for i := 1; i < len(q)-1; i++ {
+		c := q[i]
+		if c == '\\' {
+			i++
+			if i == len(q)-1 || q[i] < 33 || q[i] > 126 {
+				return "", false
+			}
+			b.WriteByte(q[i])
+			continue
+		}
+		if c == '"' || c < 33 || c == 127 {
+			return "", false
+		}
+		b.WriteByte(c)
+	}
+	return b.String(), true
+}
+
+// quoteLocal returns content as a dot-atom when it is one, else as a quoted
+// string with '"' and '\' escaped.
+func quoteLocal(content string) string {
+	if isDotAtom(content) {
+		return content
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(content); i++ {
+		if c := content[i]; c == '"' || c == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(content[i])
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+func isDotAtom(s string) bool {
+	if s == "" || s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x80 && !isAtext(c) && c != '.' {
+			return false
+		}
+	}
+	return true
 }
 
 func isAtext(c byte) bool {
@@ -129,46 +242,65 @@ func isAtext(c byte) bool {
 
 var idnaProfile = idna.New(idna.MapForLookup(), idna.Transitional(false), idna.BidiRule(), idna.StrictDomainName(true))
 
-func validateDomain(email, dom string) (string, error) {
+// validateDomain checks a domain and returns it (an address literal in its
+// canonical form) with its ASCII form.
+func validateDomain(email, dom string) (string, string, error) {
 	if dom == "" {
-		return "", addrError(email, "empty domain")
+		return "", "", addrError(email, "empty domain")
 	}
 	if strings.HasPrefix(dom, "[") {
-		if !strings.HasSuffix(dom, "]") || len(dom) < 3 {
-			return "", addrError(email, "malformed address literal")
+		lit, ok := addressLiteral(dom)
+		if !ok {
+			return "", "", addrError(email, "malformed address literal (want [192.0.2.1] or [IPv6:2001:db8::1])")
 		}
-		for _, c := range []byte(dom[1 : len(dom)-1]) {
-			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == '.' || c == ':' || c == 'v' || c == 'V' || c == '6' || c == 'I' || c == 'P') {
-				return "", addrError(email, "malformed address literal")
-			}
-		}
-		return dom, nil
+		return lit, lit, nil
 	}
 	ascii := dom
 	if !isASCII(dom) {
 		a, err := idnaProfile.ToASCII(dom)
 		if err != nil {
-			return "", addrError(email, "invalid international domain: "+err.Error())
+			return "", "", addrError(email, "invalid international domain: "+err.Error())
 		}
 		ascii = a
 	}
 	if len(ascii) > MaxDomainLength {
-		return "", addrError(email, "domain longer than 253 octets")
+		return "", "", addrError(email, "domain longer than 253 octets")
 	}
 	for _, label := range strings.Split(ascii, ".") {
 		if label == "" || len(label) > 63 {
-			return "", addrError(email, "domain label empty or longer than 63 octets")
+			return "", "", addrError(email, "domain label empty or longer than 63 octets")
 		}
 		if label[0] == '-' || label[len(label)-1] == '-' {
-			return "", addrError(email, "domain label starts or ends with a hyphen")
+			return "", "", addrError(email, "domain label starts or ends with a hyphen")
 		}
 		for _, c := range []byte(label) {
 			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-				return "", addrError(email, "domain contains "+quoteRune(rune(c)))
+				return "", "", addrError(email, "domain contains "+quoteRune(rune(c)))
 			}
 		}
 	}
-	return ascii, nil
+	return dom, ascii, nil
+}
+
+// addressLiteral checks an RFC 5321 address literal: "[" IPv4 dotted quad
+// "]" or "[IPv6:" IPv6 address (no zone) "]". It returns the canonical form.
+func addressLiteral(dom string) (string, bool) {
+	if len(dom) < 3 || dom[0] != '[' || dom[len(dom)-1] != ']' {
+		return "", false
+	}
+	lit := dom[1 : len(dom)-1]
+	if len(lit) > 5 && strings.EqualFold(lit[:5], "IPv6:") {
+		ip, err := netip.ParseAddr(lit[5:])
+		if err != nil || !ip.Is6() || ip.Zone() != "" {
+			return "", false
+		}
+		return "[IPv6:" + ip.String() + "]", true
+	}
+	ip, err := netip.ParseAddr(lit)
+	if err != nil || !ip.Is4() {
+		return "", false
+	}
+	return "[" + ip.String() + "]", true
 }
 
 // Name returns the display name ("" when none).
@@ -194,6 +326,9 @@ func (a Address) Email() string {
 // ASCIIEmail returns "local@ascii-domain"; ok is false when the local part
 // itself is not ASCII, so the address can only travel over SMTPUTF8.
 func (a Address) ASCIIEmail() (string, bool) {
+	if a.IsZero() {
+		return "", true
+	}
 	return a.local + "@" + a.asciiDomain, isASCII(a.local)
 }
 
@@ -212,6 +347,9 @@ func (a Address) IsInternational() bool { return !isASCII(a.local) || !isASCII(a
 func (a Address) WithName(name string) (Address, error) {
 	if err := checkControl("display name", name); err != nil {
 		return Address{}, err
+	}
+	if !utf8.ValidString(name) {
+		return Address{}, addrError(name, "display name is not valid UTF-8")
 	}
 	a.name = name
 	return a, nil
@@ -238,7 +376,7 @@ func (a Address) String() string { return a.Header(false) }
 func (a Address) Header(ascii bool) string {
 	email := a.Email()
 	if ascii {
-		email = a.local + "@" + a.asciiDomain
+		email, _ = a.ASCIIEmail()
 	}
 	if a.name == "" {
 		return email
