@@ -11,7 +11,7 @@ type Capabilities struct {
 	Domain              string          // the server's name from the first EHLO line
 	Size                bool            // SIZE advertised
 	MaxSize             int64           // SIZE limit in octets; 0 means no limit stated
-	Auth                []AuthMechanism // mechanisms we know, in the server's order
+	Auth                []AuthMechanism // mechanisms we know, in the server's order (never AuthAuto)
 	AuthRaw             []string        // every mechanism name advertised, upper-case
 	StartTLS            bool
 	EightBitMIME        bool
@@ -91,7 +91,7 @@ func (c *Capabilities) apply(keyword, params string) {
 				continue
 			}
 			c.AuthRaw = append(c.AuthRaw, name)
-			if m, ok := ParseAuthMechanism(name); ok {
+			if m, ok := ParseAuthMechanism(name); ok && m != AuthAuto {
 				c.Auth = append(c.Auth, m)
 			}
 		}

@@ -59,7 +59,7 @@ func ParseEnhancedCode(text string) (EnhancedCode, string, bool) {
 // Reply is one SMTP reply, possibly of several lines.
 type Reply struct {
 	Code     int          // the three-digit reply code
-	Enhanced EnhancedCode // from the first line, when its class matches Code's
+	Enhanced EnhancedCode // from the first line that carries one whose class matches Code's
 	Lines    []string     // the text of each line, without code, separator or enhanced code
 }
 
@@ -132,8 +132,9 @@ func ParseReplyLine(line string) (code int, more bool, text string, err error) {
 
 // ParseReply parses a whole reply given as its lines (without CRLF). Every
 // line must carry the same code; every line but the last must use a hyphen
-// and the last a space or nothing. The enhanced code is taken from each line
-// whose class matches the code's first digit and stripped from the text.
+// and the last a space or nothing. An enhanced code whose class matches the
+// code's first digit is stripped from the text of every line; Enhanced is
+// the first such code (a code stripped from a later line is not lost).
 // Errors are *Error of KindInvalidResponse.
 func ParseReply(lines []string) (*Reply, error) {
 	if len(lines) == 0 {
@@ -157,17 +158,17 @@ func ParseReply(lines []string) (*Reply, error) {
 			}
 			return nil, malformed("reply line ends the reply before its last line")
 		}
-		r.Lines = append(r.Lines, r.stripEnhanced(i, text))
+		r.Lines = append(r.Lines, r.stripEnhanced(text))
 	}
 	return r, nil
 }
 
-func (r *Reply) stripEnhanced(i int, text string) string {
+func (r *Reply) stripEnhanced(text string) string {
 	enh, rest, ok := ParseEnhancedCode(text)
 	if !ok || enh.Class != r.Code/100 {
 		return text
 	}
-	if i == 0 {
+	if r.Enhanced.IsZero() {
 		r.Enhanced = enh
 	}
 	return rest
