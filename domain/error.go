@@ -77,24 +77,35 @@ func (e *Error) Retryable() bool {
 }
 
 // Temporary reports whether the condition is expected to clear by itself:
-// a 4xx reply, or a retryable kind.
+// KindTemporaryFailure (which includes a 552 to RCPT, "too many
+// recipients", per RFC 5321 section 4.5.3.1.10), a 4xx reply, or a
+// retryable kind. KindDeliveryUnknown is not temporary: a caller that
+// retries on Temporary could deliver the message twice.
 func (e *Error) Temporary() bool {
-	if e.Code >= 400 && e.Code < 500 {
+	switch {
+	case e.Kind == KindDeliveryUnknown:
+		return false
+	case e.Kind == KindTemporaryFailure:
 		return true
-	}
-	if e.Code >= 500 {
+	case e.Code >= 400 && e.Code < 500:
+		return true
+	case e.Code >= 500:
 		return false
 	}
-	return e.Kind.Retryable() || e.Kind == KindDeliveryUnknown
+	return e.Kind.Retryable()
 }
 
-// Permanent reports whether the server refused for good (a 5xx reply) or
-// the input itself is wrong.
+// Permanent reports whether the server refused for good (a 5xx reply that
+// is not KindTemporaryFailure) or the input itself is wrong (a message or
+// authentication kind without a reply code). KindDeliveryUnknown is neither
+// temporary nor permanent.
 func (e *Error) Permanent() bool {
-	if e.Code >= 500 && e.Code < 600 {
+	switch {
+	case e.Kind == KindDeliveryUnknown, e.Kind == KindTemporaryFailure:
+		return false
+	case e.Code >= 500 && e.Code < 600:
 		return true
-	}
-	if e.Code != 0 {
+	case e.Code != 0:
 		return false
 	}
 	switch e.Kind.Category() {

@@ -111,7 +111,9 @@ func replyKind(stage Stage, code int, enh EnhancedCode) Kind {
 }
 
 // enhancedKind refines by RFC 3463 / RFC 5248 codes where they are more
-// precise than the basic code.
+// precise than the basic code. The catch-all X.7.0 ("other security
+// status") is not one of them at AUTH: older Postfix answers a wrong
+// password with "535 5.7.0", and the 535 is what counts.
 func enhancedKind(stage Stage, e EnhancedCode) Kind {
 	if e.IsZero() {
 		return KindUnknown
@@ -124,8 +126,6 @@ func enhancedKind(stage Stage, e EnhancedCode) Kind {
 		return KindAuth
 	case e.Subject == 7 && e.Detail == 9:
 		return KindAuthMethodNotSupported
-	case e.Subject == 7 && e.Detail == 0 && stage == StageAuth && e.Class == 5:
-		return KindAuthRequired
 	case e.Subject == 7 && e.Detail == 11:
 		return KindAuthRequired // encryption required
 	case e.Subject == 3 && e.Detail == 4, e.Subject == 2 && e.Detail == 3:

@@ -1,0 +1,4 @@
+package domain
+
+// KindCount is the number of kinds, for tests that walk every Kind.
+const KindCount = kindCount
