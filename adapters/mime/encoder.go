@@ -1,0 +1,184 @@
+package mime
+
+import (
+	"crypto/rand"
+	"errors"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/integrations/smtp/domain"
+	"github.com/integrations/smtp/ports"
+)
+
+var _ ports.Encoder = (*Encoder)(nil)
+
+// Encoder prepares domain.Email values as MIME messages. It is safe for
+// concurrent use; the zero value is not usable, call New.
+type Encoder struct {
+	mu   sync.Mutex // guards rand, which need not be safe for concurrent use
+	rand io.Reader
+	now  func() time.Time
+}
+
+// Option configures an Encoder.
+type Option interface{ apply(*Encoder) }
+
+type optionFunc func(*Encoder)
+
+func (f optionFunc) apply(e *Encoder) { f(e) }
+
+// WithRand sets the source of randomness for Message-IDs and boundaries
+// (crypto/rand by default). Tests pass a seeded reader for reproducible
+// output; a nil r keeps the default.
+func WithRand(r io.Reader) Option {
+	return optionFunc(func(e *Encoder) {
+		if r != nil {
+			e.rand = r
+		}
+	})
+}
+
+// WithClock sets the clock that dates messages without a Date (time.Now by
+// default); a nil now keeps the default.
+func WithClock(now func() time.Time) Option {
+	return optionFunc(func(e *Encoder) {
+		if now != nil {
+			e.now = now
+		}
+	})
+}
+
+// New returns an Encoder.
+func New(opts ...Option) *Encoder {
+	e := &Encoder{rand: rand.Reader, now: time.Now}
+	for _, o := range opts {
+		o.apply(e)
+	}
+	return e
+}
+
+// Prepare validates e (Email.Validate, then the encoder's own checks),
+// fixes the Message-ID, Date and boundaries, encodes the text bodies and
+// stats file attachments (it reads no attachment content). It writes
+// nothing and keeps no reference to e, only to attachment data, paths and
+// readers. Errors are *domain.Error of a Message kind: KindInvalidHeader,
+// KindAttachment, KindInvalidFromAddress, KindInvalidRecipientAddress,
+// KindInvalidInput or KindEncodingFailed.
+func (enc *Encoder) Prepare(e *domain.Email, opts ports.EncodeOptions) (ports.Message, error) {
+	if e == nil {
+		return nil, newError(domain.KindInvalidInput, "nil email")
+	}
+	if err := firstError(e.Validate()); err != nil {
+		return nil, err
+	}
+	if err := checkEmail(e); err != nil {
+		return nil, err
+	}
+
+	var b builder
+	var text, html *part
+	if e.TextBody != "" || e.HTMLBody == "" {
+		text = textPart("text/plain", e.TextBody, opts.Allow8Bit)
+	}
+	if e.HTMLBody != "" {
+		html = textPart("text/html", e.HTMLBody, opts.Allow8Bit)
+	}
+	var inline, attached []*part
+	for i := range e.InlineImages {
+		p, err := b.inlinePart(&e.InlineImages[i])
+		if err != nil {
+			return nil, err
+		}
+		inline = append(inline, p)
+	}
+	for i := range e.Attachments {
+		a := &e.Attachments[i]
+		p, err := b.attachmentPart(a)
+		if err != nil {
+			return nil, err
+		}
+		if a.ContentID != "" {
+			inline = append(inline, p)
+		} else {
+			attached = append(attached, p)
+		}
+	}
+	root := structure(text, html, inline, attached)
+
+	enc.mu.Lock()
+	id := e.MessageID
+	var err error
+	if id == "" {
+		id, err = messageID(enc.rand, e.From.ASCIIDomain())
+	}
+	if err == nil {
+		err = assignBoundaries(root, enc.rand)
+	}
+	date := e.Date
+	if date.IsZero() {
+		date = enc.now()
+	}
+	enc.mu.Unlock()
+	if err != nil {
+		return nil, asEncodingError(err)
+	}
+
+	header, err := topHeader(e, id, date, opts)
+	if err != nil {
+		return nil, err
+	}
+	var r renderer
+	m := &message{id: id, segs: r.message(header, root), sources: b.sources}
+	if m.eightBit, err = checkLines(m.segs); err != nil {
+		return nil, err
+	}
+	m.size = totalSize(m.segs)
+	return m, nil
+}
+
+// totalSize returns the octets segs yield, or -1 when a source does not
+// know its length.
+func totalSize(segs []segment) int64 {
+	var n int64
+	for _, s := range segs {
+		if s.src == nil {
+			n += int64(len(s.static))
+			continue
+		}
+		if s.src.length < 0 {
+			return -1
+		}
+		n += base64Size(s.src.length)
+	}
+	return n
+}
+
+// firstError returns the only problem Validate found, or for several the
+// first one's kind wrapping them all.
+func firstError(err error) error {
+	if err == nil {
+		return nil
+	}
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	first := domain.AsError(errs[0])
+	if len(errs) == 1 && first != nil {
+		return first
+	}
+	k := domain.KindInvalidInput
+	if first != nil {
+		k = first.Kind
+	}
+	return wrapError(k, "invalid email", err)
+}
+
+func asEncodingError(err error) error {
+	var de *domain.Error
+	if errors.As(err, &de) {
+		return err
+	}
+	return wrapError(domain.KindEncodingFailed, "reading the random source", err)
+}

@@ -1,0 +1,110 @@
+package mime
+
+import (
+	"io"
+	"os"
+
+	"github.com/integrations/smtp/domain"
+	"github.com/integrations/smtp/ports"
+)
+
+var _ ports.Message = (*message)(nil)
+
+// message is a prepared message. It is not safe for concurrent use.
+type message struct {
+	id       string
+	segs     []segment
+	sources  []*source
+	size     int64 // -1 until known
+	eightBit bool
+}
+
+// MessageID returns the Message-ID, without angle brackets.
+func (m *message) MessageID() string { return m.id }
+
+// EightBit reports whether the output holds octets above 127: 8bit text
+// parts (EncodeOptions.Allow8Bit) or raw UTF-8 addresses
+// (EncodeOptions.UTF8).
+func (m *message) EightBit() bool { return m.eightBit }
+
+// Size returns the exact number of octets WriteTo writes, computed when the
+// message was prepared. A message with a one-shot reader attachment that
+// has no Len method has an unknown size until it is written: Size then
+// returns 0 (as ports.Envelope has it, "unknown") and no error; after a
+// WriteTo it returns the size written.
+func (m *message) Size() (int64, error) {
+	if m.size < 0 {
+		return 0, nil
+	}
+	return m.size, nil
+}
+
+// WriteTo writes the message to w and returns the octets written. Files
+// are opened anew each time and streamed; a reader source can be written
+// only once, and a second WriteTo fails before writing anything. Errors of
+// the content are *domain.Error of KindAttachment; errors of w are returned
+// as they are.
+func (m *message) WriteTo(w io.Writer) (int64, error) {
+	for _, s := range m.sources {
+		if s.typ == domain.SourceReader && s.used {
+			return 0, newError(domain.KindAttachment, s.label+" comes from a reader that was already read; use a bytes or file source for messages written more than once")
+		}
+	}
+	files := make(map[*source]*os.File)
+	defer func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}()
+	for _, s := range m.sources {
+		if s.typ == domain.SourceFile {
+			f, err := s.open()
+			if err != nil {
+				return 0, err
+			}
+			files[s] = f
+		}
+	}
+
+	cw := &countingWriter{w: w}
+	ws := writeStates.Get().(*writeState)
+	ws.bw.Reset(cw)
+	defer func() {
+		ws.bw.Reset(nil)
+		writeStates.Put(ws)
+	}()
+	for _, seg := range m.segs {
+		if seg.src == nil {
+			if _, err := ws.bw.Write(seg.static); err != nil {
+				return cw.n, err
+			}
+			continue
+		}
+		var f io.Reader
+		if file, ok := files[seg.src]; ok {
+			f = file
+		}
+		if _, err := ws.writeSource(seg.src, f); err != nil {
+			return cw.n, err
+		}
+	}
+	if err := ws.bw.Flush(); err != nil {
+		return cw.n, err
+	}
+	if m.size < 0 {
+		m.size = cw.n
+	}
+	return cw.n, nil
+}
+
+// countingWriter counts the octets that reach w.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}

@@ -1,0 +1,121 @@
+package mime
+
+import (
+	"bytes"
+	"io"
+
+	"github.com/integrations/smtp/domain"
+)
+
+// part is one node of the MIME tree: a multipart with children, or a leaf
+// with either an encoded text body or an attachment source.
+type part struct {
+	sub      string // multipart subtype ("mixed", "alternative", "related"); "" for a leaf
+	rootType string // multipart/related: the media type of its first child
+	children []*part
+	boundary string
+
+	mediaType string  // leaf: its media type, without parameters
+	header    []byte  // leaf: its content header fields
+	body      []byte  // leaf: encoded text
+	textual   bool    // body is 7bit or 8bit, so it is searched for boundaries
+	src       *source // leaf: attachment content, base64-encoded while writing
+}
+
+func multipart(sub string, children ...*part) *part {
+	p := &part{sub: sub, children: children}
+	if sub == "related" {
+		p.rootType = children[0].contentType()
+	}
+	return p
+}
+
+// contentType returns the media type of p without parameters.
+func (p *part) contentType() string {
+	if p.sub != "" {
+		return "multipart/" + p.sub
+	}
+	return p.mediaType
+}
+
+// textPart encodes a text body of type mediaType ("text/plain" or
+// "text/html").
+func textPart(mediaType, s string, allow8Bit bool) *part {
+	body, cte := encodeText(s, allow8Bit)
+	var h headerWriter
+	h.withParams("Content-Type", mediaType, []string{"charset=utf-8"})
+	h.simple("Content-Transfer-Encoding", cte)
+	return &part{mediaType: mediaType, header: h.buf, body: body, textual: cte == cte7Bit || cte == cte8Bit}
+}
+
+// structure arranges the parts as mail clients expect (see the package
+// documentation): mixed(alternative(text, related(html, inline...)),
+// attachments...), each multipart only when needed.
+func structure(text, html *part, inline, attached []*part) *part {
+	body := text
+	if html != nil {
+		htmlNode := html
+		if len(inline) > 0 {
+			htmlNode = multipart("related", append([]*part{html}, inline...)...)
+			inline = nil
+		}
+		body = htmlNode
+		if text != nil {
+			body = multipart("alternative", text, htmlNode)
+		}
+	}
+	rest := append(inline, attached...)
+	if len(rest) == 0 {
+		return body
+	}
+	return multipart("mixed", append([]*part{body}, rest...)...)
+}
+
+// assignBoundaries gives every multipart in the tree a random boundary
+// that differs from the others (all have the same length, so none is a
+// prefix of another) and occurs in no 7bit or 8bit body. Quoted-printable
+// and base64 bodies cannot hold one (see boundaryPrefix). Errors are
+// *domain.Error of KindEncodingFailed.
+func assignBoundaries(root *part, rnd io.Reader) error {
+	var texts [][]byte
+	var nodes []*part
+	var walk func(p *part)
+	walk = func(p *part) {
+		if p.sub != "" {
+			nodes = append(nodes, p)
+		}
+		if p.textual {
+			texts = append(texts, p.body)
+		}
+		for _, c := range p.children {
+			walk(c)
+		}
+	}
+	walk(root)
+	used := make(map[string]bool, len(nodes))
+	for _, n := range nodes {
+		for attempt := 0; n.boundary == ""; attempt++ {
+			if attempt == 8 {
+				return newError(domain.KindEncodingFailed, "the random source gives no usable boundary")
+			}
+			b, err := newBoundary(rnd)
+			if err != nil {
+				return wrapError(domain.KindEncodingFailed, "reading the random source", err)
+			}
+			if !used[b] && !containsIn(texts, b) {
+				used[b] = true
+				n.boundary = b
+			}
+		}
+	}
+	return nil
+}
+
+func containsIn(texts [][]byte, s string) bool {
+	for _, t := range texts {
+		if bytes.Contains(t, []byte(s)) {
+			return true
+		}
+	}
+	return false
+}

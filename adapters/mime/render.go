@@ -1,0 +1,128 @@
+package mime
+
+import (
+	"bytes"
+
+	"github.com/integrations/smtp/domain"
+)
+
+// segment is a piece of the output: fixed bytes, or an attachment source
+// base64-encoded while writing.
+type segment struct {
+	static []byte
+	src    *source
+}
+
+// renderer lays a prepared tree out as segments.
+type renderer struct {
+	buf  []byte
+	segs []segment
+}
+
+// message writes the top-level header fields (without the content fields),
+// then root with its content fields and body, and returns the segments.
+func (r *renderer) message(header []byte, root *part) []segment {
+	r.buf = append(r.buf, header...)
+	r.contentHeader(root)
+	r.buf = append(r.buf, '\r', '\n')
+	if root.sub != "" {
+		r.multipartBody(root)
+		r.buf = append(r.buf, '\r', '\n')
+	} else {
+		r.leafBody(root)
+		if root.src != nil || (len(root.body) > 0 && !bytes.HasSuffix(root.body, []byte("\r\n"))) {
+			r.buf = append(r.buf, '\r', '\n') // the message ends with a line break
+		}
+	}
+	if len(r.buf) > 0 {
+		r.segs = append(r.segs, segment{static: r.buf})
+	}
+	return r.segs
+}
+
+func (r *renderer) contentHeader(p *part) {
+	if p.sub == "" {
+		r.buf = append(r.buf, p.header...)
+		return
+	}
+	h := headerWriter{buf: r.buf}
+	params := [][]string{{`boundary="` + p.boundary + `"`}}
+	if p.rootType != "" {
+		params = append(params, param("type", p.rootType))
+	}
+	h.withParams("Content-Type", p.contentType(), params...)
+	r.buf = h.buf
+}
+
+// part writes p's content fields, the blank line and its body; the CRLF
+// that follows belongs to the next delimiter (RFC 2046 section 5.1.1).
+func (r *renderer) part(p *part) {
+	r.contentHeader(p)
+	r.buf = append(r.buf, '\r', '\n')
+	if p.sub != "" {
+		r.multipartBody(p)
+		return
+	}
+	r.leafBody(p)
+}
+
+func (r *renderer) leafBody(p *part) {
+	if p.src == nil {
+		r.buf = append(r.buf, p.body...)
+		return
+	}
+	r.segs = append(r.segs, segment{static: r.buf}, segment{src: p.src})
+	r.buf = nil
+}
+
+func (r *renderer) multipartBody(p *part) {
+	for i, c := range p.children {
+		if i > 0 {
+			r.buf = append(r.buf, '\r', '\n')
+		}
+		r.buf = append(r.buf, "--"...)
+		r.buf = append(r.buf, p.boundary...)
+		r.buf = append(r.buf, '\r', '\n')
+		r.part(c)
+	}
+	r.buf = append(r.buf, "\r\n--"...)
+	r.buf = append(r.buf, p.boundary...)
+	r.buf = append(r.buf, "--"...)
+}
+
+// checkLines verifies what the encoder promises of every fixed segment:
+// CRLF line ends only and lines of at most 998 octets. It reports whether
+// an octet above 127 occurs. A failure is a bug of this package, reported
+// as an *domain.Error of KindEncodingFailed rather than written.
+func checkLines(segs []segment) (eightBit bool, err error) {
+	for _, s := range segs {
+		b := s.static
+		for len(b) > 0 {
+			i := bytes.IndexByte(b, '\n')
+			line := b
+			if i >= 0 {
+				if i == 0 || b[i-1] != '\r' {
+					return false, newError(domain.KindEncodingFailed, "internal error: bare LF in output")
+				}
+				line, b = b[:i-1], b[i+1:]
+			} else {
+				b = nil
+			}
+			if len(line) > hardLine {
+				return false, newError(domain.KindEncodingFailed, "internal error: line longer than 998 octets")
+			}
+			if bytes.IndexByte(line, '\r') >= 0 {
+				return false, newError(domain.KindEncodingFailed, "internal error: bare CR in output")
+			}
+			if !eightBit {
+				for _, c := range line {
+					if c >= 0x80 {
+						eightBit = true
+						break
+					}
+				}
+			}
+		}
+	}
+	return eightBit, nil
+}
