@@ -1,0 +1,192 @@
+package tcp
+
+import (
+	"context"
+	"encoding/base64"
+	"strings"
+
+	"github.com/integrations/smtp/domain"
+	"github.com/integrations/smtp/ports"
+)
+
+const (
+	maxCommandLength = 512 // RFC 5321 command line, CRLF included
+	maxAuthRounds    = 10  // server challenges answered in one AUTH exchange
+)
+
+// authenticate runs AUTH (RFC 4954) when there are credentials. It refuses,
+// before sending anything, to authenticate over a connection without TLS
+// unless Config.AllowInsecureAuth is set, whatever the mechanism.
+func (s *Session) authenticate(ctx context.Context) error {
+	op := string(domain.StageAuth)
+	if s.t.creds == nil {
+		return nil
+	}
+	creds, err := s.t.creds.Credentials(ctx)
+	if err != nil {
+		return authError(err, "credentials")
+	}
+	if creds.IsZero() {
+		return nil
+	}
+	if !s.secure && !s.cfg.AllowInsecureAuth {
+		return domain.NewError(domain.KindAuthRequired, op,
+			"refusing to authenticate over a connection without TLS (set AllowInsecureAuth to permit it)")
+	}
+	if len(s.caps.AuthRaw) == 0 {
+		return domain.NewError(domain.KindAuthMethodNotSupported, op, "server does not offer AUTH")
+	}
+	mech, err := s.t.auth.Select(s.caps.Auth, creds, s.cfg.AuthMechanism)
+	if err != nil {
+		return authError(err, op)
+	}
+	if !s.caps.SupportsAuth(mech) {
+		return domain.NewError(domain.KindAuthMethodNotSupported, op, "server does not offer "+mech.String()+" (it offers "+strings.Join(s.caps.AuthRaw, " ")+")")
+	}
+	client, err := s.t.auth.Client(mech, creds)
+	if err != nil {
+		return authError(err, op)
+	}
+	if err := s.exchange(mech, client); err != nil {
+		return err
+	}
+	s.info.AuthMechanism = mech
+	s.info.AuthenticatedAs = creds.Username
+	return nil
+}
+
+// exchange runs one SASL exchange. The initial response goes in the AUTH
+// line unless the line would pass 512 octets; then it answers the first
+// challenge. Every client response is redacted in the transcript.
+func (s *Session) exchange(mech domain.AuthMechanism, c ports.SASLClient) error {
+	op := string(domain.StageAuth)
+	timeout := s.cfg.Timeouts.Command
+	name, ir, err := c.Start()
+	if err != nil {
+		return authError(err, op)
+	}
+	if name == "" {
+		name = mech.String()
+	}
+	if hasControl(name) || strings.ContainsAny(name, " ") {
+		return domain.NewError(domain.KindInvalidInput, op, "SASL mechanism name holds a space, CR, LF or NUL")
+	}
+	line, shown := "AUTH "+name, "AUTH "+name
+	var deferred *string
+	if ir != nil {
+		enc := encodeResponse(ir, true)
+		if len(line)+1+len(enc)+2 <= maxCommandLength {
+			line, shown = line+" "+enc, shown+" "+domain.Redacted
+		} else {
+			deferred = &enc
+		}
+	}
+	if err := s.sync(op); err != nil {
+		return err
+	}
+	if err := s.write(op, line, shown); err != nil {
+		return err
+	}
+	if err := s.flush(op, timeout); err != nil {
+		return err
+	}
+	serverSaid := "" // the decoded error challenge of an OAuth mechanism
+	for round := 0; ; round++ {
+		r, err := s.reply(domain.StageAuth, timeout)
+		if err != nil {
+			return err
+		}
+		switch {
+		case r.Code == 235:
+			return nil
+		case r.Code >= 400:
+			e := domain.ReplyError(domain.StageAuth, r)
+			if serverSaid != "" {
+				e.Message += " (server said " + serverSaid + ")"
+			}
+			return e
+		case r.Code != 334:
+			s.broken = true
+			return replyError(domain.StageAuth, r)
+		}
+		if round == maxAuthRounds {
+			return s.cancelAuth(domain.NewError(domain.KindInvalidResponse, op, "more than 10 AUTH challenges"))
+		}
+		var resp string
+		if deferred != nil {
+			resp, deferred = *deferred, nil
+		} else {
+			challenge, err := base64.StdEncoding.DecodeString(strings.Join(r.Lines, ""))
+			if err != nil {
+				return s.cancelAuth(domain.NewError(domain.KindInvalidResponse, op, "AUTH challenge is not valid base64"))
+			}
+			if mech.UsesToken() {
+				serverSaid = printable(challenge)
+			}
+			out, err := c.Next(challenge)
+			switch {
+			case err == nil:
+				resp = encodeResponse(out, false)
+			case mech == domain.AuthXOAuth2:
+				resp = "" // the error challenge gets an empty response, then the final 5xx
+			case mech == domain.AuthOAuthBearer:
+				resp = "AQ==" // RFC 7628 section 3.2.3: a single %x01
+			default:
+				return s.cancelAuth(authError(err, op))
+			}
+		}
+		if err := s.write(op, resp, domain.Redacted); err != nil {
+			return err
+		}
+		if err := s.flush(op, timeout); err != nil {
+			return err
+		}
+	}
+}
+
+// cancelAuth sends "*" to abandon the exchange, reads the server's answer
+// and returns e.
+func (s *Session) cancelAuth(e *domain.Error) error {
+	op := string(domain.StageAuth)
+	if s.write(op, "*", "*") == nil && s.flush(op, s.cfg.Timeouts.Command) == nil {
+		_, _ = s.reply(domain.StageAuth, s.cfg.Timeouts.Command)
+	}
+	return e
+}
+
+// encodeResponse encodes a SASL response in base64; an empty initial
+// response is "=" (RFC 4954 section 4), an empty later one an empty line.
+func encodeResponse(b []byte, initial bool) string {
+	if len(b) == 0 {
+		if initial {
+			return "="
+		}
+		return ""
+	}
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// authError makes err a *domain.Error of an auth kind; the cause is kept,
+// and SASL clients never put the secret in their errors.
+func authError(err error, op string) *domain.Error {
+	if de := domain.AsError(err); de != nil {
+		return de
+	}
+	return &domain.Error{Kind: domain.KindAuth, Op: op, Err: err}
+}
+
+// printable keeps the printable ASCII of b, at most 200 characters, for an
+// error message.
+func printable(b []byte) string {
+	var sb strings.Builder
+	for _, c := range b {
+		if sb.Len() == 200 {
+			sb.WriteString("...")
+			break
+		}
+		if c >= 0x20 && c < 0x7f {
+			sb.WriteByte(c)
+		}
+	}
+	return sb.String()
+}

@@ -1,0 +1,80 @@
+package tcp
+
+import (
+	"strconv"
+
+	"github.com/integrations/smtp/domain"
+	"github.com/integrations/smtp/ports"
+)
+
+// envelope is a validated transaction, its command lines ready to send.
+type envelope struct {
+	mail  string
+	rcpts []recipient
+}
+
+// recipient is one RCPT with its command line.
+type recipient struct {
+	addr domain.Address
+	line string
+}
+
+// plan checks env against the server's capabilities and builds the command
+// lines, so that bad input fails before a byte is written:
+//
+//   - no recipient, a zero recipient, a negative size, or CR, LF or NUL in a
+//     command: KindInvalidInput, KindInvalidRecipientAddress or
+//     KindInvalidFromAddress;
+//   - a size above the server's SIZE limit: KindMessageTooLarge;
+//   - 8-bit data without 8BITMIME, or a non-ASCII local part without
+//     SMTPUTF8: KindCapabilityMismatch.
+//
+// Addresses go in their Unicode form with the SMTPUTF8 parameter when a
+// local part needs it, and otherwise with punycode domains, which every
+// server takes.
+func (s *Session) plan(env ports.Envelope) (*envelope, error) {
+	caps := &s.caps
+	switch {
+	case len(env.To) == 0:
+		return nil, domain.NewError(domain.KindInvalidInput, "mail", "no recipients")
+	case env.Size < 0:
+		return nil, domain.NewError(domain.KindInvalidInput, "mail", "negative message size")
+	case caps.MaxSize > 0 && env.Size > caps.MaxSize:
+		return nil, domain.NewError(domain.KindMessageTooLarge, "mail", "message of "+strconv.FormatInt(env.Size, 10)+
+			" octets is over the server's limit of "+strconv.FormatInt(caps.MaxSize, 10))
+	case env.EightBit && !caps.EightBitMIME:
+		return nil, domain.NewError(domain.KindCapabilityMismatch, "mail", "message has 8-bit data and the server does not offer 8BITMIME")
+	}
+	utf8 := env.From.NeedsSMTPUTF8()
+	for i, to := range env.To {
+		if to.IsZero() {
+			return nil, domain.NewError(domain.KindInvalidRecipientAddress, "rcpt", "recipient "+strconv.Itoa(i+1)+" is empty")
+		}
+		utf8 = utf8 || to.NeedsSMTPUTF8()
+	}
+	if utf8 && !caps.SMTPUTF8 {
+		return nil, domain.NewError(domain.KindCapabilityMismatch, "mail", "an address has a non-ASCII local part and the server does not offer SMTPUTF8")
+	}
+	from := env.From.Envelope(!utf8)
+	if hasControl(from) {
+		return nil, domain.NewError(domain.KindInvalidFromAddress, "mail", "sender holds CR, LF or NUL")
+	}
+	e := &envelope{mail: "MAIL FROM:" + from, rcpts: make([]recipient, len(env.To))}
+	if caps.Size && env.Size > 0 {
+		e.mail += " SIZE=" + strconv.FormatInt(env.Size, 10)
+	}
+	if env.EightBit {
+		e.mail += " BODY=8BITMIME"
+	}
+	if utf8 {
+		e.mail += " SMTPUTF8"
+	}
+	for i, to := range env.To {
+		line := "RCPT TO:" + to.Envelope(!utf8)
+		if hasControl(line) {
+			return nil, domain.NewError(domain.KindInvalidRecipientAddress, "rcpt", "recipient "+strconv.Itoa(i+1)+" holds CR, LF or NUL")
+		}
+		e.rcpts[i] = recipient{addr: to, line: line}
+	}
+	return e, nil
+}

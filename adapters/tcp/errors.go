@@ -1,0 +1,100 @@
+package tcp
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"syscall"
+
+	"github.com/integrations/smtp/domain"
+)
+
+// ctxError turns the error of an ended context into a *domain.Error:
+// KindCancelled for a cancellation, KindCommandTimeout for a deadline. The
+// context's error stays in the chain, so errors.Is(err, context.Canceled)
+// holds.
+func ctxError(op string, err error) *domain.Error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &domain.Error{Kind: domain.KindCommandTimeout, Op: op, Message: "context deadline exceeded", Err: err}
+	}
+	return &domain.Error{Kind: domain.KindCancelled, Op: op, Message: "context cancelled", Err: err}
+}
+
+// ioError classifies a failed read (write false) or write on an established
+// connection. A *domain.Error passes through with op set.
+func ioError(op string, write bool, err error) *domain.Error {
+	if de := domain.AsError(err); de != nil {
+		return withOp(de, op)
+	}
+	var ne net.Error
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
+		if write {
+			return &domain.Error{Kind: domain.KindWriteTimeout, Op: op, Message: "write timed out", Err: err}
+		}
+		return &domain.Error{Kind: domain.KindReadTimeout, Op: op, Message: "no reply in time", Err: err}
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.ErrClosedPipe),
+		errors.Is(err, net.ErrClosed), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
+		errors.Is(err, syscall.ECONNABORTED):
+		return &domain.Error{Kind: domain.KindConnectionReset, Op: op, Message: "connection closed", Err: err}
+	}
+	return &domain.Error{Kind: domain.KindConnection, Op: op, Err: err}
+}
+
+// dialError classifies a failed dial that was not caused by a context.
+func dialError(err error) *domain.Error {
+	if de := domain.AsError(err); de != nil {
+		return withOp(de, "dial")
+	}
+	var dnsErr *net.DNSError
+	var ne net.Error
+	k := domain.KindConnection
+	switch {
+	case errors.As(err, &dnsErr):
+		k = domain.KindDNSResolution
+	case errors.Is(err, syscall.ECONNREFUSED):
+		k = domain.KindConnectionRefused
+	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
+		k = domain.KindNetworkUnreachable
+	case errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
+		k = domain.KindConnectTimeout
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF):
+		k = domain.KindConnectionReset
+	}
+	return &domain.Error{Kind: k, Op: "dial", Err: err}
+}
+
+// withOp returns e with its Op replaced, leaving e itself untouched.
+func withOp(e *domain.Error, op string) *domain.Error {
+	if e.Op == op {
+		return e
+	}
+	c := *e
+	c.Op = op
+	return &c
+}
+
+// replyError maps a reply that is not the one expected: a negative reply
+// through domain.ReplyError, any other through KindUnexpectedResponse.
+func replyError(stage domain.Stage, r *domain.Reply) *domain.Error {
+	if e := domain.ReplyError(stage, r); e != nil {
+		return e
+	}
+	return &domain.Error{
+		Kind: domain.KindUnexpectedResponse, Op: string(stage), Code: r.Code, Enhanced: r.Enhanced,
+		Message: "unexpected reply: " + r.Text(),
+	}
+}
+
+// deliveryUnknown wraps the failure that ended a session between the end of
+// the message and the server's verdict.
+func deliveryUnknown(err error) *domain.Error {
+	return &domain.Error{
+		Kind:    domain.KindDeliveryUnknown,
+		Op:      string(domain.StageBody),
+		Message: "connection lost after the message was sent and before the server answered; it may or may not have been delivered",
+		Err:     err,
+	}
+}

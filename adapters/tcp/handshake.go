@@ -1,0 +1,158 @@
+package tcp
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+
+	"github.com/integrations/smtp/domain"
+)
+
+// open runs everything between the dial and the first transaction.
+func (s *Session) open(ctx context.Context) error {
+	mode := s.cfg.EffectiveTLSMode()
+	if mode == domain.TLSImplicit {
+		if err := s.upgrade(ctx); err != nil {
+			return err
+		}
+	}
+	if err := s.greeting(); err != nil {
+		return err
+	}
+	if err := s.hello(); err != nil {
+		return err
+	}
+	switch mode {
+	case domain.TLSStartTLSRequired:
+		if !s.caps.StartTLS {
+			return domain.NewError(domain.KindStartTLSNotSupported, string(domain.StageStartTLS),
+				"server does not offer STARTTLS and the TLS mode requires it")
+		}
+		fallthrough
+	case domain.TLSStartTLS:
+		if s.caps.StartTLS {
+			if err := s.startTLS(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return s.authenticate(ctx)
+}
+
+// greeting reads the banner; anything but a 220 ends the session.
+func (s *Session) greeting() error {
+	r, err := s.reply(domain.StageGreeting, s.cfg.Timeouts.Greeting)
+	if err != nil {
+		return err
+	}
+	if r.Code != 220 {
+		return replyError(domain.StageGreeting, r)
+	}
+	s.info.Banner = r.Text()
+	return nil
+}
+
+// hello says EHLO and learns the capabilities. A server that answers 500,
+// 501, 502 or 504 (command unknown, syntax, not implemented, parameter not
+// implemented) gets HELO and is taken to have no extensions; any other
+// negative reply ends the session.
+func (s *Session) hello() error {
+	name := s.cfg.LocalName
+	if hasControl(name) {
+		return domain.NewError(domain.KindInvalidInput, string(domain.StageEHLO), "local name holds CR, LF or NUL")
+	}
+	r, err := s.simple(domain.StageEHLO, "EHLO "+name, s.cfg.Timeouts.Command)
+	if err != nil {
+		return err
+	}
+	if r.Code == 250 {
+		s.caps = domain.ParseEHLO(r.Lines)
+		return nil
+	}
+	switch r.Code {
+	case 500, 501, 502, 504:
+	default:
+		return replyError(domain.StageEHLO, r)
+	}
+	r, err = s.simple(domain.StageHELO, "HELO "+name, s.cfg.Timeouts.Command)
+	if err != nil {
+		return err
+	}
+	if r.Code != 250 {
+		return replyError(domain.StageHELO, r)
+	}
+	s.caps = domain.ParseEHLO(r.Lines[:1])
+	return nil
+}
+
+// startTLS sends STARTTLS, upgrades the connection and says EHLO again,
+// forgetting every capability learned in plaintext (RFC 3207 section 4.2).
+// Bytes that arrive with the 220 were sent before the handshake and could
+// have been injected by a man in the middle (CVE-2011-0411): the session
+// ends.
+func (s *Session) startTLS(ctx context.Context) error {
+	r, err := s.simple(domain.StageStartTLS, "STARTTLS", s.cfg.Timeouts.Command)
+	if err != nil {
+		return err
+	}
+	if r.Code != 220 {
+		return replyError(domain.StageStartTLS, r)
+	}
+	if s.w.r.Buffered() > 0 {
+		s.broken = true
+		return domain.NewError(domain.KindDesync, string(domain.StageStartTLS),
+			"data after the STARTTLS reply, before the TLS handshake (response injection); connection closed")
+	}
+	if err := s.upgrade(ctx); err != nil {
+		return err
+	}
+	return s.hello()
+}
+
+// upgrade runs the TLS handshake over the current connection.
+func (s *Session) upgrade(ctx context.Context) error {
+	op := string(domain.StageStartTLS)
+	if s.cfg.EffectiveTLSMode() == domain.TLSImplicit {
+		op = "tls"
+	}
+	timeout := s.cfg.Timeouts.Connect
+	if err := s.w.setDeadline(timeout, true); err != nil {
+		s.broken = true
+		return s.w.fail(op, false, err)
+	}
+	hctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	conn, err := s.t.tls.Client(hctx, s.w.conn, s.cfg.ServerName())
+	if err == nil && conn == nil {
+		err = errors.New("TLS upgrader returned no connection")
+	}
+	if err != nil {
+		s.broken = true
+		if cerr := s.w.cancelled(); cerr != nil {
+			return ctxError(op, cerr)
+		}
+		if de := domain.AsError(err); de != nil {
+			return withOp(de, op)
+		}
+		if hctx.Err() != nil {
+			return &domain.Error{Kind: domain.KindConnectTimeout, Op: op, Message: "TLS handshake timed out", Err: err}
+		}
+		return &domain.Error{Kind: domain.KindTLSHandshake, Op: op, Err: err}
+	}
+	s.w.swap(conn)
+	s.secure = true
+	s.caps = domain.Capabilities{}
+	s.info.TLS = true
+	if cs, ok := conn.(interface{ ConnectionState() tls.ConnectionState }); ok {
+		st := cs.ConnectionState()
+		s.info.TLSVersion = domain.TLSVersion(st.Version)
+		s.info.CipherSuite = tls.CipherSuiteName(st.CipherSuite)
+		if len(st.PeerCertificates) > 0 {
+			leaf := st.PeerCertificates[0]
+			s.info.Certificate = &domain.CertificateInfo{
+				Subject: leaf.Subject.String(), Issuer: leaf.Issuer.String(), NotAfter: leaf.NotAfter, DNSNames: leaf.DNSNames,
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,194 @@
+package tcp
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"net"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/integrations/smtp/domain"
+)
+
+// quitTimeout bounds the wait for the reply to QUIT.
+const quitTimeout = 10 * time.Second
+
+// Session is one greeted connection, made by Transport.Open. It is not safe
+// for concurrent use; after an I/O error, a 421 reply, a cancellation or a
+// protocol desync it is no longer Reusable and every method but Info and
+// Close fails with KindConnectionUnhealthy.
+type Session struct {
+	t      *Transport
+	cfg    *domain.Config
+	w      *wire
+	caps   domain.Capabilities
+	info   domain.ConnectionInfo
+	secure bool // the connection runs over TLS
+	broken bool // the protocol state is unknown or the server is leaving
+	closed bool
+	chunk  []byte // BDAT buffer, kept between transactions
+}
+
+func newSession(t *Transport, conn net.Conn) *Session {
+	return &Session{
+		t:    t,
+		cfg:  &t.cfg,
+		w:    newWire(conn, t.tr, t.cfg.IOTimeout),
+		info: domain.ConnectionInfo{Host: t.cfg.Host, Port: t.cfg.Port},
+	}
+}
+
+// Info describes the connection: TLS state, capabilities (as advertised by
+// the last EHLO), banner and authenticated user.
+func (s *Session) Info() domain.ConnectionInfo {
+	info := s.info
+	info.Capabilities = s.caps
+	info.Capabilities.Auth = slices.Clone(s.caps.Auth)
+	info.Capabilities.AuthRaw = slices.Clone(s.caps.AuthRaw)
+	info.Capabilities.Raw = slices.Clone(s.caps.Raw)
+	info.Capabilities.Params = maps.Clone(s.caps.Params)
+	if s.info.Certificate != nil {
+		c := *s.info.Certificate
+		info.Certificate = &c
+	}
+	return info
+}
+
+// Reusable reports whether another transaction may use this session: false
+// once it is closed, after a 421, an I/O error, a cancellation or a desync.
+func (s *Session) Reusable() bool { return !s.broken && !s.closed }
+
+// Noop sends NOOP, a cheap health check. Errors are *domain.Error.
+func (s *Session) Noop(ctx context.Context) error {
+	_, err := s.simpleCtx(ctx, domain.StageNoop, "NOOP", true)
+	return err
+}
+
+// Reset sends RSET, ending any transaction. Errors are *domain.Error.
+func (s *Session) Reset(ctx context.Context) error {
+	_, err := s.simpleCtx(ctx, domain.StageReset, "RSET", true)
+	return err
+}
+
+// Verify sends VRFY address and returns the reply (2xx, including 252
+// "cannot verify"). A negative reply comes back together with its error.
+// An address with CR, LF or NUL is refused before anything is sent. Errors
+// are *domain.Error.
+func (s *Session) Verify(ctx context.Context, address string) (*domain.Reply, error) {
+	if address == "" || hasControl(address) {
+		return nil, domain.NewError(domain.KindInvalidInput, string(domain.StageVerify), "address is empty or holds CR, LF or NUL")
+	}
+	return s.simpleCtx(ctx, domain.StageVerify, "VRFY "+address, false)
+}
+
+// Close sends QUIT when the session is usable, waits briefly for the 221,
+// and closes the connection. It is safe to call twice; the second call does
+// nothing. Errors are *domain.Error.
+func (s *Session) Close() error {
+	if s.closed {
+		return nil
+	}
+	if !s.broken {
+		_, _ = s.simple(domain.StageQuit, "QUIT", min(quitTimeout, s.cfg.Timeouts.Command))
+	}
+	s.closed = true
+	s.broken = true
+	if err := s.w.conn.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		return ioError(string(domain.StageQuit), true, err)
+	}
+	return nil
+}
+
+// usable refuses work on a closed or broken session.
+func (s *Session) usable(op string) error {
+	if s.closed || s.broken {
+		return domain.NewError(domain.KindConnectionUnhealthy, op, "session is closed or no longer usable")
+	}
+	return nil
+}
+
+// simpleCtx runs one command under ctx; with positive set, any reply but a
+// 2xx is an error.
+func (s *Session) simpleCtx(ctx context.Context, stage domain.Stage, line string, positive bool) (*domain.Reply, error) {
+	if err := s.usable(string(stage)); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, ctxError(string(stage), err)
+	}
+	stop := s.w.watch(ctx)
+	defer stop()
+	r, err := s.simple(stage, line, s.cfg.Timeouts.Command)
+	if err != nil {
+		return nil, err
+	}
+	if !r.Positive() {
+		if positive {
+			return nil, replyError(stage, r)
+		}
+		return r, replyError(stage, r)
+	}
+	return r, nil
+}
+
+// simple sends one command and reads its reply.
+func (s *Session) simple(stage domain.Stage, line string, timeout time.Duration) (*domain.Reply, error) {
+	if err := s.sync(string(stage)); err != nil {
+		return nil, err
+	}
+	if err := s.write(string(stage), line, line); err != nil {
+		return nil, err
+	}
+	if err := s.flush(string(stage), timeout); err != nil {
+		return nil, err
+	}
+	return s.reply(stage, timeout)
+}
+
+// sync checks that no reply is waiting before a new command group: bytes
+// the server sent unasked mean the replies no longer match the commands.
+func (s *Session) sync(op string) error {
+	if n := s.w.r.Buffered(); n > 0 {
+		s.broken = true
+		return domain.NewError(domain.KindDesync, op, strconv.Itoa(n)+" octets of unsolicited reply before a command; the connection is unusable")
+	}
+	return nil
+}
+
+// write buffers a command line; shown is its transcript form.
+func (s *Session) write(op, line, shown string) error {
+	if hasControl(line) {
+		return domain.NewError(domain.KindInvalidInput, op, "command holds CR, LF or NUL")
+	}
+	if err := s.w.command(line, shown); err != nil {
+		s.broken = true
+		return s.w.fail(op, true, err)
+	}
+	return nil
+}
+
+// flush sends the buffered command group.
+func (s *Session) flush(op string, timeout time.Duration) error {
+	if err := s.w.flush(timeout); err != nil {
+		s.broken = true
+		return s.w.fail(op, true, err)
+	}
+	return nil
+}
+
+// reply reads the next reply. An I/O or parse failure breaks the session; so
+// does a 421, which comes back as its KindServerShutdown error.
+func (s *Session) reply(stage domain.Stage, timeout time.Duration) (*domain.Reply, error) {
+	r, err := s.w.reply(string(stage), timeout)
+	if err != nil {
+		s.broken = true
+		return nil, err
+	}
+	if r.Code == 421 {
+		s.broken = true
+		return nil, domain.ReplyError(stage, r)
+	}
+	return r, nil
+}

@@ -1,0 +1,116 @@
+package tcp
+
+import (
+	"context"
+	"errors"
+	"net"
+
+	"github.com/integrations/smtp/domain"
+	"github.com/integrations/smtp/ports"
+)
+
+var (
+	_ ports.Transport = (*Transport)(nil)
+	_ ports.Session   = (*Session)(nil)
+)
+
+// Deps are the collaborators of a Transport. Only TLS can be required (see
+// New); every other nil field has a default.
+type Deps struct {
+	Dialer      ports.Dialer             // nil means &net.Dialer{}
+	TLS         ports.TLSUpgrader        // required for every TLS mode but none
+	Auth        ports.Authenticator      // required when there are credentials
+	Credentials ports.CredentialProvider // nil means Config.Credentials as they are (none when zero)
+	Transcript  ports.Transcript         // nil means no transcript
+}
+
+// Transport opens SMTP sessions to the one server of its Config. It is safe
+// for concurrent use; each Open dials a new connection.
+type Transport struct {
+	cfg    domain.Config
+	dialer ports.Dialer
+	tls    ports.TLSUpgrader
+	auth   ports.Authenticator
+	creds  ports.CredentialProvider
+	tr     ports.Transcript
+}
+
+// New validates cfg and returns a Transport; it does not dial. Zero
+// timeouts take the RFC 5321 defaults and an empty LocalName is "localhost".
+// It fails when the TLS mode (Config.EffectiveTLSMode) is not none and
+// deps.TLS is nil, or when there are credentials (Config.Credentials or
+// deps.Credentials) and deps.Auth is nil. Errors are *domain.Error of
+// KindInvalidInput (possibly several, joined, for a bad Config).
+func New(cfg domain.Config, deps Deps) (*Transport, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg.Timeouts = cfg.Timeouts.WithDefaults()
+	if cfg.LocalName == "" {
+		cfg.LocalName = "localhost"
+	}
+	t := &Transport{cfg: cfg, dialer: deps.Dialer, tls: deps.TLS, auth: deps.Auth, creds: deps.Credentials, tr: deps.Transcript}
+	if t.dialer == nil {
+		t.dialer = &net.Dialer{}
+	}
+	if mode := cfg.EffectiveTLSMode(); mode != domain.TLSNone && t.tls == nil {
+		return nil, domain.NewError(domain.KindInvalidInput, "config", "TLS mode "+mode.String()+" needs a TLS upgrader")
+	}
+	if t.creds == nil && !cfg.Credentials.IsZero() {
+		t.creds = staticCredentials{cfg.Credentials}
+	}
+	if t.creds != nil && t.auth == nil {
+		return nil, domain.NewError(domain.KindInvalidInput, "config", "credentials need an authenticator")
+	}
+	return t, nil
+}
+
+// Open dials the server, reads the greeting, says EHLO, secures the
+// connection as the TLS mode says and authenticates when there are
+// credentials. The context bounds the whole opening and cancels it; the
+// session does not keep it. Errors are *domain.Error: a connection, TLS,
+// auth, protocol or timeout kind, or KindCancelled.
+func (t *Transport) Open(ctx context.Context) (ports.Session, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, ctxError("dial", err)
+	}
+	conn, err := t.dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s := newSession(t, conn)
+	stop := s.w.watch(ctx)
+	err = s.open(ctx)
+	stop()
+	if err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (t *Transport) dial(ctx context.Context) (net.Conn, error) {
+	dctx, cancel := context.WithTimeout(ctx, t.cfg.Timeouts.Connect)
+	defer cancel()
+	conn, err := t.dialer.DialContext(dctx, "tcp", t.cfg.Address())
+	if err == nil && conn == nil {
+		err = errors.New("dialer returned no connection")
+	}
+	if err != nil {
+		if cerr := ctx.Err(); cerr != nil && !errors.Is(cerr, context.DeadlineExceeded) {
+			return nil, ctxError("dial", cerr)
+		}
+		if dctx.Err() != nil {
+			return nil, &domain.Error{Kind: domain.KindConnectTimeout, Op: "dial", Message: "no connection in time", Err: err}
+		}
+		return nil, dialError(err)
+	}
+	return conn, nil
+}
+
+// staticCredentials is the CredentialProvider of fixed credentials.
+type staticCredentials struct{ c domain.Credentials }
+
+func (s staticCredentials) Credentials(context.Context) (domain.Credentials, error) { return s.c, nil }
+
+func (s staticCredentials) Refresh(context.Context) (bool, error) { return false, nil }

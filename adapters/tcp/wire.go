@@ -1,0 +1,173 @@
+package tcp
+
+import (
+	"bufio"
+	"context"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/integrations/smtp/domain"
+	"github.com/integrations/smtp/ports"
+)
+
+const writeBufferSize = 16 << 10
+
+// aLongTimeAgo is a deadline in the past: setting it unblocks pending I/O.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// wire is the buffered connection of a session. It sets a deadline before
+// each reply and each network write, lets a context cancel pending I/O, and
+// feeds the transcript. It is used by one goroutine at a time; only the
+// cancellation callback runs concurrently, under mu.
+type wire struct {
+	conn  net.Conn
+	r     *bufio.Reader
+	w     *bufio.Writer
+	tr    ports.Transcript
+	ioCap time.Duration // Config.IOTimeout: cap for one reply or write; 0 means none
+	wto   time.Duration // timeout of the next network write
+
+	mu     sync.Mutex
+	ctxErr error // the error of the watched context once it ended
+}
+
+func newWire(conn net.Conn, tr ports.Transcript, ioCap time.Duration) *wire {
+	w := &wire{conn: conn, tr: tr, ioCap: ioCap}
+	w.r = bufio.NewReaderSize(conn, maxLineLength)
+	w.w = bufio.NewWriterSize(deadlineWriter{w}, writeBufferSize)
+	return w
+}
+
+// watch makes the end of ctx unblock every pending read and write. The
+// returned function stops watching; when ctx ended after the last I/O, it
+// clears the cancellation so that the next operation, with another context,
+// is not refused.
+func (w *wire) watch(ctx context.Context) func() {
+	if ctx.Done() == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		defer close(done)
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.ctxErr = ctx.Err()
+		_ = w.conn.SetDeadline(aLongTimeAgo)
+	})
+	return func() {
+		if stop() {
+			return
+		}
+		<-done
+		w.mu.Lock()
+		w.ctxErr = nil
+		w.mu.Unlock()
+	}
+}
+
+// cancelled returns the error of the watched context once it ended.
+func (w *wire) cancelled() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.ctxErr
+}
+
+// fail classifies err from an operation op; a cancellation wins over the
+// deadline error it caused.
+func (w *wire) fail(op string, write bool, err error) error {
+	if cerr := w.cancelled(); cerr != nil {
+		return ctxError(op, cerr)
+	}
+	return ioError(op, write, err)
+}
+
+func (w *wire) deadline(d time.Duration) time.Time {
+	if w.ioCap > 0 && w.ioCap < d {
+		d = w.ioCap
+	}
+	return time.Now().Add(d)
+}
+
+// setDeadline sets the read (and, with both, the write) deadline d from now,
+// unless the watched context has ended.
+func (w *wire) setDeadline(d time.Duration, both bool) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ctxErr != nil {
+		return w.ctxErr
+	}
+	if both {
+		return w.conn.SetDeadline(w.deadline(d))
+	}
+	return w.conn.SetReadDeadline(w.deadline(d))
+}
+
+// swap replaces the connection after a TLS handshake; the reader must be
+// empty.
+func (w *wire) swap(conn net.Conn) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.conn = conn
+	w.r.Reset(conn)
+}
+
+// command buffers line and its CRLF; shown is what the transcript gets.
+func (w *wire) command(line, shown string) error {
+	if w.tr != nil {
+		w.tr.Line(true, shown)
+	}
+	if _, err := w.w.WriteString(line); err != nil {
+		return err
+	}
+	_, err := w.w.WriteString("\r\n")
+	return err
+}
+
+// flush sends everything buffered, each network write bounded by timeout.
+func (w *wire) flush(timeout time.Duration) error {
+	w.wto = timeout
+	return w.w.Flush()
+}
+
+// reply reads one reply within timeout (a deadline for the whole reply).
+func (w *wire) reply(op string, timeout time.Duration) (*domain.Reply, error) {
+	if err := w.setDeadline(timeout, false); err != nil {
+		return nil, w.fail(op, false, err)
+	}
+	r, err := readReply(w.r, w.received)
+	if err != nil {
+		return nil, w.fail(op, false, err)
+	}
+	return r, nil
+}
+
+func (w *wire) received(line string) {
+	if w.tr != nil {
+		w.tr.Line(false, line)
+	}
+}
+
+// deadlineWriter sets the write deadline before every network write, so a
+// stalled peer fails the write after the stage's timeout.
+type deadlineWriter struct{ w *wire }
+
+func (d deadlineWriter) Write(p []byte) (int, error) {
+	d.w.mu.Lock()
+	if err := d.w.ctxErr; err != nil {
+		d.w.mu.Unlock()
+		return 0, err
+	}
+	err := d.w.conn.SetWriteDeadline(d.w.deadline(d.w.wto))
+	conn := d.w.conn
+	d.w.mu.Unlock()
+	if err != nil {
+		return 0, err
+	}
+	return conn.Write(p)
+}
+
+// hasControl reports whether s holds a CR, an LF or a NUL, which would let
+// an argument end a command line early.
+func hasControl(s string) bool { return strings.ContainsAny(s, "\r\n\x00") }
