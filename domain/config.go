@@ -82,9 +82,11 @@ func (v TLSVersion) String() string {
 	return "0x" + strconv.FormatUint(uint64(v), 16)
 }
 
-// ParseTLSVersion parses "1.0" to "1.3" (also "TLS1.2", "tls12").
+// ParseTLSVersion parses "1.0" to "1.3" (also "TLS1.2", "TLSv1.3", "tls12",
+// case-insensitively); "" gives TLS 1.2. Errors are *Error of
+// KindInvalidInput.
 func ParseTLSVersion(s string) (TLSVersion, error) {
-	t := strings.NewReplacer("tls", "", "TLS", "", "v", "", " ", "").Replace(s)
+	t := strings.NewReplacer("tls", "", "v", "", " ", "", "_", "").Replace(strings.ToLower(strings.TrimSpace(s)))
 	switch t {
 	case "1.0", "10":
 		return TLS10, nil
