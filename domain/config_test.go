@@ -74,7 +74,11 @@ func TestDefaultTimeouts(t *testing.T) {
 		{
 			name: "kept",
 			give: domain.Timeouts{Connect: time.Second, Rcpt: 2 * time.Second, DataTerm: 3 * time.Second},
-			want: func() domain.Timeouts { w := want; w.Connect, w.Rcpt, w.DataTerm = time.Second, 2*time.Second, 3*time.Second; return w }(),
+			want: func() domain.Timeouts {
+				w := want
+				w.Connect, w.Rcpt, w.DataTerm = time.Second, 2*time.Second, 3*time.Second
+				return w
+			}(),
 		},
 	}
 	for _, tt := range tests {
