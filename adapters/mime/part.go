@@ -22,7 +22,7 @@ type part struct {
 	src       *source // leaf: attachment content, base64-encoded while writing
 }
 
-func multipart(sub string, children ...*part) *part {
+func newMultipart(sub string, children ...*part) *part {
 	p := &part{sub: sub, children: children}
 	if sub == "related" {
 		p.rootType = children[0].contentType()
@@ -56,19 +56,19 @@ func structure(text, html *part, inline, attached []*part) *part {
 	if html != nil {
 		htmlNode := html
 		if len(inline) > 0 {
-			htmlNode = multipart("related", append([]*part{html}, inline...)...)
+			htmlNode = newMultipart("related", append([]*part{html}, inline...)...)
 			inline = nil
 		}
 		body = htmlNode
 		if text != nil {
-			body = multipart("alternative", text, htmlNode)
+			body = newMultipart("alternative", text, htmlNode)
 		}
 	}
 	rest := append(inline, attached...)
 	if len(rest) == 0 {
 		return body
 	}
-	return multipart("mixed", append([]*part{body}, rest...)...)
+	return newMultipart("mixed", append([]*part{body}, rest...)...)
 }
 
 // assignBoundaries gives every multipart in the tree a random boundary
