@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -12,8 +13,10 @@ import (
 // instead of failing, and Build reports them all at once. A builder is not
 // safe for concurrent use; the zero value is not usable, call NewEmail.
 type EmailBuilder struct {
-	e    Email
-	errs []error
+	e          Email
+	errs       []error
+	fromFailed bool // From was given but did not parse: "From is required" would repeat it
+	rcptFailed bool // a recipient did not parse: likewise for "a recipient is required"
 }
 
 // NewEmail starts an empty message.
@@ -22,11 +25,8 @@ func NewEmail() *EmailBuilder { return &EmailBuilder{} }
 func (b *EmailBuilder) addr(kind Kind, field, s string) (Address, bool) {
 	a, err := ParseAddress(s)
 	if err != nil {
-		var msg string
-		if e := AsError(err); e != nil {
-			msg = e.Message
-		}
-		b.errs = append(b.errs, &Error{Kind: kind, Op: "build", Message: field + ": " + msg, Err: err})
+		// The cause already quotes the address and says what is wrong.
+		b.errs = append(b.errs, &Error{Kind: kind, Op: "build", Message: field, Err: err})
 		return Address{}, false
 	}
 	return a, true
@@ -34,9 +34,12 @@ func (b *EmailBuilder) addr(kind Kind, field, s string) (Address, bool) {
 
 func (b *EmailBuilder) list(dst *[]Address, field string, addrs []string) *EmailBuilder {
 	for _, s := range addrs {
-		if a, ok := b.addr(KindInvalidRecipientAddress, field, s); ok {
-			*dst = append(*dst, a)
+		a, ok := b.addr(KindInvalidRecipientAddress, field, s)
+		if !ok {
+			b.rcptFailed = b.rcptFailed || field != "Reply-To"
+			continue
 		}
+		*dst = append(*dst, a)
 	}
 	return b
 }
@@ -45,6 +48,8 @@ func (b *EmailBuilder) list(dst *[]Address, field string, addrs []string) *Email
 func (b *EmailBuilder) From(addr string) *EmailBuilder {
 	if a, ok := b.addr(KindInvalidFromAddress, "From", addr); ok {
 		b.e.From = a
+	} else {
+		b.fromFailed = true
 	}
 	return b
 }
@@ -140,8 +145,13 @@ func (b *EmailBuilder) InlineImage(contentID, contentType string, data []byte) *
 
 // InlineFile adds an inline image streamed from the file at path.
 func (b *EmailBuilder) InlineFile(contentID, path, contentType string) *EmailBuilder {
-	if _, err := os.Stat(path); err != nil {
+	st, err := os.Stat(path)
+	switch {
+	case err != nil:
 		b.errs = append(b.errs, &Error{Kind: KindAttachment, Op: "build", Message: "inline image " + quoteForError(path) + " cannot be read", Err: errors.Unwrap(err)})
+		return b
+	case !st.Mode().IsRegular():
+		b.errs = append(b.errs, &Error{Kind: KindAttachment, Op: "build", Message: "inline image " + quoteForError(path) + " is not a regular file"})
 		return b
 	}
 	b.e.InlineImages = append(b.e.InlineImages, InlineImage{ContentID: contentID, ContentType: contentType, Filename: filepath.Base(path), Content: FileSource(path)})
@@ -174,19 +184,24 @@ func (b *EmailBuilder) Priority(p Priority) *EmailBuilder { b.e.Priority = p; re
 func (b *EmailBuilder) Date(t time.Time) *EmailBuilder { b.e.Date = t; return b }
 
 // Build validates the message and returns it, or every problem found by the
-// builder and by Email.Validate, joined (errors.Join); each is an *Error.
+// builder and by Email.Validate, joined (errors.Join); each is an *Error. A
+// From or recipient that failed to parse is reported once, not again as
+// missing. The Email returned shares nothing with the builder, so the
+// builder may go on to build another message.
 func (b *EmailBuilder) Build() (*Email, error) {
 	errs := append([]error(nil), b.errs...)
-	e := b.e
-	if err := e.Validate(); err != nil {
-		if j, ok := err.(interface{ Unwrap() []error }); ok {
-			errs = append(errs, j.Unwrap()...)
-		} else {
-			errs = append(errs, err)
-		}
-	}
+	errs = append(errs, b.e.problems(b.fromFailed, b.rcptFailed)...)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	e := b.e
+	e.To = slices.Clone(e.To)
+	e.Cc = slices.Clone(e.Cc)
+	e.Bcc = slices.Clone(e.Bcc)
+	e.ReplyTo = slices.Clone(e.ReplyTo)
+	e.Attachments = slices.Clone(e.Attachments)
+	e.InlineImages = slices.Clone(e.InlineImages)
+	e.Headers = slices.Clone(e.Headers)
+	e.References = slices.Clone(e.References)
 	return &e, nil
 }

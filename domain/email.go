@@ -152,15 +152,17 @@ func (e *Email) Recipients() []Address {
 	return out
 }
 
-// NeedsSMTPUTF8 reports whether any envelope address has a non-ASCII local
-// part.
+// NeedsSMTPUTF8 reports whether any address of the envelope or of the
+// header (From, Sender, Reply-To, To, Cc, Bcc) has a non-ASCII local part:
+// such a message can only go to a server that offers SMTPUTF8, as RFC 2047
+// cannot encode an address (RFC 6532). A non-ASCII domain alone does not
+// need it: it travels in punycode.
 func (e *Email) NeedsSMTPUTF8() bool {
-	if e.EnvelopeFrom().NeedsSMTPUTF8() {
-		return true
-	}
-	for _, a := range e.Recipients() {
-		if a.NeedsSMTPUTF8() {
-			return true
+	for _, list := range [][]Address{{e.From, e.Sender}, e.ReplyTo, e.To, e.Cc, e.Bcc} {
+		for _, a := range list {
+			if a.NeedsSMTPUTF8() {
+				return true
+			}
 		}
 	}
 	return false

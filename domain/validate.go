@@ -19,13 +19,18 @@ var reservedHeaders = map[string]string{
 // with errors.Join; each is an *Error of a Message kind
 // (KindInvalidFromAddress, KindInvalidRecipientAddress, KindInvalidHeader,
 // KindAttachment, KindInvalidInput). It returns nil for a valid Email.
-func (e *Email) Validate() error {
+func (e *Email) Validate() error { return errors.Join(e.problems(false, false)...) }
+
+// problems lists what Validate reports; the builder skips "From is
+// required" and "a recipient is required" when it has already reported the
+// address that failed to parse.
+func (e *Email) problems(skipFrom, skipRcpt bool) []error {
 	var errs []error
 	add := func(k Kind, msg string) { errs = append(errs, &Error{Kind: k, Op: "validate", Message: msg}) }
-	if e.From.IsZero() {
+	if e.From.IsZero() && !skipFrom {
 		add(KindInvalidFromAddress, "From is required")
 	}
-	if len(e.To)+len(e.Cc)+len(e.Bcc) == 0 {
+	if len(e.To)+len(e.Cc)+len(e.Bcc) == 0 && !skipRcpt {
 		add(KindInvalidRecipientAddress, "at least one To, Cc or Bcc recipient is required")
 	}
 	for _, list := range [][]Address{e.To, e.Cc, e.Bcc, e.ReplyTo} {
@@ -77,7 +82,7 @@ func (e *Email) Validate() error {
 		}
 		seen[img.ContentID] = true
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
 func validateAttachment(a *Attachment) []error {
