@@ -74,7 +74,7 @@ func (s *Session) Send(ctx context.Context, env ports.Envelope, body io.WriterTo
 type outcome struct {
 	accepted []domain.Address
 	rejected []domain.RejectedRecipient
-	deferred []recipient    // refused for now by a recipient limit: for the next transaction
+	deferred []recipient   // refused for now by a recipient limit: for the next transaction
 	reply    *domain.Reply // the final reply when the server took the message
 }
 
