@@ -1,6 +1,7 @@
 package mime
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/base64"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"mime/quotedprintable"
 	"net/mail"
 	"net/textproto"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -248,3 +250,9 @@ func kindOf(t testing.TB, err error) domain.Kind {
 	}
 	return de.Kind
 }
+
+func bufioWriter(w io.Writer) *bufio.Writer { return bufio.NewWriterSize(w, writeBuffer) }
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func mailHeaderDate(s string) (time.Time, error) { return mail.ParseDate(s) }
