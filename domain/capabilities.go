@@ -12,7 +12,7 @@ type Capabilities struct {
 	Size                bool            // SIZE advertised
 	MaxSize             int64           // SIZE limit in octets; 0 means no limit stated
 	Auth                []AuthMechanism // mechanisms we know, in the server's order (never AuthAuto)
-	AuthRaw             []string        // every mechanism name advertised, upper-case
+	AuthRaw             []string        // every mechanism name advertised, ASCII upper-case
 	StartTLS            bool
 	EightBitMIME        bool
 	Pipelining          bool
@@ -22,12 +22,13 @@ type Capabilities struct {
 	EnhancedStatusCodes bool
 	DSN                 bool
 	Raw                 []string          // the extension lines as sent (after the first line)
-	Params              map[string]string // keyword (upper-case) → parameters as sent
+	Params              map[string]string // keyword (ASCII upper-case) → parameters as sent
 }
 
-// Has reports whether keyword (case-insensitive) was advertised.
+// Has reports whether keyword was advertised. Keywords are ASCII (RFC 5321
+// section 4.1.1.1) and compared ASCII-case-insensitively.
 func (c *Capabilities) Has(keyword string) bool {
-	_, ok := c.Params[strings.ToUpper(keyword)]
+	_, ok := c.Params[asciiUpper(keyword)]
 	return ok
 }
 
@@ -61,10 +62,10 @@ func ParseEHLO(lines []string) Capabilities {
 		}
 		c.Raw = append(c.Raw, line)
 		keyword, params, _ := strings.Cut(line, " ")
-		if k, v, ok := strings.Cut(keyword, "="); ok && strings.EqualFold(k, "AUTH") {
+		if k, v, ok := strings.Cut(keyword, "="); ok && asciiUpper(k) == "AUTH" {
 			keyword, params = k, strings.TrimSpace(v+" "+params)
 		}
-		keyword = strings.ToUpper(keyword)
+		keyword = asciiUpper(keyword)
 		params = strings.TrimSpace(params)
 		if old, seen := c.Params[keyword]; seen && old != "" && params != "" {
 			params = old + " " + params
@@ -86,7 +87,7 @@ func (c *Capabilities) apply(keyword, params string) {
 		}
 	case "AUTH":
 		for _, name := range strings.Fields(params) {
-			name = strings.ToUpper(name)
+			name = asciiUpper(name)
 			if containsString(c.AuthRaw, name) {
 				continue
 			}
@@ -121,4 +122,16 @@ func containsString(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// asciiUpper upper-cases the ASCII letters of s and leaves every other byte
+// alone (strings.ToUpper would also map non-ASCII and invalid UTF-8).
+func asciiUpper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			b[i] = c - ('a' - 'A')
+		}
+	}
+	return string(b)
 }
