@@ -159,11 +159,8 @@ func validateLocal(email, local string) (string, error) {
 		if !ok {
 			return "", addrError(email, "malformed quoted local part")
 		}
-		local = quoteLocal(content)
-		if len(local) > MaxLocalPartLength {
-			return "", addrError(email, "local part longer than 64 octets")
-		}
-		return local, nil
+		// The canonical form is never longer than the quoted one.
+		return quoteLocal(content), nil
 	}
 	if strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
 		return "", addrError(email, "local part has a misplaced dot")

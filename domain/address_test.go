@@ -141,6 +141,9 @@ func TestParseAddressRejects(t *testing.T) {
 		{name: "empty literal", give: "a@[]"},
 		{name: "general literal", give: "a@[x400:abc]"},
 		{name: "invalid UTF-8", give: "a\xff@example.com"},
+		{name: "empty quoted local", give: `""@example.com`},
+		{name: "stray closing bracket", give: "a@example.com]"},
+		{name: "IDN domain too long in ASCII form", give: "a@" + strings.Repeat("bücher.", 23) + "de"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -196,6 +199,14 @@ func TestNewAddress(t *testing.T) {
 		{name: "literal without bracket", give: "a@[192.0.2.1"},
 		{name: "literal IPv6 untagged", give: "a@[2001:db8::1]"},
 		{name: "name line break", giveName: "A\r\nBcc: x@example.com", give: "a@example.com"},
+		{name: "empty local", give: "@example.com"},
+		{name: "empty domain", give: "a@"},
+		{name: "leading dot", give: ".a@example.com"},
+		{name: "trailing dot", give: "a.@example.com"},
+		{name: "no at", give: "example.com"},
+		{name: "over 254 octets", give: strings.Repeat("a", 64) + "@" + strings.Repeat(strings.Repeat("b", 62)+".", 3) + "com"},
+		{name: "over 254 octets only in ASCII form", give: strings.Repeat("a", 64) + "@" + strings.Repeat("bücher.", 14) + "de"},
+		{name: "fits in its ASCII form", give: strings.Repeat("a", 64) + "@" + strings.Repeat("bücher.", 12) + strings.Repeat("x", 11) + ".de", wantLocal: strings.Repeat("a", 64), wantDom: strings.Repeat("bücher.", 12) + strings.Repeat("x", 11) + ".de"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

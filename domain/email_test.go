@@ -45,6 +45,7 @@ func TestBuilderSetsEveryField(t *testing.T) {
 		BccMany([]string{"heidi@example.com"}).
 		ReplyTo("replies@example.com").
 		ToAddress(domain.MustParseAddress("ivan@example.com")).
+		FromAddress(domain.MustParseAddress("Alice <alice@example.com>")).
 		Subject("Quarterly report ✓").
 		Text("plain body").
 		HTML("<p>html body</p>").
