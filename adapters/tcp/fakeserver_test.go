@@ -27,6 +27,7 @@ import (
 //	!raw "q"       send the Go-quoted bytes as they are (joins adjacent sends)
 //	!data "q"      read exactly the Go-quoted bytes (a BDAT chunk)
 //	!tls           run the server side of a TLS handshake
+//	!tls-fails     run one that the client must abort, and stop
 //	!close         close the connection now
 //	!stall         read and discard until the client closes
 //	!hold          neither read nor write until the test ends
@@ -170,6 +171,11 @@ func (f *fakeServer) step(i int, st string) error {
 			return fmt.Errorf("step %d: TLS handshake: %w", i+1, err)
 		}
 		f.conn, f.r = tc, bufio.NewReader(tc)
+	case st == "!tls-fails":
+		if err := tls.Server(f.conn, f.tlsConf).Handshake(); err == nil {
+			return fmt.Errorf("step %d: TLS handshake succeeded", i+1)
+		}
+		return errStop
 	case st == "!close":
 		return errStop
 	case st == "!stall":

@@ -305,7 +305,7 @@ func TestImplicitTLSHandshakeFails(t *testing.T) {
 	cfg := testConfig()
 	cfg.TLSMode = domain.TLSImplicit
 	cfg.TLS.ServerName = "other.example.test" // the certificate does not match
-	f, _, err := open(t, cfg, Deps{TLS: realUpgrader{t}}, "!stall")
+	f, _, err := open(t, cfg, Deps{TLS: realUpgrader{t}}, "!tls-fails")
 	if e := wantKind(t, err, domain.KindTLSHandshake); e.Op != "tls" {
 		t.Errorf("op = %q", e.Op)
 	}

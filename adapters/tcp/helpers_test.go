@@ -1,6 +1,7 @@
 package tcp
 
 import (
+	"errors"
 	"io"
 	"strconv"
 	"sync/atomic"
@@ -59,3 +60,5 @@ func atoi(t *testing.T, s string) int {
 	}
 	return n
 }
+
+var errBoom = errors.New("boom")

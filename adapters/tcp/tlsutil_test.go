@@ -76,4 +76,6 @@ func (u realUpgrader) Client(ctx context.Context, conn net.Conn, serverName stri
 // is, so a script can go on in plaintext after STARTTLS.
 type sameConn struct{}
 
-func (sameConn) Client(_ context.Context, conn net.Conn, _ string) (net.Conn, error) { return conn, nil }
+func (sameConn) Client(_ context.Context, conn net.Conn, _ string) (net.Conn, error) {
+	return conn, nil
+}
