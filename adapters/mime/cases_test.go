@@ -281,11 +281,11 @@ func wantLeaves(t testing.TB, e *domain.Email) map[string]wantLeaf {
 func verifyGo(t *testing.T, tc encCase, e *domain.Email, data []byte, id string) {
 	t.Helper()
 	msg, root := parseMessage(t, data)
-	if got := root.structure(); got != tc.structure {
+	if got := root.structure(); tc.structure != "" && got != tc.structure {
 		t.Errorf("structure = %s; want %s", got, tc.structure)
 	}
 	h := msg.Header
-	if got := decodeHeader(t, h.Get("Subject")); got != e.Subject {
+	if got := decodeHeader(t, h.Get("Subject")); trimBlank(got) != trimBlank(e.Subject) {
 		t.Errorf("Subject = %q; want %q", got, e.Subject)
 	}
 	if got := h.Get("Message-Id"); got != "<"+id+">" {
@@ -367,7 +367,7 @@ func verifyGo(t *testing.T, tc encCase, e *domain.Email, data []byte, id string)
 			continue
 		}
 		for i := range want {
-			if d := decodeHeader(t, got[i]); d != want[i] {
+			if d := decodeHeader(t, got[i]); trimBlank(d) != trimBlank(want[i]) {
 				t.Errorf("header %s[%d] = %q (%q); want %q", name, i, d, got[i], want[i])
 			}
 		}
@@ -425,6 +425,9 @@ func verifyGo(t *testing.T, tc encCase, e *domain.Email, data []byte, id string)
 		t.Errorf("text/html part missing")
 	}
 }
+
+// trimBlank drops the blanks parsers trim around a header value.
+func trimBlank(s string) string { return strings.Trim(s, " \t") }
 
 func TestRoundTripGo(t *testing.T) {
 	for _, tc := range encCases() {

@@ -40,12 +40,11 @@ func isPlainText(s string) bool {
 	return !looksEncoded(s)
 }
 
-// looksEncoded reports whether s holds "=?" followed later by "?=", which a
-// decoder could take for an encoded word.
-func looksEncoded(s string) bool {
-	i := strings.Index(s, "=?")
-	return i >= 0 && strings.Contains(s[i+2:], "?=")
-}
+// looksEncoded reports whether s holds "=?", which a decoder could take for
+// the start of an encoded word. Even without a closing "?=" it is not safe
+// raw: Go's mime.WordDecoder stops decoding at a "=?" it cannot parse, so
+// the encoded words after it would stay undecoded.
+func looksEncoded(s string) bool { return strings.Contains(s, "=?") }
 
 // encodeWords splits s into encoded words of at most limit characters.
 func encodeWords(s string, limit int) []string {

@@ -27,7 +27,7 @@ func TestEncodeHeaderValue(t *testing.T) {
 		{"hello wörld", "=?utf-8?q?hello_w=C3=B6rld?="}, // Q is shorter
 		{"日本語", "=?utf-8?b?5pel5pys6Kqe?="},
 		{"=?utf-8?q?x?=", "=?utf-8?b?PT91dGYtOD9xP3g/PQ==?="},
-		{"a=?b", "a=?b"}, // no "?=" after it: not an encoded word
+		{"a=?b", "=?utf-8?q?a=3D=3Fb?="}, // a stray "=?" stops Go's decoder
 		{"under_score é", "=?utf-8?q?under=5Fscore_=C3=A9?="},
 	}
 	for _, tt := range tests {

@@ -41,27 +41,34 @@ type pyMessage struct {
 	Parts     []pyPart            `json:"parts"`
 }
 
-// parsePython runs testdata/roundtrip.py on data. It fails (never skips)
-// when python3 is missing: CI installs it.
-func parsePython(t *testing.T, data []byte) pyMessage {
+// parsePython runs testdata/roundtrip.py once on all messages. It fails
+// (never skips) when python3 is missing: CI installs it.
+func parsePython(t *testing.T, messages [][]byte) []pyMessage {
 	t.Helper()
 	py, err := exec.LookPath("python3")
 	if err != nil {
 		t.Fatalf("python3 is required for the round-trip test: %v", err)
 	}
-	cmd := exec.Command(py, "testdata/roundtrip.py")
-	cmd.Stdin = bytes.NewReader(data)
+	in, err := json.Marshal(messages) // []byte marshals as base64
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(py, "testdata/roundtrip.py", "--batch")
+	cmd.Stdin = bytes.NewReader(in)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("roundtrip.py: %v\n%s", err, stderr.Bytes())
 	}
-	var m pyMessage
-	if err := json.Unmarshal(out, &m); err != nil {
+	var parsed []pyMessage
+	if err := json.Unmarshal(out, &parsed); err != nil {
 		t.Fatalf("roundtrip.py output: %v\n%s", err, out)
 	}
-	return m
+	if len(parsed) != len(messages) {
+		t.Fatalf("roundtrip.py parsed %d messages; sent %d", len(parsed), len(messages))
+	}
+	return parsed
 }
 
 func str(p *string) string {
@@ -74,20 +81,26 @@ func str(p *string) string {
 // TestRoundTripPython parses every shared case with Python's email package
 // (policy.default) and compares what it reads with the input.
 func TestRoundTripPython(t *testing.T) {
-	for _, tc := range encCases() {
+	cases := encCases()
+	emails := make([]*domain.Email, len(cases))
+	ids := make([]string, len(cases))
+	data := make([][]byte, len(cases))
+	for i, tc := range cases {
+		emails[i] = tc.email(t)
+		m, err := testEncoder(1).Prepare(emails[i], tc.opts)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		var buf bytes.Buffer
+		if _, err := m.WriteTo(&buf); err != nil {
+			t.Fatal(err)
+		}
+		ids[i], data[i] = m.MessageID(), buf.Bytes()
+	}
+	parsed := parsePython(t, data)
+	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			e := tc.email(t)
-			enc := testEncoder(1)
-			m, err := enc.Prepare(e, tc.opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var buf bytes.Buffer
-			if _, err := m.WriteTo(&buf); err != nil {
-				t.Fatal(err)
-			}
-			py := parsePython(t, buf.Bytes())
-			verifyPython(t, tc, e, py, m.MessageID())
+			verifyPython(t, tc, emails[i], parsed[i], ids[i])
 		})
 	}
 }

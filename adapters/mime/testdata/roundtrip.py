@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Parses a message from stdin with Python's email package and prints JSON.
+"""Parses messages with Python's email package and prints JSON.
 
 Used by python_test.go to check that the Go encoder's output means the same
-thing to an independent parser. The output:
+thing to an independent parser. Reads one message from stdin, or with
+--batch a JSON array of base64-encoded messages (printing an array). The
+output for one message:
 
   {"subject": str, "from": [{"name", "addr"}], "to": [...], "cc": [...],
    "reply_to": [...], "has_bcc": bool, "headers": {lower-name: [decoded]},
@@ -30,8 +32,7 @@ def structure(part):
     return part.get_content_type()
 
 
-def main():
-    data = sys.stdin.buffer.read()
+def parse(data):
     msg = email.message_from_bytes(data, policy=email.policy.default)
     out = {
         "subject": str(msg["subject"]) if msg["subject"] is not None else "",
@@ -62,6 +63,15 @@ def main():
             "content_b64": base64.b64encode(payload).decode("ascii"),
             "defects": [type(d).__name__ for d in part.defects],
         })
+    return out
+
+
+def main():
+    if sys.argv[1:] == ["--batch"]:
+        batch = json.load(sys.stdin)
+        out = [parse(base64.b64decode(m)) for m in batch]
+    else:
+        out = parse(sys.stdin.buffer.read())
     json.dump(out, sys.stdout, ensure_ascii=False, indent=1)
 
 
