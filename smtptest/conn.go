@@ -145,8 +145,8 @@ func (v *vconn) intercept(verb, line string) bool {
 		v.discardChunk(line)
 		return true
 	}
-	if verb != "DATA" { // DATA faults and delays apply to the final reply: see session.Data
-		v.s.wait(v.cc, verb)
+	if verb != "DATA" && !v.s.wait(v.cc, verb) { // DATA delays come before the final reply: see session.Data
+		return true
 	}
 	if verb != "DATA" && verb != "AUTH" { // AUTH faults end the SASL exchange: see exchange.Next
 		if f, ok := v.s.takeFault(verb); ok {
@@ -292,7 +292,9 @@ func (v *vconn) greet(line string, final bool) error {
 		return v.cc.write(line)
 	}
 	v.greeted = true
-	v.s.wait(v.cc, Greeting)
+	if !v.s.wait(v.cc, Greeting) {
+		return net.ErrClosed
+	}
 	if f, ok := v.s.takeFault(Greeting); ok {
 		v.fail(f)
 		v.refused = true

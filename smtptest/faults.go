@@ -187,20 +187,23 @@ func (s *Server) recipientLimit() int {
 	return s.maxRcpt
 }
 
-// wait sleeps for the Delay set for verb, returning early when cc or the
-// server closes.
-func (s *Server) wait(cc *clientConn, verb string) {
+// wait sleeps for the Delay set for verb. When cc or the server closes
+// first it closes cc and returns false.
+func (s *Server) wait(cc *clientConn, verb string) bool {
 	s.mu.Lock()
 	d := s.delays[verb]
 	s.mu.Unlock()
 	if d <= 0 {
-		return
+		return true
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
+		return true
 	case <-cc.closed:
 	case <-s.done:
+		cc.close()
 	}
+	return false
 }

@@ -135,3 +135,16 @@ func codeOf(t *testing.T, err error) int {
 	}
 	return te.Code
 }
+
+// transactionStart runs EHLO, MAIL and RCPT and sends DATA, expecting 354.
+func (d *dialog) transactionStart(from, to string) {
+	d.t.Helper()
+	for _, c := range []string{"EHLO client.test", "MAIL FROM:<" + from + ">", "RCPT TO:<" + to + ">"} {
+		if r := d.cmd(c); !strings.HasPrefix(r, "250") {
+			d.t.Fatalf("%s: %q", c, r)
+		}
+	}
+	if r := d.cmd("DATA"); !strings.HasPrefix(r, "354") {
+		d.t.Fatalf("DATA: %q", r)
+	}
+}

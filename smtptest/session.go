@@ -80,7 +80,9 @@ func (s *session) Data(r io.Reader) error {
 	if err != nil {
 		return err // 552 for a message over WithMaxSize; go-smtp reads the rest
 	}
-	s.s.wait(s.vc.cc, "DATA")
+	if !s.s.wait(s.vc.cc, "DATA") {
+		return ErrClosed // nobody reads the reply
+	}
 	if f, ok := s.s.takeFault("DATA"); ok {
 		if f.drop {
 			s.vc.cc.close()
