@@ -431,7 +431,11 @@ func quoteASCII(s string) string {
 
 func quoteForError(s string) string {
 	if len(s) > 80 {
-		s = s[:80] + "..."
+		cut := 80
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut-- // never split a UTF-8 sequence
+		}
+		s = s[:cut] + "..."
 	}
 	return quoteASCII(s)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/integrations/smtp/domain"
 )
@@ -143,6 +144,7 @@ func TestParseAddressRejects(t *testing.T) {
 		{name: "invalid UTF-8", give: "a\xff@example.com"},
 		{name: "empty quoted local", give: `""@example.com`},
 		{name: "stray closing bracket", give: "a@example.com]"},
+		{name: "long error quote cut on a rune boundary", give: "a" + strings.Repeat("ü", 100) + "@@example.com"},
 		{name: "IDN domain too long in ASCII form", give: "a@" + strings.Repeat("bücher.", 23) + "de"},
 	}
 	for _, tt := range tests {
@@ -160,6 +162,9 @@ func TestParseAddressRejects(t *testing.T) {
 			}
 			if strings.ContainsAny(err.Error(), "\r\n\x00") {
 				t.Errorf("error message %q carries a raw control character", err.Error())
+			}
+			if utf8.ValidString(tt.give) && !utf8.ValidString(err.Error()) {
+				t.Errorf("error message %q is not valid UTF-8", err.Error())
 			}
 			if !got.IsZero() {
 				t.Errorf("rejected address is not zero: %q", got.Email())
