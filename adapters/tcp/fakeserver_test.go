@@ -64,6 +64,32 @@ func (d *pipeDialer) DialContext(context.Context, string, string) (net.Conn, err
 func startServer(t *testing.T, script string) (*fakeServer, *pipeDialer) {
 	t.Helper()
 	client, server := net.Pipe()
+	return startServerOn(t, client, server, script)
+}
+
+// tcpPair returns the two ends of a loopback TCP connection, which unlike a
+// net.Pipe buffers what is written.
+func tcpPair(t *testing.T) (client, server net.Conn) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	client, err = net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	server, err = l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return client, server
+}
+
+// startServerOn runs script on server; the dialer returns client.
+func startServerOn(t *testing.T, client, server net.Conn, script string) (*fakeServer, *pipeDialer) {
+	t.Helper()
 	f := &fakeServer{
 		conn: server, r: bufio.NewReader(server), steps: parseScript(script), tlsConf: serverTLSConfig(t),
 		signal: make(chan struct{}, 1), release: make(chan struct{}), done: make(chan error, 1),

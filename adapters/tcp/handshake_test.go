@@ -305,7 +305,13 @@ func TestImplicitTLSHandshakeFails(t *testing.T) {
 	cfg := testConfig()
 	cfg.TLSMode = domain.TLSImplicit
 	cfg.TLS.ServerName = "other.example.test" // the certificate does not match
-	f, _, err := open(t, cfg, Deps{TLS: realUpgrader{t}}, "!tls-fails")
+	client, server := tcpPair(t)              // a net.Pipe would block the client's alert
+	f, d := startServerOn(t, client, server, "!tls-fails")
+	tr, err := New(cfg, Deps{TLS: realUpgrader{t}, Dialer: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tr.Open(context.Background())
 	if e := wantKind(t, err, domain.KindTLSHandshake); e.Op != "tls" {
 		t.Errorf("op = %q", e.Op)
 	}

@@ -62,3 +62,5 @@ func atoi(t *testing.T, s string) int {
 }
 
 var errBoom = errors.New("boom")
+
+func errUnexpectedEOF() error { return io.ErrUnexpectedEOF }
