@@ -1,0 +1,165 @@
+package tcp
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// reference normalises in the slow, obvious way: every CRLF, bare CR and
+// bare LF becomes CRLF and, with stuff, a line starting with "." gets
+// another.
+func reference(in []byte, stuff bool) []byte {
+	s := strings.ReplaceAll(string(in), "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	lines := strings.Split(s, "\n")
+	var b bytes.Buffer
+	for i, l := range lines {
+		last := i == len(lines)-1
+		if last && l == "" {
+			break
+		}
+		if stuff && strings.HasPrefix(l, ".") {
+			b.WriteByte('.')
+		}
+		b.WriteString(l)
+		if !last {
+			b.WriteString("\r\n")
+		}
+	}
+	return b.Bytes()
+}
+
+// dataOutput is what DATA sends for in: the reference, the last line ended,
+// and the final dot.
+func dataOutput(in []byte) []byte {
+	out := reference(in, true)
+	if len(out) > 0 && !bytes.HasSuffix(out, crlf) {
+		out = append(out, crlf...)
+	}
+	return append(out, terminator...)
+}
+
+// writeSplit writes parts through a bodyWriter and terminates it when stuff
+// is set.
+func writeSplit(t testing.TB, stuff bool, parts ...[]byte) []byte {
+	var out bytes.Buffer
+	w := newBodyWriter(&out, stuff)
+	for _, p := range parts {
+		n, err := w.Write(p)
+		if err != nil || n != len(p) {
+			t.Fatalf("Write(%q) = %d, %v", p, n, err)
+		}
+	}
+	if stuff {
+		if err := w.terminate(); err != nil {
+			t.Fatalf("terminate: %v", err)
+		}
+	}
+	return out.Bytes()
+}
+
+func TestBodyWriter(t *testing.T) {
+	tests := []struct {
+		name string
+		give []string // the Write calls
+		want string
+	}{
+		{"empty", nil, ".\r\n"},
+		{"one line without end", []string{"a"}, "a\r\n.\r\n"},
+		{"crlf kept", []string{"a\r\nb\r\n"}, "a\r\nb\r\n.\r\n"},
+		{"bare LF", []string{"a\nb\n"}, "a\r\nb\r\n.\r\n"},
+		{"bare CR", []string{"a\rb\r"}, "a\r\nb\r\n.\r\n"},
+		{"CR CR LF", []string{"a\r\r\nb"}, "a\r\n\r\nb\r\n.\r\n"},
+		{"LF CR", []string{"a\n\rb"}, "a\r\n\r\nb\r\n.\r\n"},
+		{"leading dot", []string{".a"}, "..a\r\n.\r\n"},
+		{"lone dot line", []string{"a\r\n.\r\nb"}, "a\r\n..\r\nb\r\n.\r\n"},
+		{"smuggling LF.LF", []string{"a\n.\nb"}, "a\r\n..\r\nb\r\n.\r\n"},
+		{"smuggling CR.CR", []string{"a\r.\rb"}, "a\r\n..\r\nb\r\n.\r\n"},
+		{"smuggling CRLF.CR", []string{"a\r\n.\rb"}, "a\r\n..\r\nb\r\n.\r\n"},
+		{"smuggling CRLF.LF", []string{"a\r\n.\nb"}, "a\r\n..\r\nb\r\n.\r\n"},
+		{"dot not at line start", []string{"a.b\r\n"}, "a.b\r\n.\r\n"},
+		{"CRLF split", []string{"a\r", "\nb"}, "a\r\nb\r\n.\r\n"},
+		{"dot after split line end", []string{"a\r\n", ".b"}, "a\r\n..b\r\n.\r\n"},
+		{"dot after split CR", []string{"a\r", ".b"}, "a\r\n..b\r\n.\r\n"},
+		{"dot after split CR then LF", []string{"a\r", "\n", ".b"}, "a\r\n..b\r\n.\r\n"},
+		{"dot in its own write", []string{"a\r\n", ".", "\r\n"}, "a\r\n..\r\n.\r\n"},
+		{"dot mid-line across writes", []string{"a", ".b"}, "a.b\r\n.\r\n"},
+		{"CRs across writes", []string{"\r", "\r", "\n"}, "\r\n\r\n.\r\n"},
+		{"ends with CRLF", []string{"x\r\n"}, "x\r\n.\r\n"},
+		{"ends with CR", []string{"x\r"}, "x\r\n.\r\n"},
+		{"empty writes", []string{"", "a", "", "\r", "", "\n"}, "a\r\n.\r\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var parts [][]byte
+			for _, p := range tt.give {
+				parts = append(parts, []byte(p))
+			}
+			if got := string(writeSplit(t, true, parts...)); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestBodyWriterWithoutStuffing(t *testing.T) {
+	got := writeSplit(t, false, []byte(".a\n.\r"), []byte("\n"), []byte(".b\r"))
+	if want := ".a\r\n.\r\n.b\r\n"; string(got) != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestBodyWriterEverySplit(t *testing.T) {
+	inputs := []string{
+		"Subject: x\r\n\r\n.hidden\r\n..two\n.\n\r.\r\r\n.\rend",
+		"\n\n\r\r\r\n\n.\n..\r\n.",
+		"no line end at all. . .",
+	}
+	for _, in := range inputs {
+		want := dataOutput([]byte(in))
+		for i := 0; i <= len(in); i++ {
+			for j := i; j <= len(in); j++ {
+				got := writeSplit(t, true, []byte(in[:i]), []byte(in[i:j]), []byte(in[j:]))
+				if !bytes.Equal(got, want) {
+					t.Fatalf("%q split at %d,%d: got %q, want %q", in, i, j, got, want)
+				}
+			}
+		}
+	}
+}
+
+type errWriter struct{ after int }
+
+func (w *errWriter) Write(p []byte) (int, error) {
+	if w.after <= 0 {
+		return 0, errBoom
+	}
+	w.after--
+	return len(p), nil
+}
+
+func TestBodyWriterStopsOnWriteError(t *testing.T) {
+	for after := 0; after < 4; after++ {
+		w := newBodyWriter(&errWriter{after: after}, true)
+		var err error
+		for _, p := range []string{".a\n", "b\rc", "d"} {
+			if _, err = w.Write([]byte(p)); err != nil {
+				break
+			}
+		}
+		if err == nil {
+			err = w.terminate()
+		}
+		if !errors.Is(err, errBoom) {
+			t.Errorf("after %d writes: err = %v", after, err)
+		}
+		if _, err := w.Write([]byte("more")); !errors.Is(err, errBoom) {
+			t.Errorf("after %d writes: later Write err = %v", after, err)
+		}
+		if err := w.terminate(); !errors.Is(err, errBoom) {
+			t.Errorf("after %d writes: later terminate err = %v", after, err)
+		}
+	}
+}
