@@ -1,0 +1,235 @@
+package tcp
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/textproto"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/integrations/smtp/domain"
+)
+
+// realisticBody is size octets of text in CRLF lines of about 76
+// characters, one line in 200 starting with a dot.
+func realisticBody(size int) []byte {
+	words := strings.Fields("the quick brown fox jumps over a lazy dog while seven wizards quietly hex jolly " +
+		"boxing kangaroos near Zürich invoice payment schedule attached regards meeting tomorrow")
+	var b strings.Builder
+	line, n := 0, 0
+	for b.Len() < size {
+		if line%200 == 199 {
+			b.WriteString(".")
+		}
+		width := 0
+		for width < 70 {
+			w := words[n%len(words)]
+			n++
+			b.WriteString(w)
+			b.WriteByte(' ')
+			width += len(w) + 1
+		}
+		b.WriteString("\r\n")
+		line++
+	}
+	return []byte(b.String()[:size])
+}
+
+func BenchmarkBodyWriter(b *testing.B) {
+	msg := realisticBody(1 << 20)
+	lines := bytes.SplitAfter(msg, crlf) // as an encoder writes: a line at a time
+	sink := bufio.NewWriterSize(io.Discard, writeBufferSize)
+	b.Run("ours", func(b *testing.B) {
+		b.SetBytes(int64(len(msg)))
+		b.ReportAllocs()
+		for b.Loop() {
+			w := newBodyWriter(sink, true)
+			_, _ = w.Write(msg)
+			_ = w.terminate()
+			_ = sink.Flush()
+		}
+	})
+	b.Run("ours/line-writes", func(b *testing.B) {
+		b.SetBytes(int64(len(msg)))
+		b.ReportAllocs()
+		for b.Loop() {
+			w := newBodyWriter(sink, true)
+			for _, l := range lines {
+				_, _ = w.Write(l)
+			}
+			_ = w.terminate()
+			_ = sink.Flush()
+		}
+	})
+	b.Run("textproto", func(b *testing.B) {
+		tw := textproto.NewWriter(sink)
+		b.SetBytes(int64(len(msg)))
+		b.ReportAllocs()
+		for b.Loop() {
+			d := tw.DotWriter()
+			_, _ = d.Write(msg)
+			_ = d.Close()
+		}
+	})
+	b.Run("textproto/line-writes", func(b *testing.B) {
+		tw := textproto.NewWriter(sink)
+		b.SetBytes(int64(len(msg)))
+		b.ReportAllocs()
+		for b.Loop() {
+			d := tw.DotWriter()
+			for _, l := range lines {
+				_, _ = d.Write(l)
+			}
+			_ = d.Close()
+		}
+	})
+}
+
+// autoServer is a loopback SMTP server that answers every command at once
+// and advertises exts. It flushes its replies only when it has read every
+// command the client sent, as a pipelining server does.
+func autoServer(tb testing.TB, exts ...string) (host string, port int) {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go serveAuto(c, exts)
+		}
+	}()
+	a := l.Addr().(*net.TCPAddr)
+	return a.IP.String(), a.Port
+}
+
+func serveAuto(c net.Conn, exts []string) {
+	defer c.Close()
+	br, bw := bufio.NewReader(c), bufio.NewWriter(c)
+	_, _ = bw.WriteString("220 auto ESMTP\r\n")
+	_ = bw.Flush()
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			return
+		}
+		verb := strings.ToUpper(strings.Fields(line + " x")[0])
+		switch verb {
+		case "EHLO":
+			_, _ = bw.WriteString("250-auto\r\n")
+			for _, e := range exts {
+				_, _ = bw.WriteString("250-" + e + "\r\n")
+			}
+			_, _ = bw.WriteString("250 HELP\r\n")
+		case "DATA":
+			_, _ = bw.WriteString("354 go\r\n")
+			_ = bw.Flush()
+			for {
+				l, err := br.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if l == ".\r\n" {
+					break
+				}
+			}
+			_, _ = bw.WriteString("250 2.0.0 queued\r\n")
+		case "BDAT":
+			f := strings.Fields(line)
+			n, _ := strconv.Atoi(f[1])
+			if _, err := io.CopyN(io.Discard, br, int64(n)); err != nil {
+				return
+			}
+			_, _ = bw.WriteString("250 2.0.0 ok\r\n")
+		case "QUIT":
+			_, _ = bw.WriteString("221 bye\r\n")
+			_ = bw.Flush()
+			return
+		default:
+			_, _ = bw.WriteString("250 ok\r\n")
+		}
+		if br.Buffered() == 0 {
+			_ = bw.Flush()
+		}
+	}
+}
+
+func BenchmarkSendPipelined(b *testing.B) {
+	msg := body(string(realisticBody(1024)))
+	e := env("a@example.org", "b@example.net", "c@example.net")
+	for _, bc := range []struct {
+		name string
+		exts []string
+		cfg  func(*domain.Config)
+	}{
+		{"pipelining", []string{"PIPELINING", "8BITMIME"}, nil},
+		{"lock-step", []string{"8BITMIME"}, nil},
+		{"bdat-pipelining", []string{"PIPELINING", "CHUNKING"}, func(c *domain.Config) { c.EnableChunking = true }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			cfg := testConfig()
+			cfg.Host, cfg.Port = autoServer(b, bc.exts...)
+			if bc.cfg != nil {
+				bc.cfg(&cfg)
+			}
+			tr, err := New(cfg, Deps{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			s, err := tr.Open(context.Background())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			b.SetBytes(1024)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := s.Send(context.Background(), e, msg); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// TestAutoServerContract runs a session against the loopback server over
+// real TCP, in every mode the benchmark uses.
+func TestAutoServerContract(t *testing.T) {
+	for _, exts := range [][]string{{"PIPELINING"}, nil, {"CHUNKING", "PIPELINING"}, {"CHUNKING"}} {
+		t.Run(strings.Join(exts, "+"), func(t *testing.T) {
+			cfg := testConfig()
+			cfg.EnableChunking = true
+			cfg.Host, cfg.Port = autoServer(t, exts...)
+			tr, err := New(cfg, Deps{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := tr.Open(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			big := body(string(realisticBody(3*chunkSize + 17)))
+			for range 3 {
+				res, err := s.Send(context.Background(), env("a@example.org", "b@example.net", "c@example.net"), big)
+				if err != nil || len(res.Accepted) != 2 {
+					t.Fatalf("Send = %+v, %v", res, err)
+				}
+			}
+			if err := s.Noop(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
