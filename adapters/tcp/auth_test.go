@@ -311,3 +311,21 @@ func TestStaticCredentials(t *testing.T) {
 		t.Errorf("Refresh = %v, %v", changed, err)
 	}
 }
+
+func TestAuthLoginTranscriptRedactsResponses(t *testing.T) {
+	tr := &transcript{}
+	a := sasl(t, domain.AuthLogin, "LOGIN", nil, nextReturns("Username:", "user", nil), nextReturns("Password:", "pass", nil))
+	f, s := mustOpen(t, authConfig(password), Deps{TLS: sameConn{}, Auth: a, Transcript: tr}, tlsGreet+`
+		C: AUTH LOGIN
+		S: 334 VXNlcm5hbWU6
+		C: dXNlcg==
+		S: 334 UGFzc3dvcmQ6
+		C: cGFzcw==
+		S: 235 ok`+quit)
+	_ = s.Close()
+	f.wait(t)
+	want := "C: AUTH LOGIN\nS: 334 VXNlcm5hbWU6\nC: [REDACTED]\nS: 334 UGFzc3dvcmQ6\nC: [REDACTED]\nS: 235 ok"
+	if got := tr.String(); !strings.Contains(got, want) || strings.Contains(got, "cGFzcw") {
+		t.Errorf("transcript:\n%s", got)
+	}
+}

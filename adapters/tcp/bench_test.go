@@ -233,3 +233,27 @@ func TestAutoServerContract(t *testing.T) {
 		})
 	}
 }
+
+// TestPipelinedGroupLargerThanTheBuffer sends so many recipients that the
+// command group leaves in several network writes.
+func TestPipelinedGroupLargerThanTheBuffer(t *testing.T) {
+	cfg := testConfig()
+	cfg.Host, cfg.Port = autoServer(t, "PIPELINING")
+	tr, err := New(cfg, Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := tr.Open(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	e := env("a@example.org")
+	for i := range 1000 {
+		e.To = append(e.To, domain.MustParseAddress("user"+strconv.Itoa(i)+"@example.net"))
+	}
+	res, err := s.Send(context.Background(), e, body("hi"))
+	if err != nil || len(res.Accepted) != 1000 {
+		t.Fatalf("Send: %v", err)
+	}
+}

@@ -115,6 +115,7 @@ func (s *Session) transaction(mail string, rcpts []recipient, body io.WriterTo) 
 	if err := s.sync("mail"); err != nil {
 		return o, err
 	}
+	s.w.wto = to.Mail // a large group may leave before flush
 	if err := s.write("mail", mail, mail); err != nil {
 		return o, err
 	}

@@ -32,12 +32,14 @@ type Session struct {
 }
 
 func newSession(t *Transport, conn net.Conn) *Session {
-	return &Session{
+	s := &Session{
 		t:    t,
 		cfg:  &t.cfg,
 		w:    newWire(conn, t.tr, t.cfg.IOTimeout),
 		info: domain.ConnectionInfo{Host: t.cfg.Host, Port: t.cfg.Port},
 	}
+	s.w.wto = t.cfg.Timeouts.Command
+	return s
 }
 
 // Info describes the connection: TLS state, capabilities (as advertised by
@@ -138,6 +140,7 @@ func (s *Session) simple(stage domain.Stage, line string, timeout time.Duration)
 	if err := s.sync(string(stage)); err != nil {
 		return nil, err
 	}
+	s.w.wto = timeout
 	if err := s.write(string(stage), line, line); err != nil {
 		return nil, err
 	}
