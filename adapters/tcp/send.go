@@ -27,10 +27,15 @@ import (
 // Send returns the result of the earlier ones (the failed recipients listed
 // as rejected) together with the error.
 //
-// Bad input fails before any byte is written (see the envelope rules in
-// plan). Errors are *domain.Error: KindDeliveryUnknown when the connection
-// was lost after the message and before the server's verdict,
-// KindServerShutdown for a 421, KindDesync for an unsolicited reply.
+// Bad input fails before any byte is written: no recipient or a zero one, a
+// nil body or a negative size (KindInvalidInput or
+// KindInvalidRecipientAddress), a size over the server's SIZE limit
+// (KindMessageTooLarge), 8-bit data without 8BITMIME or a non-ASCII local
+// part without SMTPUTF8 (KindCapabilityMismatch). Errors are *domain.Error:
+// KindDeliveryUnknown when the connection was lost after the message and
+// before the server's verdict, KindServerShutdown for a 421, KindDesync for
+// an unsolicited reply (when it follows a positive final reply, the result
+// comes with the error: the message was taken, the session is unusable).
 func (s *Session) Send(ctx context.Context, env ports.Envelope, body io.WriterTo) (*ports.TxResult, error) {
 	const op = "mail"
 	if body == nil {

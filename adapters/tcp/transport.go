@@ -14,8 +14,12 @@ var (
 	_ ports.Session   = (*Session)(nil)
 )
 
-// Deps are the collaborators of a Transport. Only TLS can be required (see
-// New); every other nil field has a default.
+// Deps are the collaborators of a Transport. TLS and Auth can be required
+// (see New); every other nil field has a default.
+//
+// The Transcript gets every command and reply line of every session, AUTH
+// responses replaced by "[REDACTED]"; of the message it gets only the final
+// "." (or the BDAT command lines), never the content.
 type Deps struct {
 	Dialer      ports.Dialer             // nil means &net.Dialer{}
 	TLS         ports.TLSUpgrader        // required for every TLS mode but none
