@@ -304,6 +304,7 @@ func TestParam(t *testing.T) {
 		{"type", "text/html", `type="text/html"`},
 		{"x", "", `x=""`},
 		{"x", "wört", "x*=utf-8''w%C3%B6rt"},
+		{"x", strings.Repeat("t", 61), "x*=utf-8''" + strings.Repeat("t", 61)},
 	}
 	for _, tt := range tests {
 		if got := strings.Join(param(tt.attr, tt.give), " "); got != tt.want {

@@ -61,6 +61,10 @@ func encode(t testing.TB, enc *Encoder, e *domain.Email, opts ports.EncodeOption
 	if err != nil || size != n {
 		t.Fatalf("Size() = %d, %v; WriteTo wrote %d", size, err, n)
 	}
+	var again bytes.Buffer
+	if _, err := m.WriteTo(&again); err != nil || !bytes.Equal(again.Bytes(), buf.Bytes()) {
+		t.Fatalf("second WriteTo differs from the first (%v)", err)
+	}
 	if got := hasHighBit(buf.Bytes()); got != m.EightBit() {
 		t.Fatalf("EightBit() = %v; output has 8-bit octets: %v", m.EightBit(), got)
 	}

@@ -359,3 +359,80 @@ func TestPrepareKeepsNoReferenceToEmail(t *testing.T) {
 		t.Error("changing the Email after Prepare changed the message")
 	}
 }
+
+// TestCheckLines feeds the internal output check segments that break each
+// rule: it must refuse them rather than let them be written.
+func TestCheckLines(t *testing.T) {
+	tests := []struct {
+		name     string
+		give     []string
+		wantErr  bool
+		want8Bit bool
+	}{
+		{"fine", []string{"a\r\nb\r\n", "\r\n--x--\r\n"}, false, false},
+		{"8-bit", []string{"a\r\n", "gr\xc3\xbc\xc3\x9fe\r\n"}, false, true},
+		{"bare LF", []string{"a\nb"}, true, false},
+		{"leading LF", []string{"\nb"}, true, false},
+		{"bare CR", []string{"a\rb\r\n"}, true, false},
+		{"long line", []string{strings.Repeat("x", hardLine+1) + "\r\n"}, true, false},
+		{"998 is fine", []string{strings.Repeat("x", hardLine) + "\r\n"}, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var segs []segment
+			for _, s := range tt.give {
+				segs = append(segs, segment{static: []byte(s)})
+			}
+			eightBit, err := checkLines(segs)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("checkLines error = %v; want error %v", err, tt.wantErr)
+			}
+			if err != nil && kindOf(t, err) != domain.KindEncodingFailed {
+				t.Errorf("kind %v; want KindEncodingFailed", kindOf(t, err))
+			}
+			if eightBit != tt.want8Bit {
+				t.Errorf("eightBit = %v; want %v", eightBit, tt.want8Bit)
+			}
+		})
+	}
+}
+
+// TestInlineImageContentTypes covers the ways an inline image gets its
+// type: given, from the filename, sniffed from bytes, or the default for a
+// reader without either.
+func TestInlineImageContentTypes(t *testing.T) {
+	e := base(t)
+	e.HTMLBody = "<p>images</p>"
+	e.InlineImages = []domain.InlineImage{
+		{ContentID: "given", ContentType: "image/svg+xml", Content: domain.BytesSource([]byte("<svg/>"))},
+		{ContentID: "named", Filename: "photo.JPG", Content: domain.BytesSource([]byte("x"))},
+		{ContentID: "sniffed", Content: domain.BytesSource([]byte("GIF89a"))},
+		{ContentID: "reader", Content: domain.ReaderSource(bytes.NewReader([]byte("?")))},
+	}
+	tc := encCase{structure: "multipart/related(text/html,image/svg+xml,image/jpeg,image/gif,application/octet-stream)"}
+	m, err := testEncoder(1).Prepare(e, tc.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := m.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	e.InlineImages[3].Content = domain.BytesSource([]byte("?"))
+	verifyGo(t, tc, e, buf.Bytes(), m.MessageID())
+}
+
+// TestLongContentTypeParameter keeps a long parameter value within the line
+// limits by sending it the RFC 2231 way.
+func TestLongContentTypeParameter(t *testing.T) {
+	long := strings.Repeat("v", 3000)
+	e := withAttachment(t, domain.Attachment{Filename: "a.txt", ContentType: "text/plain; x-long=" + long, Content: domain.BytesSource([]byte("a"))})
+	data := encode(t, testEncoder(1), e, ports.EncodeOptions{})
+	if err := checkLineRules(data, false); err != nil {
+		t.Fatal(err)
+	}
+	_, root := parseMessage(t, data)
+	if got := root.children[1].params["x-long"]; got != long {
+		t.Errorf("x-long parameter reads back as %d characters; want %d", len(got), len(long))
+	}
+}

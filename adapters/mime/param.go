@@ -54,10 +54,10 @@ func isAttrChar(c byte) bool {
 }
 
 // param returns attr=value as a token, a quoted string or, for non-ASCII
-// values, an RFC 2231 extended value (continued when long).
+// or long values, an RFC 2231 extended value (continued when long).
 func param(attr, value string) []string {
 	switch {
-	case isToken(value):
+	case isToken(value) && len(value) <= maxQuotedFilename:
 		return []string{attr + "=" + value}
 	case isPlainText(value) && len(value) <= maxQuotedFilename:
 		return []string{attr + "=" + quoteString(value)}

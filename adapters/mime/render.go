@@ -22,7 +22,7 @@ type renderer struct {
 // message writes the top-level header fields (without the content fields),
 // then root with its content fields and body, and returns the segments.
 func (r *renderer) message(header []byte, root *part) []segment {
-	r.buf = append(r.buf, header...)
+	r.buf = append(make([]byte, 0, len(header)+1024), header...)
 	r.contentHeader(root)
 	r.buf = append(r.buf, '\r', '\n')
 	if root.sub != "" {
@@ -30,7 +30,7 @@ func (r *renderer) message(header []byte, root *part) []segment {
 		r.buf = append(r.buf, '\r', '\n')
 	} else {
 		r.leafBody(root)
-		if root.src != nil || (len(root.body) > 0 && !bytes.HasSuffix(root.body, []byte("\r\n"))) {
+		if len(root.body) > 0 && !bytes.HasSuffix(root.body, []byte("\r\n")) {
 			r.buf = append(r.buf, '\r', '\n') // the message ends with a line break
 		}
 	}
@@ -66,14 +66,20 @@ func (r *renderer) part(p *part) {
 	r.leafBody(p)
 }
 
+// leafBody adds p's body as a segment of its own, so that a text body is
+// not copied again and an attachment streams in its place.
 func (r *renderer) leafBody(p *part) {
-	if p.src == nil {
+	if p.src == nil && len(p.body) < smallBody {
 		r.buf = append(r.buf, p.body...)
 		return
 	}
-	r.segs = append(r.segs, segment{static: r.buf}, segment{src: p.src})
-	r.buf = nil
+	r.segs = append(r.segs, segment{static: r.buf}, segment{static: p.body, src: p.src})
+	r.buf = make([]byte, 0, 512)
 }
+
+// smallBody is the size under which a text body is copied into the
+// surrounding segment rather than given its own.
+const smallBody = 512
 
 func (r *renderer) multipartBody(p *part) {
 	for i, c := range p.children {

@@ -91,6 +91,15 @@ func encodeText(s string, allow8Bit bool) (body []byte, cte string) {
 
 const upperHex = "0123456789ABCDEF"
 
+// qpEscape marks the octets quoted-printable always escapes: "=", controls
+// (tab aside; CR and LF are line breaks by then) and octets above 126.
+var qpEscape = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c == '=' || c > 126 || (c < 32 && c != '\t')
+	}
+	return t
+}()
+
 // quotedPrintable encodes CRLF-normalised b (RFC 2045 section 6.7). CRLF
 // stays a hard line break; "=", controls, octets above 126 and a space or
 // tab before a line end are escaped; soft breaks keep lines within 76
@@ -107,7 +116,7 @@ func quotedPrintable(b []byte) []byte {
 			i++
 			continue
 		}
-		escape := c == '=' || c > 126 || (c < 32 && c != ' ' && c != '\t')
+		escape := qpEscape[c]
 		if c == ' ' || c == '\t' {
 			escape = i+1 == len(b) || b[i+1] == '\r'
 		}
