@@ -1,0 +1,19 @@
+package auth
+
+import (
+	"context"
+
+	"github.com/integrations/smtp/domain"
+	"github.com/integrations/smtp/ports"
+)
+
+// StaticCredentials returns a provider that always supplies c, for
+// passwords and for tokens refreshed elsewhere. Its Refresh reports that
+// nothing changed. It is safe for concurrent use.
+func StaticCredentials(c domain.Credentials) ports.CredentialProvider { return staticProvider{c} }
+
+type staticProvider struct{ c domain.Credentials }
+
+func (s staticProvider) Credentials(context.Context) (domain.Credentials, error) { return s.c, nil }
+
+func (s staticProvider) Refresh(context.Context) (bool, error) { return false, nil }
