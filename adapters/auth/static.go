@@ -14,6 +14,8 @@ func StaticCredentials(c domain.Credentials) ports.CredentialProvider { return s
 
 type staticProvider struct{ c domain.Credentials }
 
+// Credentials returns the credentials it was made with.
 func (s staticProvider) Credentials(context.Context) (domain.Credentials, error) { return s.c, nil }
 
+// Refresh reports that nothing changed: there is nothing to refresh.
 func (s staticProvider) Refresh(context.Context) (bool, error) { return false, nil }
