@@ -186,12 +186,10 @@ func TestClientVersion(t *testing.T) {
 			cfg.MinVersion, cfg.MaxVersion = tt.srvMin, tt.srvMax
 			conn, done := serveTLS(t, cfg)
 			sc, err := u.Client(background(), conn, "localhost")
-			r := <-func() <-chan serverResult {
-				if err == nil {
-					readGreeting(t, sc)
-				}
-				return done
-			}()
+			if err == nil {
+				readGreeting(t, sc)
+			}
+			r := <-done
 			if tt.wantKind == domain.KindUnknown {
 				if err != nil || r.err != nil {
 					t.Fatalf("client error %v, server error %v", err, r.err)
