@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/textproto"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -148,3 +149,19 @@ func (d *dialog) transactionStart(from, to string) {
 		d.t.Fatalf("DATA: %q", r)
 	}
 }
+
+// transactionStartNoEHLO runs MAIL and RCPT and sends DATA, expecting 354.
+func (d *dialog) transactionStartNoEHLO(from, to string) {
+	d.t.Helper()
+	for _, c := range []string{"MAIL FROM:<" + from + ">", "RCPT TO:<" + to + ">"} {
+		if r := d.cmd(c); !strings.HasPrefix(r, "250") {
+			d.t.Fatalf("%s: %q", c, r)
+		}
+	}
+	if r := d.cmd("DATA"); !strings.HasPrefix(r, "354") {
+		d.t.Fatalf("DATA: %q", r)
+	}
+}
+
+// itoa is strconv.Itoa.
+func itoa(n int) string { return strconv.Itoa(n) }
