@@ -29,7 +29,6 @@ const maxScriptLine = 1 << 20
 // closes the connection. The first step that fails stops the script and
 // closes the connection. All methods are safe for concurrent use.
 type ScriptServer struct {
-	t     testing.TB
 	ca    *authority
 	ln    net.Listener
 	steps []Step
@@ -70,7 +69,7 @@ func NewScript(t testing.TB, steps ...Step) *ScriptServer {
 	if err != nil {
 		t.Fatalf("smtptest: listen: %v", err)
 	}
-	ss := &ScriptServer{t: t, ca: ca, ln: ln, steps: steps, done: make(chan struct{}), stop: make(chan struct{})}
+	ss := &ScriptServer{ca: ca, ln: ln, steps: steps, done: make(chan struct{}), stop: make(chan struct{})}
 	go ss.serve()
 	t.Cleanup(func() {
 		ss.Close()
