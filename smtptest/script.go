@@ -133,13 +133,13 @@ func (ss *ScriptServer) Wait() error {
 // than once.
 func (ss *ScriptServer) Close() {
 	ss.once.Do(func() {
-		close(ss.stop)
 		ss.mu.Lock()
 		ss.closing = true
 		if ss.conn != nil {
 			_ = ss.conn.Close()
 		}
 		ss.mu.Unlock()
+		close(ss.stop)
 		_ = ss.ln.Close()
 		<-ss.done
 		ss.mu.Lock()
@@ -347,9 +347,10 @@ func Sleep(d time.Duration) Step {
 		defer t.Stop()
 		select {
 		case <-t.C:
+			return nil
 		case <-sc.ss.stop:
+			return net.ErrClosed
 		}
-		return nil
 	}}
 }
 
