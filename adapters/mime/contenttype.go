@@ -56,9 +56,10 @@ var builtinTypes = map[string]string{
 
 // ContentTypeByFilename returns the media type for name's extension (case
 // ignored): from a built-in table of common types first, then from the
-// standard library's table, else "application/octet-stream". It never
-// returns a message/ or multipart/ type, since those cannot be base64
-// encoded.
+// standard library's table (without its parameters: "text/x-csrc", not
+// "text/x-csrc; charset=utf-8", since a file's charset is unknown), else
+// "application/octet-stream". It never returns a message/ or multipart/
+// type, since those cannot be base64 encoded.
 func ContentTypeByFilename(name string) string {
 	ext := strings.ToLower(path.Ext(name))
 	if ext == "" {
@@ -67,8 +68,8 @@ func ContentTypeByFilename(name string) string {
 	if t, ok := builtinTypes[ext]; ok {
 		return t
 	}
-	t := stdmime.TypeByExtension(ext)
-	if t == "" || strings.HasPrefix(t, "message/") || strings.HasPrefix(t, "multipart/") {
+	t, _, err := stdmime.ParseMediaType(stdmime.TypeByExtension(ext))
+	if err != nil || strings.HasPrefix(t, "message/") || strings.HasPrefix(t, "multipart/") {
 		return octetStream
 	}
 	return t

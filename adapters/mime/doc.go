@@ -7,7 +7,7 @@
 // writes the same bytes on every WriteTo, base64-encoding attachments as it
 // streams them, so a 25 MB file is never held in memory.
 //
-// Message structure, as Thunderbird and Apple Mail build it:
+// Message structure, as Thunderbird builds it:
 //
 //	multipart/mixed                        only when there are attachments
 //	├── multipart/alternative              only when there are text and HTML
@@ -22,6 +22,11 @@
 // clients list the images as attachments next to the plain text. Without an
 // HTML body, inline images go into multipart/mixed with an inline
 // disposition.
+//
+// A prepared message knows its exact Size, except when an attachment comes
+// from a one-shot io.Reader without a Len method: Size is then 0
+// ("unknown") until the first WriteTo. Such a reader can be written once; a
+// second WriteTo fails with KindAttachment before writing anything.
 //
 // Small pure helpers are exported for the CLI and tests: EncodeHeaderValue,
 // FormatDate, ContentTypeByFilename and NewMessageID.

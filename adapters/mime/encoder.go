@@ -62,7 +62,8 @@ func New(opts ...Option) *Encoder {
 // fixes the Message-ID, Date and boundaries, encodes the text bodies and
 // stats file attachments (it reads no attachment content). It writes
 // nothing and keeps no reference to e, only to attachment data, paths and
-// readers. Errors are *domain.Error of a Message kind: KindInvalidHeader,
+// readers (see the package documentation for Size and reader sources).
+// Errors are *domain.Error of a Message kind: KindInvalidHeader,
 // KindAttachment, KindInvalidFromAddress, KindInvalidRecipientAddress,
 // KindInvalidInput or KindEncodingFailed.
 func (enc *Encoder) Prepare(e *domain.Email, opts ports.EncodeOptions) (ports.Message, error) {
@@ -77,38 +78,13 @@ func (enc *Encoder) Prepare(e *domain.Email, opts ports.EncodeOptions) (ports.Me
 	}
 
 	var b builder
-	var text, html *part
-	if e.TextBody != "" || e.HTMLBody == "" {
-		text = textPart("text/plain", e.TextBody, opts.Allow8Bit)
+	root, err := b.tree(e, opts)
+	if err != nil {
+		return nil, err
 	}
-	if e.HTMLBody != "" {
-		html = textPart("text/html", e.HTMLBody, opts.Allow8Bit)
-	}
-	var inline, attached []*part
-	for i := range e.InlineImages {
-		p, err := b.inlinePart(&e.InlineImages[i])
-		if err != nil {
-			return nil, err
-		}
-		inline = append(inline, p)
-	}
-	for i := range e.Attachments {
-		a := &e.Attachments[i]
-		p, err := b.attachmentPart(a)
-		if err != nil {
-			return nil, err
-		}
-		if a.ContentID != "" {
-			inline = append(inline, p)
-		} else {
-			attached = append(attached, p)
-		}
-	}
-	root := structure(text, html, inline, attached)
 
 	enc.mu.Lock()
 	id := e.MessageID
-	var err error
 	if id == "" {
 		id, err = messageID(enc.rand, e.From.ASCIIDomain())
 	}

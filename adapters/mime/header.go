@@ -60,7 +60,7 @@ func (h *headerWriter) encoded(s string) {
 	useB := preferB(s)
 	for s != "" {
 		room := maxLine - h.line - 1
-		if room < minWordLen { // only on a line that already holds something
+		if room < minWordLen { // a fresh continuation line always has room
 			h.fold()
 			room = maxLine - 1
 		}

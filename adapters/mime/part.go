@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/integrations/smtp/domain"
+	"github.com/integrations/smtp/ports"
 )
 
 // part is one node of the MIME tree: a multipart with children, or a leaf
@@ -46,6 +47,39 @@ func textPart(mediaType, s string, allow8Bit bool) *part {
 	h.withParams("Content-Type", mediaType, []string{"charset=utf-8"})
 	h.simple("Content-Transfer-Encoding", cte)
 	return &part{mediaType: mediaType, header: h.buf, body: body, textual: cte == cte7Bit || cte == cte8Bit}
+}
+
+// tree makes every part of e and arranges them (see structure). An empty
+// body still gets an empty text/plain part.
+func (b *builder) tree(e *domain.Email, opts ports.EncodeOptions) (*part, error) {
+	var text, html *part
+	if e.TextBody != "" || e.HTMLBody == "" {
+		text = textPart("text/plain", e.TextBody, opts.Allow8Bit)
+	}
+	if e.HTMLBody != "" {
+		html = textPart("text/html", e.HTMLBody, opts.Allow8Bit)
+	}
+	var inline, attached []*part
+	for i := range e.InlineImages {
+		p, err := b.inlinePart(&e.InlineImages[i])
+		if err != nil {
+			return nil, err
+		}
+		inline = append(inline, p)
+	}
+	for i := range e.Attachments {
+		a := &e.Attachments[i]
+		p, err := b.attachmentPart(a)
+		if err != nil {
+			return nil, err
+		}
+		if a.ContentID != "" {
+			inline = append(inline, p)
+		} else {
+			attached = append(attached, p)
+		}
+	}
+	return structure(text, html, inline, attached), nil
 }
 
 // structure arranges the parts as mail clients expect (see the package

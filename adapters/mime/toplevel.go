@@ -70,7 +70,7 @@ func topHeader(e *domain.Email, id string, date time.Time, opts ports.EncodeOpti
 		{"Cc", e.Cc},
 		{"Reply-To", e.ReplyTo},
 	}
-	if !e.Sender.IsZero() && !e.Sender.Equal(e.From) {
+	if !e.Sender.IsZero() && !e.Sender.Equal(e.From) { // a Sender equal to From says nothing
 		lists[1].list = []domain.Address{e.Sender}
 	}
 	for _, l := range lists {
