@@ -45,8 +45,10 @@ func (c *Capabilities) SupportsAuth(m AuthMechanism) bool {
 // ParseEHLO builds Capabilities from the lines of a positive EHLO reply (the
 // Lines of a Reply: the first names the server, each further line is
 // "KEYWORD [PARAM ...]"). It accepts the legacy "AUTH=MECH ..." form and a
-// SIZE without a value. It never fails: unknown keywords are kept in Raw and
-// Params, malformed parameters are ignored.
+// SIZE without a value; a keyword that repeats has its parameters joined in
+// Params, and the first SIZE line with a value sets MaxSize. It never fails:
+// unknown keywords are kept in Raw and Params, malformed parameters are
+// ignored. Its time is linear in the size of the reply, however hostile.
 func ParseEHLO(lines []string) Capabilities {
 	c := Capabilities{Params: map[string]string{}}
 	if len(lines) == 0 {
@@ -55,47 +57,60 @@ func ParseEHLO(lines []string) Capabilities {
 	if f := strings.Fields(lines[0]); len(f) > 0 {
 		c.Domain = f[0]
 	}
+	params := map[string][]string{} // joined into c.Params at the end, not line by line
+	mechs := map[string]bool{}
+	sizeStated := false
 	for _, line := range lines[1:] {
 		line = strings.TrimSpace(line)
 		if line == "" {
 			continue
 		}
 		c.Raw = append(c.Raw, line)
-		keyword, params, _ := strings.Cut(line, " ")
+		keyword, param, _ := strings.Cut(line, " ")
 		if k, v, ok := strings.Cut(keyword, "="); ok && asciiUpper(k) == "AUTH" {
-			keyword, params = k, strings.TrimSpace(v+" "+params)
+			keyword, param = k, v+" "+param
 		}
 		keyword = asciiUpper(keyword)
-		params = strings.TrimSpace(params)
-		if old, seen := c.Params[keyword]; seen && old != "" && params != "" {
-			params = old + " " + params
+		param = strings.TrimSpace(param)
+		if _, seen := params[keyword]; !seen {
+			params[keyword] = nil
 		}
-		c.Params[keyword] = params
-		c.apply(keyword, params)
+		if param != "" {
+			params[keyword] = append(params[keyword], param)
+		}
+		switch keyword {
+		case "SIZE":
+			c.Size = true
+			if f := strings.Fields(param); len(f) > 0 && !sizeStated {
+				sizeStated = true
+				if n, err := strconv.ParseInt(f[0], 10, 64); err == nil && n > 0 {
+					c.MaxSize = n
+				}
+			}
+		case "AUTH":
+			for _, name := range strings.Fields(param) {
+				name = asciiUpper(name)
+				if mechs[name] {
+					continue
+				}
+				mechs[name] = true
+				c.AuthRaw = append(c.AuthRaw, name)
+				if m, ok := ParseAuthMechanism(name); ok && m != AuthAuto {
+					c.Auth = append(c.Auth, m)
+				}
+			}
+		default:
+			c.setFlag(keyword)
+		}
+	}
+	for k, p := range params {
+		c.Params[k] = strings.Join(p, " ")
 	}
 	return c
 }
 
-func (c *Capabilities) apply(keyword, params string) {
+func (c *Capabilities) setFlag(keyword string) {
 	switch keyword {
-	case "SIZE":
-		c.Size = true
-		if f := strings.Fields(params); len(f) > 0 {
-			if n, err := strconv.ParseInt(f[0], 10, 64); err == nil && n > 0 {
-				c.MaxSize = n
-			}
-		}
-	case "AUTH":
-		for _, name := range strings.Fields(params) {
-			name = asciiUpper(name)
-			if containsString(c.AuthRaw, name) {
-				continue
-			}
-			c.AuthRaw = append(c.AuthRaw, name)
-			if m, ok := ParseAuthMechanism(name); ok && m != AuthAuto {
-				c.Auth = append(c.Auth, m)
-			}
-		}
 	case "STARTTLS":
 		c.StartTLS = true
 	case "8BITMIME":
@@ -115,15 +130,6 @@ func (c *Capabilities) apply(keyword, params string) {
 	}
 }
 
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 // asciiUpper upper-cases the ASCII letters of s and leaves every other byte
 // alone (strings.ToUpper would also map non-ASCII and invalid UTF-8).
 func asciiUpper(s string) string {
@@ -131,6 +137,18 @@ func asciiUpper(s string) string {
 	for i, c := range b {
 		if c >= 'a' && c <= 'z' {
 			b[i] = c - ('a' - 'A')
+		}
+	}
+	return string(b)
+}
+
+// asciiLower lower-cases the ASCII letters of s and leaves every other byte
+// alone.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + ('a' - 'A')
 		}
 	}
 	return string(b)

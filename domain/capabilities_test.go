@@ -3,7 +3,9 @@ package domain_test
 import (
 	"reflect"
 	"slices"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/integrations/smtp/domain"
 )
@@ -202,5 +204,25 @@ func TestParseEHLOEmpty(t *testing.T) {
 	var zero domain.Capabilities // HELO: no Params map at all
 	if zero.Has("STARTTLS") || zero.SupportsAuth(domain.AuthLogin) {
 		t.Error("zero Capabilities claims an extension")
+	}
+}
+
+// TestParseEHLOLinear guards against a hostile server's long EHLO reply:
+// joining the parameters of a repeated AUTH line line by line, and finding
+// duplicates by a linear search, once took minutes for 64k lines.
+func TestParseEHLOLinear(t *testing.T) {
+	const n = 1 << 16
+	lines := make([]string, n+1)
+	lines[0] = "hostile.example"
+	for i := 1; i <= n; i++ {
+		lines[i] = "AUTH PLAIN X-MECH-" + strconv.Itoa(i)
+	}
+	start := time.Now()
+	c := domain.ParseEHLO(lines)
+	if elapsed := time.Since(start); elapsed > 5*time.Second {
+		t.Errorf("ParseEHLO of %d AUTH lines took %v", n, elapsed)
+	}
+	if len(c.AuthRaw) != n+1 || !slices.Equal(c.Auth, []domain.AuthMechanism{domain.AuthPlain}) {
+		t.Errorf("AuthRaw has %d names, Auth %v; want %d and [PLAIN]", len(c.AuthRaw), c.Auth, n+1)
 	}
 }

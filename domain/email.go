@@ -135,17 +135,18 @@ func (e *Email) EnvelopeFrom() Address {
 	return e.From
 }
 
-// Recipients returns To, Cc and Bcc in that order, each mailbox once.
+// Recipients returns To, Cc and Bcc in that order, each mailbox once (as
+// Address.Equal tells them apart), in time linear in their number.
 func (e *Email) Recipients() []Address {
 	out := make([]Address, 0, len(e.To)+len(e.Cc)+len(e.Bcc))
+	seen := make(map[string]bool, cap(out))
 	for _, list := range [][]Address{e.To, e.Cc, e.Bcc} {
-	next:
 		for _, a := range list {
-			for _, have := range out {
-				if have.Equal(a) {
-					continue next
-				}
+			key := a.local + "@" + asciiLower(a.asciiDomain)
+			if seen[key] {
+				continue
 			}
+			seen[key] = true
 			out = append(out, a)
 		}
 	}

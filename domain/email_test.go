@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -468,6 +469,30 @@ func TestRecipientsDedupe(t *testing.T) {
 	}
 	if len(e.To) != 3 || len(e.Bcc) != 4 {
 		t.Error("Recipients changed the lists")
+	}
+}
+
+func TestRecipientsDedupeMany(t *testing.T) {
+	var e domain.Email
+	for i := range 3000 {
+		a := domain.MustParseAddress("user" + strconv.Itoa(i%1000) + "@Example.com")
+		switch i % 3 {
+		case 0:
+			e.To = append(e.To, a)
+		case 1:
+			e.Cc = append(e.Cc, a)
+		default:
+			e.Bcc = append(e.Bcc, a)
+		}
+	}
+	got := e.Recipients()
+	if len(got) != 1000 {
+		t.Fatalf("Recipients() has %d addresses, want 1000", len(got))
+	}
+	for i, a := range got {
+		if want := "user" + strconv.Itoa(i) + "@Example.com"; a.Email() != want {
+			t.Fatalf("Recipients()[%d] = %q, want %q (first occurrence order)", i, a.Email(), want)
+		}
 	}
 }
 

@@ -70,6 +70,33 @@ func FuzzParseAddress(f *testing.F) {
 	})
 }
 
+func FuzzNewAddress(f *testing.F) {
+	for _, s := range [][2]string{
+		{"", "a@example.com"}, {"Alice", `"a:b"@example.com`}, {"", `"a\"b"@example.com`}, {"", `"\"@x.com`},
+		{"Zoë", "jörg@bücher.de"}, {"", "a@[IPv6:2001:DB8::1]"}, {"", "a@[192.0.2.1]"}, {"x\r\ny", "a@b.c"}, {"", `"a>"@x.com`},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, name, email string) {
+		a, err := domain.NewAddress(name, email)
+		if err != nil {
+			if domain.KindOf(err) != domain.KindInvalidInput {
+				t.Fatalf("NewAddress(%q, %q) error kind %v", name, email, domain.KindOf(err))
+			}
+			return
+		}
+		for _, env := range []string{a.Envelope(false), a.Envelope(true)} {
+			if inner := env[1 : len(env)-1]; strings.ContainsAny(inner, "<>\r\n\x00 \t") {
+				t.Fatalf("NewAddress(%q): envelope %q can break an SMTP command", email, env)
+			}
+		}
+		back, err := domain.ParseAddress(a.String())
+		if err != nil || !back.Equal(a) || back.Name() != a.Name() {
+			t.Fatalf("NewAddress(%q, %q) = %q; ParseAddress(%q) = %q %q, %v", name, email, a.Email(), a.String(), back.Email(), back.Name(), err)
+		}
+	})
+}
+
 func FuzzParseReply(f *testing.F) {
 	for _, s := range []string{
 		"250 OK", "250", "250-mx.example.com\r\n250-SIZE 1000\r\n250 8BITMIME", "550 5.1.1 no such user",
