@@ -1,0 +1,120 @@
+package bootstrap
+
+import (
+	"go.uber.org/zap"
+
+	"github.com/integrations/smtp/adapters/auth"
+	"github.com/integrations/smtp/adapters/mime"
+	"github.com/integrations/smtp/adapters/tcp"
+	"github.com/integrations/smtp/adapters/tls"
+	"github.com/integrations/smtp/application"
+	"github.com/integrations/smtp/domain"
+	"github.com/integrations/smtp/ports"
+)
+
+// ClientOption adjusts how NewClient and NewTransport wire the adapters.
+type ClientOption interface{ apply(*wiring) }
+
+type wiringFunc func(*wiring)
+
+func (f wiringFunc) apply(w *wiring) { f(w) }
+
+type wiring struct {
+	transcript   ports.Transcript
+	dialer       ports.Dialer
+	credentials  ports.CredentialProvider
+	logger       *zap.Logger
+	interceptors []ports.Interceptor
+	transport    ports.Transport
+	encoder      ports.Encoder
+}
+
+// WithTranscript receives every protocol line, secrets redacted.
+func WithTranscript(t ports.Transcript) ClientOption {
+	return wiringFunc(func(w *wiring) { w.transcript = t })
+}
+
+// WithDialer replaces the network dialer.
+func WithDialer(d ports.Dialer) ClientOption { return wiringFunc(func(w *wiring) { w.dialer = d }) }
+
+// WithCredentialProvider supplies credentials (e.g. refreshing OAuth2
+// tokens) instead of Config.Credentials.
+func WithCredentialProvider(p ports.CredentialProvider) ClientOption {
+	return wiringFunc(func(w *wiring) { w.credentials = p })
+}
+
+// WithLogger logs through l (secrets are never passed to it).
+func WithLogger(l *zap.Logger) ClientOption { return wiringFunc(func(w *wiring) { w.logger = l }) }
+
+// WithInterceptors wraps every send; the first is outermost.
+func WithInterceptors(i ...ports.Interceptor) ClientOption {
+	return wiringFunc(func(w *wiring) { w.interceptors = append(w.interceptors, i...) })
+}
+
+// WithTransport replaces the SMTP transport (a custom or fake one).
+func WithTransport(t ports.Transport) ClientOption {
+	return wiringFunc(func(w *wiring) { w.transport = t })
+}
+
+// WithEncoder replaces the MIME encoder.
+func WithEncoder(e ports.Encoder) ClientOption { return wiringFunc(func(w *wiring) { w.encoder = e }) }
+
+// NewEncoder returns the streaming MIME encoder.
+func NewEncoder() ports.Encoder { return mime.New() }
+
+// NewTransport returns the TCP/TLS transport for cfg, with the TLS and AUTH
+// adapters. It does not dial. Errors are *domain.Error.
+func NewTransport(cfg domain.Config, opts ...ClientOption) (ports.Transport, error) {
+	var w wiring
+	for _, o := range opts {
+		o.apply(&w)
+	}
+	return newTransport(cfg, &w)
+}
+
+func newTransport(cfg domain.Config, w *wiring) (ports.Transport, error) {
+	if w.transport != nil {
+		return w.transport, nil
+	}
+	deps := tcp.Deps{Dialer: w.dialer, Auth: auth.New(), Credentials: w.credentials, Transcript: w.transcript}
+	if cfg.EffectiveTLSMode() != domain.TLSNone {
+		up, err := tls.New(cfg.TLS)
+		if err != nil {
+			return nil, err
+		}
+		deps.TLS = up
+	}
+	return tcp.New(cfg, deps)
+}
+
+// NewClient returns a ready Client for cfg: validated configuration, TCP/TLS
+// transport, SASL authenticator, MIME encoder, and the retry and circuit
+// breaker settings of cfg. It does not dial. Errors are *domain.Error.
+func NewClient(cfg domain.Config, opts ...ClientOption) (*application.Client, error) {
+	var w wiring
+	for _, o := range opts {
+		o.apply(&w)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	t, err := newTransport(cfg, &w)
+	if err != nil {
+		return nil, err
+	}
+	enc := w.encoder
+	if enc == nil {
+		enc = NewEncoder()
+	}
+	appOpts := []application.Option{
+		application.WithRetry(cfg.Retry),
+		application.WithCircuitBreaker(cfg.CircuitBreaker),
+		application.With8BitMIME(cfg.Allow8BitMIME),
+		application.WithServer(cfg.Host, cfg.Port),
+		application.WithInterceptors(w.interceptors...),
+	}
+	if w.logger != nil {
+		appOpts = append(appOpts, application.WithLogger(w.logger.Sugar()))
+	}
+	return application.New(t, enc, appOpts...)
+}

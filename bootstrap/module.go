@@ -1,0 +1,69 @@
+package bootstrap
+
+import (
+	"context"
+
+	"go.uber.org/fx"
+	"go.uber.org/zap"
+
+	"github.com/integrations/smtp/application"
+	"github.com/integrations/smtp/domain"
+	"github.com/integrations/smtp/ports"
+)
+
+// Module provides *application.Client, ports.Transport and ports.Encoder
+// from a domain.Config that the application supplies
+// (fx.Supply(cfg)). It uses the application's *zap.Logger when there is one
+// and never provides one. OnStart does not dial; OnStop closes the client.
+//
+// To swap an adapter, decorate or replace its port:
+//
+//	fx.Decorate(func(ports.Transport) ports.Transport { return myTransport })
+var Module = fx.Module("smtp",
+	fx.Provide(
+		provideTransport,
+		provideEncoder,
+		provideClient,
+	),
+)
+
+// TransportParams are the inputs of the transport.
+type TransportParams struct {
+	fx.In
+	Config      domain.Config
+	Credentials ports.CredentialProvider `optional:"true"`
+	Transcript  ports.Transcript         `optional:"true"`
+	Dialer      ports.Dialer             `optional:"true"`
+}
+
+func provideTransport(p TransportParams) (ports.Transport, error) {
+	return NewTransport(p.Config, WithCredentialProvider(p.Credentials), WithTranscript(p.Transcript), WithDialer(p.Dialer))
+}
+
+func provideEncoder() ports.Encoder { return NewEncoder() }
+
+// ClientParams are the inputs of the client.
+type ClientParams struct {
+	fx.In
+	Config       domain.Config
+	Transport    ports.Transport
+	Encoder      ports.Encoder
+	Logger       *zap.Logger         `optional:"true"`
+	Interceptors []ports.Interceptor `group:"smtp.interceptors"`
+	Lifecycle    fx.Lifecycle
+}
+
+func provideClient(p ClientParams) (*application.Client, error) {
+	c, err := NewClient(p.Config, WithTransport(p.Transport), WithEncoder(p.Encoder), WithLogger(p.Logger), WithInterceptors(p.Interceptors...))
+	if err != nil {
+		return nil, err
+	}
+	p.Lifecycle.Append(fx.StopHook(func(ctx context.Context) error { return c.Close(ctx) }))
+	return c, nil
+}
+
+// AsInterceptor annotates a constructor so that its ports.Interceptor joins
+// the client's interceptors: fx.Provide(bootstrap.AsInterceptor(newAudit)).
+func AsInterceptor(constructor any) any {
+	return fx.Annotate(constructor, fx.As(new(ports.Interceptor)), fx.ResultTags(`group:"smtp.interceptors"`))
+}

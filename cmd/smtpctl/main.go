@@ -1,0 +1,82 @@
+// Command smtpctl renders, sends and probes email with the integrations-smtp
+// client, and demonstrates it against an embedded test server.
+//
+//	smtpctl render --from A --to B --subject S --text T > message.eml
+//	smtpctl send   --host H --port P --tls starttls-required --user U --password-env VAR --from A --to B ...
+//	smtpctl probe  --host H --port P
+//	smtpctl demo
+//
+// Exit codes follow sysexits: 0 success, 64 usage, 65 bad input data, 69
+// permanent failure, 75 temporary failure, 76 protocol error, 77
+// authentication failure, 78 TLS or configuration failure.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+type command struct {
+	name, summary string
+	run           func(args []string, stdout, stderr io.Writer) int
+}
+
+func commands() []command {
+	return []command{
+		{"render", "write a message built from flags to stdout", runRender},
+		{"send", "send a message through an SMTP server", runSend},
+		{"probe", "connect, negotiate TLS and AUTH, and describe the server", runProbe},
+		{"demo", "send a rich message through an embedded test server", runDemo},
+	}
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "smtpctl: unknown command %q\n", args[0])
+	usage(stderr)
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: smtpctl COMMAND [flags]\n\ncommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nrun 'smtpctl COMMAND -h' for a command's flags")
+}
+
+// fail prints a one-line reason and returns the exit code of err.
+func fail(stderr io.Writer, cmd string, err error) int {
+	fmt.Fprintf(stderr, "smtpctl %s: %s\n", cmd, oneLine(err.Error()))
+	return exitCode(err)
+}
+
+func oneLine(s string) string {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\r':
+		case '\n':
+			out = append(out, ';', ' ')
+		default:
+			out = append(out, c)
+		}
+	}
+	return string(out)
+}
