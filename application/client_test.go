@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -300,5 +301,66 @@ func TestQueueID(t *testing.T) {
 		if got := queueID(tt.give); got != tt.want {
 			t.Errorf("queueID(%q) = %q; want %q", tt.give, got, tt.want)
 		}
+	}
+}
+
+func TestSendRawNormalisedSizeAndMessageID(t *testing.T) {
+	f := newFixture(t)
+	raw := []byte("From: a@example.com\nTo: b@example.org\nMessage-ID: <raw-1@example.com>\nSubject: raw\n\nbody é\r\nlast")
+	f.transport.EXPECT().Open(gomock.Any()).Return(f.session, nil)
+	f.session.EXPECT().Info().Return(caps(true))
+	f.session.EXPECT().Send(gomock.Any(), gomock.Any(), gomock.Any()).
+		DoAndReturn(func(_ context.Context, env ports.Envelope, body io.WriterTo) (*ports.TxResult, error) {
+			var buf strings.Builder
+			if _, err := body.WriteTo(&buf); err != nil || buf.String() != string(raw) {
+				t.Errorf("body = %q, %v; want the raw bytes unchanged (the session normalises)", buf.String(), err)
+			}
+			// 5 bare LFs become CRLF (+5), and the unterminated last line gets one (+2).
+			if want := int64(len(raw) + 5 + 2); env.Size != want || !env.EightBit {
+				t.Errorf("Size = %d EightBit = %v; want %d, true", env.Size, env.EightBit, want)
+			}
+			return &ports.TxResult{Accepted: env.To, Reply: &domain.Reply{Code: 250}}, nil
+		})
+	f.session.EXPECT().Close().Return(nil)
+	res, err := f.client(t, noRetry()).SendRaw(context.Background(), domain.MustParseAddress("a@example.com"),
+		[]domain.Address{domain.MustParseAddress("b@example.org")}, raw)
+	if err != nil || res.MessageID != "raw-1@example.com" || len(res.Accepted) != 1 {
+		t.Fatalf("SendRaw = %+v, %v", res, err)
+	}
+}
+
+func TestSendRawRefusesAnIncompleteEnvelope(t *testing.T) {
+	f := newFixture(t)
+	c := f.client(t)
+	a := domain.MustParseAddress("a@example.com")
+	tests := []struct {
+		name string
+		from domain.Address
+		to   []domain.Address
+		data []byte
+		want domain.Kind
+	}{
+		{"no sender", domain.Address{}, []domain.Address{a}, []byte("x"), domain.KindInvalidFromAddress},
+		{"no recipient", a, nil, []byte("x"), domain.KindInvalidRecipientAddress},
+		{"no data", a, []domain.Address{a}, nil, domain.KindInvalidInput},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := c.SendRaw(context.Background(), tt.from, tt.to, tt.data); domain.KindOf(err) != tt.want {
+				t.Fatalf("err = %v; want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestEncodeOptionsFollowTheServer(t *testing.T) {
+	f := newFixture(t)
+	f.transport.EXPECT().Open(gomock.Any()).Return(f.session, nil)
+	f.session.EXPECT().Info().Return(domain.ConnectionInfo{Capabilities: domain.Capabilities{EightBitMIME: true, SMTPUTF8: true}})
+	f.enc.EXPECT().Prepare(gomock.Any(), ports.EncodeOptions{Allow8Bit: true, UTF8: false}).Return(nil, domain.NewError(domain.KindEncodingFailed, "encode", "stop here"))
+	f.session.EXPECT().Close().Return(nil)
+	_, err := f.client(t, noRetry(), With8BitMIME(true)).Send(context.Background(), testEmail(t))
+	if domain.KindOf(err) != domain.KindEncodingFailed {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -69,7 +69,9 @@ func (c *Client) sendOnce(ctx context.Context, e *domain.Email) (*domain.SendRes
 // transact sends e on an open session.
 func (c *Client) transact(ctx context.Context, s ports.Session, e *domain.Email, start time.Time) (*domain.SendResult, error) {
 	caps := s.Info().Capabilities
-	m, err := c.enc.Prepare(e, ports.EncodeOptions{Allow8Bit: c.o.allow8Bit && caps.EightBitMIME, UTF8: caps.SMTPUTF8})
+	// Raw UTF-8 headers only where the envelope needs SMTPUTF8 anyway;
+	// otherwise RFC 2047 words and punycode keep the message 7-bit clean.
+	m, err := c.enc.Prepare(e, ports.EncodeOptions{Allow8Bit: c.o.allow8Bit && caps.EightBitMIME, UTF8: caps.SMTPUTF8 && e.NeedsSMTPUTF8()})
 	if err != nil {
 		return nil, err
 	}
@@ -83,12 +85,14 @@ func (c *Client) transact(ctx context.Context, s ports.Session, e *domain.Email,
 	if err != nil {
 		return nil, err
 	}
-	res := &domain.SendResult{
-		MessageID: m.MessageID(),
-		Rejected:  tx.Rejected,
-		Size:      env.Size,
-		Duration:  c.o.now().Sub(start),
-	}
+	res := c.result(m.MessageID(), env, tx, start)
+	c.o.log.Debugw("smtp message sent", "message_id", res.MessageID, "accepted", len(res.Accepted), "rejected", len(res.Rejected))
+	return res, nil
+}
+
+// result builds the SendResult of a transaction.
+func (c *Client) result(id string, env ports.Envelope, tx *ports.TxResult, start time.Time) *domain.SendResult {
+	res := &domain.SendResult{MessageID: id, Rejected: tx.Rejected, Size: env.Size, Duration: c.o.now().Sub(start)}
 	for _, a := range tx.Accepted {
 		res.Accepted = append(res.Accepted, a.Email())
 	}
@@ -96,8 +100,7 @@ func (c *Client) transact(ctx context.Context, s ports.Session, e *domain.Email,
 		res.Response = tx.Reply.String()
 		res.ServerID = queueID(tx.Reply.Text())
 	}
-	c.o.log.Debugw("smtp message sent", "message_id", res.MessageID, "accepted", len(res.Accepted), "rejected", len(res.Rejected))
-	return res, nil
+	return res
 }
 
 func hasReaderSource(e *domain.Email) bool {

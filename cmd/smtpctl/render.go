@@ -51,4 +51,3 @@ func runRender(args []string, stdout, stderr io.Writer) int {
 	}
 	return exitOK
 }
-

@@ -31,7 +31,7 @@ func richEmail(t *testing.T, marker string, to ...string) (*domain.Email, []byte
 	e, err := domain.NewEmail().
 		From("Ålice Sender <sender@example.test>").
 		To(to...).
-		Subject("Grüße — " + marker).
+		Subject("Grüße — "+marker).
 		Text("Hello ✓\nplain text line\n.\nA line with a dot above.\n").
 		HTML(`<p>Hello <b>✓</b><img src="cid:logo@test"></p>`).
 		InlineImage("logo@test", "image/png", img).
@@ -345,4 +345,3 @@ func TestPostfixBatchOnOneConnection(t *testing.T) {
 		t.Errorf("saw %d greetings; want one connection for the batch", n)
 	}
 }
-
