@@ -80,6 +80,20 @@ func TestAuthRequiredBeforeMail(t *testing.T) {
 	}
 }
 
+func TestAuthOptional(t *testing.T) {
+	srv := Start(t, WithAuth("alice", "secret"), WithAllowInsecureAuth(true), WithAuthOptional())
+	d, _ := dial(t, srv.Addr())
+	if got := d.cmd("EHLO client.test"); !strings.Contains(got, "AUTH PLAIN LOGIN CRAM-MD5") {
+		t.Errorf("EHLO = %q", got)
+	}
+	if got := d.transaction("a@example.com", "b@example.com", "x\r\n"); !strings.HasPrefix(got, "250 ") {
+		t.Errorf("transaction without AUTH = %q", got)
+	}
+	if m := srv.Messages(); len(m) != 1 || m[0].Auth != "" {
+		t.Errorf("messages = %+v", m)
+	}
+}
+
 func TestAuthWithoutTLS(t *testing.T) {
 	srv := Start(t, WithAuth("alice", "secret"))
 	d, _ := dial(t, srv.Addr())

@@ -62,6 +62,7 @@ type options struct {
 	implicitTLS       bool
 	requireTLS        bool
 	allowInsecureAuth bool
+	authOptional      bool
 	maxSize           int64
 	tlsConfig         *tls.Config
 }
@@ -107,7 +108,8 @@ func WithDomain(name string) Option {
 }
 
 // WithAuth adds a user that may authenticate with PLAIN, LOGIN or CRAM-MD5
-// and makes authentication mandatory before MAIL (530 5.7.0 otherwise).
+// and makes authentication mandatory before MAIL (530 5.7.0 otherwise;
+// see WithAuthOptional).
 // AUTH is offered only over TLS unless WithAllowInsecureAuth(true) is given.
 // It may be given several times for several users.
 func WithAuth(user, password string) Option {
@@ -133,6 +135,12 @@ func WithAuthMechanisms(mechs ...string) Option {
 			o.mechs = append(o.mechs, strings.ToUpper(m))
 		}
 	})
+}
+
+// WithAuthOptional lets clients send mail without authenticating although
+// the server offers AUTH.
+func WithAuthOptional() Option {
+	return optionFunc(func(o *options) { o.authOptional = true })
 }
 
 // WithAllowInsecureAuth lets clients authenticate over a connection without

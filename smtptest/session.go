@@ -44,7 +44,7 @@ func errorf(code int, text string) error { return newReply(code, text).err() }
 func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	o := &s.s.o
 	switch {
-	case o.authConfigured() && s.user == "":
+	case o.authConfigured() && !o.authOptional && s.user == "":
 		return errorf(530, "5.7.0 Authentication required")
 	case opts.Body == smtp.Body8BitMIME && !o.enabled(Ext8BitMIME):
 		return errorf(555, "5.5.4 BODY=8BITMIME not supported")
