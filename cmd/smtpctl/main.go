@@ -28,6 +28,7 @@ func commands() []command {
 		{"send", "send a message through an SMTP server", runSend},
 		{"probe", "connect, negotiate TLS and AUTH, and describe the server", runProbe},
 		{"demo", "send a rich message through an embedded test server", runDemo},
+		{"bench", "send many messages to a server and report messages per second", runBench},
 	}
 }
 
