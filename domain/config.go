@@ -214,7 +214,7 @@ type Config struct {
 	AllowInsecureAuth bool          // permit AUTH over a connection without TLS
 	LocalName         string        // the EHLO name; "localhost" when empty
 	Timeouts          Timeouts
-	IOTimeout         time.Duration // cap for a single read or write; 0 means the stage timeouts alone
+	IOTimeout         time.Duration // optional cap for any single reply or write; 0 (the default) leaves the RFC 5321 stage timeouts alone
 	EnablePipelining  bool          // use PIPELINING when advertised (default true)
 	EnableChunking    bool          // use BDAT when CHUNKING is advertised
 	Allow8BitMIME     bool          // send 8-bit bodies when the server has 8BITMIME
@@ -234,7 +234,6 @@ func DefaultConfig() Config {
 		TLS:              TLSConfig{MinVersion: TLS12},
 		LocalName:        "localhost",
 		Timeouts:         DefaultTimeouts(),
-		IOTimeout:        60 * time.Second,
 		EnablePipelining: true,
 		Pool: PoolConfig{
 			MaxConnections: 5, MinIdle: 1, AcquireTimeout: 30 * time.Second, IdleTimeout: 5 * time.Minute,

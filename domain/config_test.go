@@ -25,7 +25,7 @@ func TestDefaultConfigMatchesSpec(t *testing.T) {
 		{"insecure auth", c.AllowInsecureAuth, false},
 		{"local name", c.LocalName, "localhost"},
 		{"connect timeout", c.Timeouts.Connect, 30 * time.Second},
-		{"io timeout", c.IOTimeout, 60 * time.Second},
+		{"io timeout off: the RFC 5321 stage timeouts govern (10 min for the final reply)", c.IOTimeout, time.Duration(0)},
 		{"pipelining", c.EnablePipelining, true},
 		{"pool max", c.Pool.MaxConnections, 5},
 		{"pool min idle", c.Pool.MinIdle, 1},

@@ -130,7 +130,7 @@ func enhancedKind(stage Stage, e EnhancedCode) Kind {
 		return KindAuthRequired // encryption required
 	case e.Subject == 3 && e.Detail == 4, e.Subject == 2 && e.Detail == 3:
 		return KindMessageTooLarge
-	case e.Class == 4 && e.Subject == 7 && (e.Detail == 28 || e.Detail == 0) && stage != StageAuth && stage != StageRcpt:
+	case e.Class == 4 && e.Subject == 7 && e.Detail == 28 && stage != StageAuth && stage != StageStartTLS:
 		return KindServerRateLimit
 	case e.Class == 5 && e.Subject == 1 && (e.Detail == 7 || e.Detail == 8):
 		return KindInvalidFromAddress
