@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -60,6 +62,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	from := fs.String("from", "bench@example.test", "sender `address`")
 	to := fs.String("to", "sink@example.test", "recipient `address`")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the sending to `file` (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return exitOK
@@ -98,6 +101,13 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return finish(&usageError{"--cpuprofile: " + err.Error()})
+		}
+		defer stop()
+	}
 	res := benchRun(ctx, cfg, shares, *batch)
 	out.Succeeded, out.Failed = res.ok, res.failed
 	out.Seconds = res.elapsed.Seconds()
@@ -105,6 +115,19 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		out.PerSecond = float64(res.ok) / out.Seconds
 	}
 	return finish(res.err)
+}
+
+// startCPUProfile profiles the process into path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 func checkBenchFlags(fs *flag.FlagSet, count, size, conns, batch int) error {

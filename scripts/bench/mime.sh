@@ -70,7 +70,7 @@ rss() { # label, then the command: prints its peak RSS in KiB
 }
 base=$(rss base "${render[@]}")
 with=$(rss 25mb "${render[@]}" --attach "$big")
-wall=$(sed -n 's/^[[:space:]]*Elapsed (wall clock) time[^:]*: //p' "$out/time-25mb.txt")
+wall=$(sed -n 's/^.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$out/time-25mb.txt")
 echo
 echo "== smtpctl render peak RSS (Maximum resident set size)"
 printf '%-34s %8s KiB\n' "without attachment" "$base" "with a 25 MB file attachment" "$with"
