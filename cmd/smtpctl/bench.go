@@ -30,6 +30,7 @@ type benchOutput struct {
 	Size        int        `json:"size"`
 	Connections int        `json:"connections"`
 	Batch       int        `json:"batch"`
+	Sessions    int        `json:"sessions"` // SendBatch calls, each one SMTP session
 	Succeeded   int        `json:"succeeded"`
 	Failed      int        `json:"failed"`
 	Seconds     float64    `json:"seconds"`
@@ -83,8 +84,8 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 			enc.SetIndent("", "  ")
 			_ = enc.Encode(out)
 		case code != exitUsage:
-			fmt.Fprintf(stdout, "bench: %d of %d messages (%d-byte bodies) over %d connection(s) in %.3fs: %.0f msg/s, %d failed\n",
-				out.Succeeded, out.Messages, out.Size, out.Connections, out.Seconds, out.PerSecond, out.Failed)
+			fmt.Fprintf(stdout, "bench: %d of %d messages (%d-byte bodies) over %d concurrent connection(s), %d session(s) in all, in %.3fs: %.0f msg/s, %d failed\n",
+				out.Succeeded, out.Messages, out.Size, out.Connections, out.Sessions, out.Seconds, out.PerSecond, out.Failed)
 		}
 		return code
 	}
@@ -109,7 +110,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		defer stop()
 	}
 	res := benchRun(ctx, cfg, shares, *batch)
-	out.Succeeded, out.Failed = res.ok, res.failed
+	out.Succeeded, out.Failed, out.Sessions = res.ok, res.failed, res.sessions
 	out.Seconds = res.elapsed.Seconds()
 	if out.Seconds > 0 {
 		out.PerSecond = float64(res.ok) / out.Seconds
@@ -182,9 +183,9 @@ func benchBody(size int) string {
 
 // benchResult sums the workers.
 type benchResult struct {
-	ok, failed int
-	err        error // the first failure seen
-	elapsed    time.Duration
+	ok, failed, sessions int
+	err                  error // the first failure seen
+	elapsed              time.Duration
 }
 
 // benchRun starts one worker per share at once and waits for all of them.
@@ -202,6 +203,7 @@ func benchRun(ctx context.Context, cfg domain.Config, shares [][]*domain.Email, 
 			defer mu.Unlock()
 			total.ok += r.ok
 			total.failed += r.failed
+			total.sessions += r.sessions
 			if total.err == nil {
 				total.err = r.err
 			}
@@ -226,6 +228,7 @@ func benchWorker(ctx context.Context, cfg domain.Config, emails []*domain.Email,
 		if batch > 0 && batch < n {
 			n = batch
 		}
+		r.sessions++
 		res, err := client.SendBatch(ctx, emails[:n])
 		if err != nil { // the batch could not run (cancelled): neither can the rest
 			r.failed += len(emails)

@@ -48,8 +48,8 @@ func TestBenchConnectionsAndBatchesJSON(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
 		t.Fatalf("stdout is not JSON: %v\n%s", err, stdout.String())
 	}
-	if out.Succeeded != 20 || out.Failed != 0 || out.Connections != 2 {
-		t.Errorf("got succeeded %d, failed %d, connections %d; want 20, 0, 2", out.Succeeded, out.Failed, out.Connections)
+	if out.Succeeded != 20 || out.Failed != 0 || out.Connections != 2 || out.Sessions != 4 {
+		t.Errorf("got succeeded %d, failed %d, connections %d, sessions %d; want 20, 0, 2, 4", out.Succeeded, out.Failed, out.Connections, out.Sessions)
 	}
 	if n := len(srv.Messages()); n != 20 {
 		t.Errorf("server received %d messages, want 20", n)
