@@ -160,6 +160,20 @@ func (mr *MockSessionMockRecorder) Send(ctx, env, body interface{}) *gomock.Call
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Send", reflect.TypeOf((*MockSession)(nil).Send), ctx, env, body)
 }
 
+// SendMany mocks base method.
+func (m *MockSession) SendMany(ctx context.Context, txs []ports.Transaction) []ports.TxOutcome {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "SendMany", ctx, txs)
+	ret0, _ := ret[0].([]ports.TxOutcome)
+	return ret0
+}
+
+// SendMany indicates an expected call of SendMany.
+func (mr *MockSessionMockRecorder) SendMany(ctx, txs interface{}) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SendMany", reflect.TypeOf((*MockSession)(nil).SendMany), ctx, txs)
+}
+
 // Verify mocks base method.
 func (m *MockSession) Verify(ctx context.Context, address string) (*domain.Reply, error) {
 	m.ctrl.T.Helper()

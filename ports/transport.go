@@ -4,6 +4,7 @@ package ports
 
 import (
 	"context"
+	"errors"
 	"io"
 
 	"github.com/integrations/smtp/domain"
@@ -34,6 +35,26 @@ type TxResult struct {
 	Reply    *domain.Reply // the final reply (of the last transaction when several were needed)
 }
 
+// Transaction is one message of SendMany: its envelope and its body, which
+// may be written more than once and must yield the same bytes each time.
+type Transaction struct {
+	Envelope Envelope
+	Body     io.WriterTo
+}
+
+// TxOutcome is the outcome of one transaction of SendMany: Result, Err, or
+// both (some recipients got the message and a later transaction for the
+// others failed, as with Send).
+type TxOutcome struct {
+	Result *TxResult
+	Err    error
+}
+
+// ErrNotSent is in the chain of the error of a SendMany transaction that was
+// never started because an earlier one left the session unusable: no byte of
+// it reached the server, so it may be sent again on another session.
+var ErrNotSent = errors.New("not sent")
+
 // Session is one greeted, possibly secured and authenticated connection. It
 // is not safe for concurrent use: one goroutine at a time, as a pool hands
 // it out.
@@ -48,6 +69,19 @@ type Session interface {
 	// time. Errors are *domain.Error; KindDeliveryUnknown when the
 	// connection was lost after the body and before the final reply.
 	Send(ctx context.Context, env Envelope, body io.WriterTo) (*TxResult, error)
+	// SendMany runs txs in order, each as Send would, and returns one
+	// outcome per transaction in the same order. Every envelope is checked
+	// before anything is sent: a transaction that fails the checks gets its
+	// error, no byte of it is sent, and the others go ahead. With PIPELINING
+	// the next transaction's MAIL, RCPT and DATA follow the previous body's
+	// final dot in the same write (RFC 2920), so that a message costs one
+	// round trip. A transaction refused by the server does not stop the
+	// others. After a failure that leaves the session unusable (I/O, 421,
+	// desync, delivery status unknown, a body that failed half-way) the
+	// transactions not yet started fail with a retryable error that wraps
+	// ErrNotSent (KindConnection, or the context's kind when the context
+	// ended). Errors are *domain.Error.
+	SendMany(ctx context.Context, txs []Transaction) []TxOutcome
 	// Verify sends VRFY. Errors are *domain.Error.
 	Verify(ctx context.Context, address string) (*domain.Reply, error)
 	// Noop sends NOOP, a cheap health check. Errors are *domain.Error.

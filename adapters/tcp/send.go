@@ -15,7 +15,7 @@ import (
 // Config.EnableChunking is set. With PIPELINING (and
 // Config.EnablePipelining) MAIL, every RCPT and DATA go in one write and
 // their replies are read afterwards; otherwise each command waits for its
-// reply.
+// reply. Send is SendMany with one transaction.
 //
 // Recipients the server refuses are listed in the result and the others
 // still get the message. When none is accepted Send sends RSET, skips DATA
@@ -37,42 +37,8 @@ import (
 // an unsolicited reply (when it follows a positive final reply, the result
 // comes with the error: the message was taken, the session is unusable).
 func (s *Session) Send(ctx context.Context, env ports.Envelope, body io.WriterTo) (*ports.TxResult, error) {
-	const op = "mail"
-	if body == nil {
-		return nil, domain.NewError(domain.KindInvalidInput, op, "no message body")
-	}
-	if err := s.usable(op); err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, ctxError(op, err)
-	}
-	e, err := s.plan(env)
-	if err != nil {
-		return nil, err
-	}
-	stop := s.w.watch(ctx)
-	defer stop()
-	var total *ports.TxResult
-	for pending := e.rcpts; len(pending) > 0; {
-		o, err := s.transaction(e.mail, pending, body)
-		if o.reply != nil {
-			if total == nil {
-				total = &ports.TxResult{}
-			}
-			total.Accepted = append(total.Accepted, o.accepted...)
-			total.Rejected = append(total.Rejected, o.rejected...)
-			total.Reply = o.reply
-		}
-		if err != nil {
-			if total != nil && o.reply == nil {
-				total.Rejected = append(total.Rejected, o.failed(pending, err)...)
-			}
-			return total, err
-		}
-		pending = o.deferred
-	}
-	return total, nil
+	out := s.SendMany(ctx, []ports.Transaction{{Envelope: env, Body: body}})
+	return out[0].Result, out[0].Err
 }
 
 // outcome is what one transaction did with its recipients.
@@ -111,67 +77,23 @@ func (o *outcome) refused(a domain.Address) bool {
 }
 
 // transaction sends one envelope for rcpts and, when a recipient is
-// accepted, the body.
-func (s *Session) transaction(mail string, rcpts []recipient, body io.WriterTo) (*outcome, error) {
-	o := &outcome{}
-	to := s.cfg.Timeouts
-	pipelined := s.caps.Pipelining && s.cfg.EnablePipelining
+// accepted, the body. With opened set its command group was sent already
+// (behind the previous body) and only the replies are read. ahead is the
+// next group to send behind the final dot; it is left out when this
+// transaction defers recipients (the rest goes first) or uses BDAT. sent
+// reports whether it went out.
+func (s *Session) transaction(mail string, rcpts []recipient, body io.WriterTo, opened bool, ahead *envelope) (o *outcome, sent bool, err error) {
+	o = &outcome{}
 	chunking := s.caps.Chunking && s.cfg.EnableChunking
-	if err := s.sync("mail"); err != nil {
-		return o, err
-	}
-	s.w.wto = to.Mail // a large group may leave before flush
-	if err := s.write("mail", mail, mail); err != nil {
-		return o, err
-	}
-	var mailReply, dataReply *domain.Reply
-	replies := make([]*domain.Reply, len(rcpts))
-	var err error
-	if pipelined {
-		for _, r := range rcpts {
-			if err := s.write("rcpt", r.line, r.line); err != nil {
-				return o, err
-			}
-		}
-		if !chunking {
-			if err := s.write("data", "DATA", "DATA"); err != nil {
-				return o, err
-			}
-		}
-		if err := s.flush("mail", to.Mail); err != nil {
-			return o, err
-		}
-		if mailReply, err = s.reply(domain.StageMail, to.Mail); err != nil {
-			return o, err
-		}
-		for i := range rcpts {
-			if replies[i], err = s.reply(domain.StageRcpt, to.Rcpt); err != nil {
-				return o, err
-			}
-		}
-		if !chunking {
-			if dataReply, err = s.reply(domain.StageData, to.DataInit); err != nil {
-				return o, err
-			}
-		}
-	} else {
-		if err := s.flush("mail", to.Mail); err != nil {
-			return o, err
-		}
-		if mailReply, err = s.reply(domain.StageMail, to.Mail); err != nil {
-			return o, err
-		}
-		for i := 0; i < len(rcpts) && mailReply.Positive(); i++ {
-			if replies[i], err = s.simple(domain.StageRcpt, rcpts[i].line, to.Rcpt); err != nil {
-				return o, err
-			}
-		}
+	mailReply, replies, dataReply, err := s.sendEnvelope(mail, rcpts, opened, chunking)
+	if err != nil {
+		return o, false, err
 	}
 	if !mailReply.Positive() {
 		if dataReply != nil && dataReply.Code == 354 {
 			s.broken = true // the server waits for a body nobody asked for
 		}
-		return o, replyError(domain.StageMail, mailReply)
+		return o, false, replyError(domain.StageMail, mailReply)
 	}
 	o.classify(rcpts, replies)
 	if len(o.accepted) == 0 {
@@ -180,33 +102,121 @@ func (s *Session) transaction(mail string, rcpts []recipient, body io.WriterTo) 
 		} else {
 			s.rset()
 		}
-		return o, rejectionError(o.rejected)
+		return o, false, rejectionError(o.rejected)
 	}
 	var final *domain.Reply
 	if chunking {
-		final, err = s.bdat(body, pipelined)
+		final, err = s.bdat(body, s.caps.Pipelining && s.cfg.EnablePipelining)
 	} else {
 		if dataReply == nil {
-			if dataReply, err = s.simple(domain.StageData, "DATA", to.DataInit); err != nil {
-				return o, err
+			if dataReply, err = s.simple(domain.StageData, "DATA", s.cfg.Timeouts.DataInit); err != nil {
+				return o, false, err
 			}
 		}
-		if dataReply.Code != 354 {
-			s.rset()
-			return o, replyError(domain.StageData, dataReply)
+		if err := s.dataReady(dataReply); err != nil {
+			return o, false, err
 		}
-		final, err = s.data(body)
+		if len(o.deferred) > 0 {
+			ahead = nil
+		}
+		final, sent, err = s.data(body, ahead)
 	}
 	if err != nil {
-		return o, err
+		return o, sent, err
 	}
 	o.reply = final
-	if n := s.w.r.Buffered(); n > 0 {
+	// Bytes waiting now are unsolicited, unless replies to a group sent
+	// behind the dot are due: those are checked after that group's DATA.
+	if n := s.w.r.Buffered(); n > 0 && !sent {
 		s.broken = true
-		return o, domain.NewError(domain.KindDesync, string(domain.StageBody), strconv.Itoa(n)+
+		return o, false, domain.NewError(domain.KindDesync, string(domain.StageBody), strconv.Itoa(n)+
 			" octets of unsolicited reply after the final reply; the message was taken but the connection is unusable")
 	}
-	return o, nil
+	return o, sent, nil
+}
+
+// sendEnvelope sends MAIL and the RCPTs and reads their replies. With
+// PIPELINING they go in one write with DATA (unless BDAT follows), already
+// sent when opened is set; otherwise each waits for its reply, and the RCPTs
+// are skipped when MAIL is refused. dataReply is nil when DATA was not sent.
+func (s *Session) sendEnvelope(mail string, rcpts []recipient, opened, chunking bool) (mailReply *domain.Reply, replies []*domain.Reply, dataReply *domain.Reply, err error) {
+	to := s.cfg.Timeouts
+	replies = make([]*domain.Reply, len(rcpts))
+	if !s.caps.Pipelining || !s.cfg.EnablePipelining {
+		if mailReply, err = s.simple(domain.StageMail, mail, to.Mail); err != nil {
+			return nil, nil, nil, err
+		}
+		for i := 0; i < len(rcpts) && mailReply.Positive(); i++ {
+			if replies[i], err = s.simple(domain.StageRcpt, rcpts[i].line, to.Rcpt); err != nil {
+				return nil, nil, nil, err
+			}
+		}
+		return mailReply, replies, nil, nil
+	}
+	if !opened {
+		if err := s.sync("mail"); err != nil {
+			return nil, nil, nil, err
+		}
+		s.w.wto = to.Mail // a large group may leave before flush
+		if err := s.group(mail, rcpts, !chunking); err != nil {
+			return nil, nil, nil, err
+		}
+		if err := s.flush("mail", to.Mail); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	if mailReply, err = s.reply(domain.StageMail, to.Mail); err != nil {
+		return nil, nil, nil, err
+	}
+	for i := range rcpts {
+		if replies[i], err = s.reply(domain.StageRcpt, to.Rcpt); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	if !chunking {
+		if dataReply, err = s.reply(domain.StageData, to.DataInit); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	return mailReply, replies, dataReply, nil
+}
+
+// group buffers a pipelined command group: MAIL, every RCPT and, with data
+// set, DATA.
+func (s *Session) group(mail string, rcpts []recipient, data bool) error {
+	if err := s.write("mail", mail, mail); err != nil {
+		return err
+	}
+	for _, r := range rcpts {
+		if err := s.write("rcpt", r.line, r.line); err != nil {
+			return err
+		}
+	}
+	if data {
+		return s.write("data", "DATA", "DATA")
+	}
+	return nil
+}
+
+// dataReady checks the reply to DATA. A refusal resets the transaction. A
+// positive reply other than 354, or bytes waiting after the 354 (nothing
+// may follow it before the body), mean the replies no longer match the
+// commands: the session is unusable.
+func (s *Session) dataReady(r *domain.Reply) error {
+	op := string(domain.StageData)
+	switch {
+	case r.Code == 354:
+		if n := s.w.r.Buffered(); n > 0 {
+			s.broken = true
+			return domain.NewError(domain.KindDesync, op, strconv.Itoa(n)+" octets of unsolicited reply after 354; the connection is unusable")
+		}
+		return nil
+	case r.Positive():
+		s.broken = true
+		return domain.NewError(domain.KindDesync, op, "positive reply "+strconv.Itoa(r.Code)+" to DATA; the connection is unusable")
+	}
+	s.rset()
+	return replyError(domain.StageData, r)
 }
 
 // classify sorts the RCPT replies. A 452 or 552 (too many recipients, RFC
@@ -281,9 +291,11 @@ func (s *Session) rset() {
 	}
 }
 
-// data streams the body after a 354 and reads the verdict. A body that
-// fails half-way leaves no way to abandon DATA but closing the connection.
-func (s *Session) data(body io.WriterTo) (*domain.Reply, error) {
+// data streams the body after a 354, then, when ahead is not nil, that
+// group (sent reports it), and reads the verdict. A body that fails
+// half-way leaves no way to abandon DATA but closing the connection. Once
+// the final dot has left, a failed write leaves the delivery unknown.
+func (s *Session) data(body io.WriterTo, ahead *envelope) (final *domain.Reply, sent bool, err error) {
 	op := string(domain.StageData)
 	timeout := s.cfg.Timeouts.DataBlock
 	s.w.wto = timeout
@@ -291,21 +303,39 @@ func (s *Session) data(body io.WriterTo) (*domain.Reply, error) {
 	if _, err := body.WriteTo(bw); err != nil {
 		s.broken = true
 		if bw.err != nil {
-			return nil, s.w.fail(op, true, bw.err)
+			return nil, false, s.w.fail(op, true, bw.err)
 		}
-		return nil, bodyError(err)
+		return nil, false, bodyError(err)
 	}
 	if err := bw.terminate(); err != nil {
 		s.broken = true
-		return nil, s.w.fail(op, true, err)
+		return nil, false, s.w.fail(op, true, err)
 	}
 	if s.w.tr != nil {
 		s.w.tr.Line(true, ".")
 	}
-	if err := s.flush(op, timeout); err != nil {
-		return nil, err
+	dot := s.w.written + int64(s.w.w.Buffered()) // the stream offset just past the dot
+	if ahead != nil {
+		if err := s.group(ahead.mail, ahead.rcpts, true); err != nil {
+			return nil, false, s.afterDot(dot, err)
+		}
+		sent = true
 	}
-	return s.verdict(domain.StageBody)
+	if err := s.flush(op, timeout); err != nil {
+		return nil, sent, s.afterDot(dot, err)
+	}
+	final, err = s.verdict(domain.StageBody)
+	return final, sent, err
+}
+
+// afterDot classifies a write that failed (and broke the session) once the
+// message ended at stream offset dot: when the dot had left, the server may
+// have taken the message.
+func (s *Session) afterDot(dot int64, err error) error {
+	if s.w.written >= dot {
+		return deliveryUnknown(err)
+	}
+	return err
 }
 
 // verdict reads the reply to the end of the message. Losing the connection

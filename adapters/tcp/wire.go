@@ -22,12 +22,13 @@ var aLongTimeAgo = time.Unix(1, 0)
 // feeds the transcript. It is used by one goroutine at a time; only the
 // cancellation callback runs concurrently, under mu.
 type wire struct {
-	conn  net.Conn
-	r     *bufio.Reader
-	w     *bufio.Writer
-	tr    ports.Transcript
-	ioCap time.Duration // Config.IOTimeout: cap for one reply or write; 0 means none
-	wto   time.Duration // timeout of the next network write
+	conn    net.Conn
+	r       *bufio.Reader
+	w       *bufio.Writer
+	tr      ports.Transcript
+	ioCap   time.Duration // Config.IOTimeout: cap for one reply or write; 0 means none
+	wto     time.Duration // timeout of the next network write
+	written int64         // octets handed to the connection so far
 
 	mu     sync.Mutex
 	ctxErr error // the error of the watched context once it ended
@@ -165,7 +166,9 @@ func (d deadlineWriter) Write(p []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return conn.Write(p)
+	n, err := conn.Write(p)
+	d.w.written += int64(n)
+	return n, err
 }
 
 // hasControl reports whether s holds a CR, an LF or a NUL, which would let

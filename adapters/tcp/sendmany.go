@@ -1,0 +1,135 @@
+package tcp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/integrations/smtp/domain"
+	"github.com/integrations/smtp/ports"
+)
+
+// SendMany runs txs in order, each as Send does, and returns one outcome
+// per transaction. Every envelope is checked first; one that fails the
+// checks gets its error and no byte of it is sent, and the others go ahead.
+//
+// With PIPELINING on the DATA path, the command group of the next
+// transaction (MAIL, every RCPT, DATA) follows the final dot of the previous
+// body in the same write, as RFC 2920 section 3.1 allows, so a message
+// costs one round trip; the replies are then read in order: the verdict on
+// the previous message, then the group replies of the next. A transaction
+// the server splits (a recipient limit) runs its further transactions
+// before the next message's group goes out. With CHUNKING or without
+// PIPELINING the transactions run one after another.
+//
+// A server refusing one transaction does not stop the others. After a
+// failure that leaves the session unusable (an I/O error, a 421, a desync,
+// a lost verdict, a body that failed half-way, an ended context), the
+// transactions not started yet get an error wrapping ports.ErrNotSent:
+// KindConnection (retryable: nothing of them was sent), or the context's
+// kind when the context ended. A command group already sent behind the
+// lost message's dot does not count as started: without its body the
+// server cannot deliver it. Errors are *domain.Error.
+func (s *Session) SendMany(ctx context.Context, txs []ports.Transaction) []ports.TxOutcome {
+	const op = "mail"
+	out := make([]ports.TxOutcome, len(txs))
+	plans := make([]*envelope, len(txs))
+	var todo []int // the transactions that passed the checks, in order
+	for i, tx := range txs {
+		if tx.Body == nil {
+			out[i].Err = domain.NewError(domain.KindInvalidInput, op, "no message body")
+			continue
+		}
+		e, err := s.plan(tx.Envelope)
+		if err != nil {
+			out[i].Err = err
+			continue
+		}
+		plans[i] = e
+		todo = append(todo, i)
+	}
+	if len(todo) == 0 {
+		return out
+	}
+	err := s.usable(op)
+	if err == nil && ctx.Err() != nil {
+		err = ctxError(op, ctx.Err())
+	}
+	if err != nil {
+		for _, i := range todo {
+			out[i].Err = err
+		}
+		return out
+	}
+	stop := s.w.watch(ctx)
+	defer stop()
+	overlap := s.caps.Pipelining && s.cfg.EnablePipelining && !(s.caps.Chunking && s.cfg.EnableChunking)
+	opened := false // the command group of todo[k] is already on the wire
+	var fatal error // the error that left the session unusable
+	for k, i := range todo {
+		if s.broken {
+			out[i].Err = notSent(op, fatal)
+			continue
+		}
+		var ahead *envelope
+		if overlap && k+1 < len(todo) {
+			ahead = plans[todo[k+1]]
+		}
+		res, sent, err := s.deliver(plans[i], txs[i].Body, opened, ahead)
+		out[i] = ports.TxOutcome{Result: res, Err: err}
+		opened = sent
+		if s.broken {
+			fatal = err
+		}
+	}
+	return out
+}
+
+// notSent is the error of a transaction that never started because an
+// earlier one, failing with cause, left the session unusable.
+func notSent(op string, cause error) *domain.Error {
+	e := &domain.Error{Kind: domain.KindConnection, Op: op, Message: "an earlier transaction left the connection unusable", Err: ports.ErrNotSent}
+	if cause != nil {
+		e.Message += " (" + cause.Error() + ")"
+	}
+	// Only the context's own error joins the chain: the cause may be of
+	// KindDeliveryUnknown, which this transaction is not.
+	for _, ctxErr := range []error{context.Canceled, context.DeadlineExceeded} {
+		if errors.Is(cause, ctxErr) {
+			e.Kind = ctxError(op, ctxErr).Kind
+			e.Err = fmt.Errorf("%w: %w", ports.ErrNotSent, ctxErr)
+		}
+	}
+	return e
+}
+
+// deliver runs the transactions of one message: one, or more when the
+// server limits recipients per transaction. With opened set the first
+// command group is already on the wire; ahead, when not nil, is the next
+// message's group, which the last transaction writes behind its final dot
+// (pipelining, DATA path). sent reports whether it did: the group's replies
+// are then the next ones to read.
+func (s *Session) deliver(e *envelope, body io.WriterTo, opened bool, ahead *envelope) (total *ports.TxResult, sent bool, err error) {
+	for pending := e.rcpts; len(pending) > 0; {
+		var o *outcome
+		o, sent, err = s.transaction(e.mail, pending, body, opened, ahead)
+		opened = false
+		if o.reply != nil {
+			if total == nil {
+				total = &ports.TxResult{}
+			}
+			total.Accepted = append(total.Accepted, o.accepted...)
+			total.Rejected = append(total.Rejected, o.rejected...)
+			total.Reply = o.reply
+		}
+		if err != nil {
+			if total != nil && o.reply == nil {
+				total.Rejected = append(total.Rejected, o.failed(pending, err)...)
+			}
+			return total, sent, err
+		}
+		pending = o.deferred
+	}
+	return total, sent, nil
+}
