@@ -2,16 +2,36 @@ package application
 
 import (
 	"context"
+	"errors"
+
+	"github.com/failsafe-go/failsafe-go"
 
 	"github.com/integrations/smtp/domain"
 	"github.com/integrations/smtp/ports"
 )
 
-// SendBatch sends every message in order, over one connection while the
-// server allows it (a session that is no longer reusable is replaced), each
-// with the same retries and interceptors as Send. It returns one item per
-// message; the error is non-nil only when the batch could not run at all
-// (closed client, cancelled context before the first message).
+// SendBatch sends every message over one connection while the server
+// allows it, and returns one item per message in input order; the error is
+// non-nil only when the batch could not run at all (closed client,
+// cancelled context before the first message).
+//
+// Without interceptors the batch is pipelined: every message is validated
+// first (a nil or invalid one gets its error and is never sent), then they
+// are encoded for the session's capabilities and go to the server in one
+// ports.Session.SendMany, each message's commands following the previous
+// message's final dot. A message refused by the server does not stop the
+// others. When the session dies under one message, that one gets its error
+// (a KindDeliveryUnknown one is never sent again) and the messages not
+// started yet go on a new session. Messages that failed with a retryable
+// error are sent again, together, under the client's retry policy (each
+// message at most RetryConfig.MaxAttempts times, a round of the whole
+// remainder passing the circuit breaker once); a message that some
+// recipients already received is not sent again. Duration in each result
+// runs from the start of its round.
+//
+// With interceptors, which wrap the sending of one message and must see its
+// real outcome, each message goes through them and Send's path in turn, on
+// the same session: nothing is pipelined across messages.
 func (c *Client) SendBatch(ctx context.Context, emails []*domain.Email) (*domain.BatchResult, error) {
 	if err := c.enter("send batch"); err != nil {
 		return nil, err
@@ -23,15 +43,14 @@ func (c *Client) SendBatch(ctx context.Context, emails []*domain.Email) (*domain
 	start := c.o.now()
 	sticky := &stickySession{c: c}
 	defer sticky.close()
-	ctx = context.WithValue(ctx, stickyKey{}, sticky)
 	res := &domain.BatchResult{Items: make([]domain.BatchItem, len(emails)), Total: len(emails)}
-	for i, e := range emails {
-		if e == nil {
-			res.Items[i].Err = domain.NewError(domain.KindInvalidInput, "send batch", "nil email")
-		} else {
-			res.Items[i].Result, res.Items[i].Err = c.send(ctx, e)
-		}
-		if res.Items[i].Err != nil {
+	if len(c.o.interceptors) > 0 {
+		c.sendEach(context.WithValue(ctx, stickyKey{}, sticky), emails, res.Items)
+	} else {
+		c.sendPipelined(ctx, sticky, emails, res.Items)
+	}
+	for _, it := range res.Items {
+		if it.Err != nil {
 			res.Failed++
 		} else {
 			res.Succeeded++
@@ -39,6 +58,135 @@ func (c *Client) SendBatch(ctx context.Context, emails []*domain.Email) (*domain
 	}
 	res.Duration = c.o.now().Sub(start)
 	return res, nil
+}
+
+// sendEach sends the messages one at a time through the interceptors; ctx
+// carries the batch's session.
+func (c *Client) sendEach(ctx context.Context, emails []*domain.Email, items []domain.BatchItem) {
+	for i, e := range emails {
+		if e == nil {
+			items[i].Err = nilEmail()
+			continue
+		}
+		items[i].Result, items[i].Err = c.send(ctx, e)
+	}
+}
+
+func nilEmail() error { return domain.NewError(domain.KindInvalidInput, "send batch", "nil email") }
+
+// batchMessage is a message of a pipelined batch that still has to go.
+type batchMessage struct {
+	i   int           // its index in the batch
+	e   *domain.Email // validated, Message-ID and Date fixed
+	err error         // its last failure
+}
+
+// sendPipelined validates every message, then sends the valid ones in
+// rounds under the retry policy until each has an outcome.
+func (c *Client) sendPipelined(ctx context.Context, sticky *stickySession, emails []*domain.Email, items []domain.BatchItem) {
+	var pending []*batchMessage
+	for i, e := range emails {
+		if e == nil {
+			items[i].Err = nilEmail()
+			continue
+		}
+		m, err := c.stamp(e)
+		if err != nil {
+			items[i].Err = err
+			continue
+		}
+		pending = append(pending, &batchMessage{i: i, e: m})
+	}
+	if len(pending) == 0 {
+		return
+	}
+	err := c.exec.WithContext(ctx).RunWithExecution(func(x failsafe.Execution[any]) error {
+		var err error
+		pending, err = c.round(x.Context(), sticky, pending, items)
+		return err
+	})
+	for _, m := range pending { // out of attempts, or stopped by the breaker or the context
+		if m.err == nil {
+			m.err = translate(err)
+		}
+		items[m.i].Err = m.err
+	}
+}
+
+// round tries every pending message once and returns those to try again,
+// with a retryable error when there are any. A message not sent because
+// the session died under an earlier one goes again on a new session in the
+// same round: it has not been tried.
+func (c *Client) round(ctx context.Context, sticky *stickySession, todo []*batchMessage, items []domain.BatchItem) ([]*batchMessage, error) {
+	var again []*batchMessage
+	var retryErr error
+	for len(todo) > 0 {
+		s, err := sticky.get(ctx)
+		if err != nil {
+			for _, m := range todo {
+				m.err = err
+			}
+			return append(again, todo...), err
+		}
+		start := c.o.now()
+		caps := s.Info().Capabilities
+		var sent []*batchMessage
+		var txs []ports.Transaction
+		var msgs []ports.Message
+		for _, m := range todo {
+			msg, env, err := c.prepare(caps, m.e)
+			if err != nil {
+				if c.settle(m, err, items) {
+					again, retryErr = append(again, m), firstOf(retryErr, err)
+				}
+				continue
+			}
+			sent = append(sent, m)
+			txs = append(txs, ports.Transaction{Envelope: env, Body: msg})
+			msgs = append(msgs, msg)
+		}
+		outs := s.SendMany(ctx, txs)
+		todo = nil
+		started := false // a session that starts nothing would loop forever
+		for _, o := range outs {
+			started = started || !errors.Is(o.Err, ports.ErrNotSent)
+		}
+		for k, o := range outs {
+			m := sent[k]
+			switch {
+			case o.Err == nil:
+				res := c.result(msgs[k].MessageID(), txs[k].Envelope, o.Result, start)
+				items[m.i].Result = res
+				c.o.log.Debugw("smtp message sent", "message_id", res.MessageID, "accepted", len(res.Accepted), "rejected", len(res.Rejected))
+			case errors.Is(o.Err, ports.ErrNotSent) && started && ctx.Err() == nil:
+				m.err = o.Err
+				todo = append(todo, m)
+			case o.Result != nil: // some recipients have it: sending again would duplicate it
+				items[m.i].Err = o.Err
+			case c.settle(m, o.Err, items):
+				again, retryErr = append(again, m), firstOf(retryErr, o.Err)
+			}
+		}
+	}
+	return again, retryErr
+}
+
+// settle records err as m's failure and reports whether m may be tried
+// again; otherwise the error is final.
+func (c *Client) settle(m *batchMessage, err error, items []domain.BatchItem) bool {
+	m.err = err
+	if domain.IsRetryable(err) {
+		return true
+	}
+	items[m.i].Err = err
+	return false
+}
+
+func firstOf(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
 }
 
 type stickyKey struct{}

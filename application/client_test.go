@@ -224,30 +224,6 @@ func TestInterceptorsRunOutermostFirstAndCanShortCircuit(t *testing.T) {
 	}
 }
 
-func TestSendBatchReusesOneSessionAndCollectsErrors(t *testing.T) {
-	f := newFixture(t)
-	f.transport.EXPECT().Open(gomock.Any()).Return(f.session, nil).Times(1)
-	f.session.EXPECT().Info().Return(caps(false)).Times(3)
-	f.session.EXPECT().Reusable().Return(true).Times(2)
-	f.enc.EXPECT().Prepare(gomock.Any(), gomock.Any()).Return(f.msg, nil).Times(3)
-	f.msg.EXPECT().EightBit().Return(false).AnyTimes()
-	f.msg.EXPECT().MessageID().Return("id@x").AnyTimes()
-	gomock.InOrder(
-		f.session.EXPECT().Send(gomock.Any(), gomock.Any(), gomock.Any()).Return(&ports.TxResult{Reply: &domain.Reply{Code: 250}}, nil),
-		f.session.EXPECT().Send(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil, &domain.Error{Kind: domain.KindInvalidRecipientAddress, Code: 550}),
-		f.session.EXPECT().Send(gomock.Any(), gomock.Any(), gomock.Any()).Return(&ports.TxResult{Reply: &domain.Reply{Code: 250}}, nil),
-	)
-	f.session.EXPECT().Close().Return(nil).Times(1)
-	c := f.client(t, noRetry(), noBreaker())
-	res, err := c.SendBatch(context.Background(), []*domain.Email{testEmail(t), testEmail(t), testEmail(t), nil})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Total != 4 || res.Succeeded != 2 || res.Failed != 2 || res.Items[1].Err == nil || res.Items[3].Err == nil {
-		t.Errorf("batch = %+v", res)
-	}
-}
-
 func TestTestConnectionSendsNoopAndDescribes(t *testing.T) {
 	f := newFixture(t)
 	f.transport.EXPECT().Open(gomock.Any()).Return(f.session, nil)

@@ -31,6 +31,27 @@ func (c *Client) Send(ctx context.Context, e *domain.Email) (*domain.SendResult,
 // sendWithPolicies validates e, fixes its Message-ID and Date so every
 // attempt writes the same message, then runs sendOnce under the policies.
 func (c *Client) sendWithPolicies(ctx context.Context, e *domain.Email) (*domain.SendResult, error) {
+	msg, err := c.stamp(e)
+	if err != nil {
+		return nil, err
+	}
+	var result *domain.SendResult
+	err = c.exec.WithContext(ctx).RunWithExecution(func(x failsafe.Execution[any]) error {
+		r, err := c.sendOnce(x.Context(), msg)
+		if err == nil {
+			result = r
+		}
+		return err
+	})
+	if err != nil {
+		return nil, translate(err)
+	}
+	return result, nil
+}
+
+// stamp validates e and returns a copy with its Message-ID and Date fixed,
+// so that every attempt writes the same message.
+func (c *Client) stamp(e *domain.Email) (*domain.Email, error) {
 	if err := e.Validate(); err != nil {
 		return nil, err
 	}
@@ -41,18 +62,7 @@ func (c *Client) sendWithPolicies(ctx context.Context, e *domain.Email) (*domain
 	if msg.Date.IsZero() {
 		msg.Date = c.o.now()
 	}
-	var result *domain.SendResult
-	err := c.exec.WithContext(ctx).RunWithExecution(func(x failsafe.Execution[any]) error {
-		r, err := c.sendOnce(x.Context(), &msg)
-		if err == nil {
-			result = r
-		}
-		return err
-	})
-	if err != nil {
-		return nil, translate(err)
-	}
-	return result, nil
+	return &msg, nil
 }
 
 // sendOnce is one attempt on one session.
@@ -68,18 +78,9 @@ func (c *Client) sendOnce(ctx context.Context, e *domain.Email) (*domain.SendRes
 
 // transact sends e on an open session.
 func (c *Client) transact(ctx context.Context, s ports.Session, e *domain.Email, start time.Time) (*domain.SendResult, error) {
-	caps := s.Info().Capabilities
-	// Raw UTF-8 headers only where the envelope needs SMTPUTF8 anyway;
-	// otherwise RFC 2047 words and punycode keep the message 7-bit clean.
-	m, err := c.enc.Prepare(e, ports.EncodeOptions{Allow8Bit: c.o.allow8Bit && caps.EightBitMIME, UTF8: caps.SMTPUTF8 && e.NeedsSMTPUTF8()})
+	m, env, err := c.prepare(s.Info().Capabilities, e)
 	if err != nil {
 		return nil, err
-	}
-	env := ports.Envelope{From: e.EnvelopeFrom(), To: e.Recipients(), EightBit: m.EightBit()}
-	if caps.Size && !hasReaderSource(e) {
-		if env.Size, err = m.Size(); err != nil {
-			return nil, err
-		}
 	}
 	tx, err := s.Send(ctx, env, m)
 	if err != nil {
@@ -88,6 +89,23 @@ func (c *Client) transact(ctx context.Context, s ports.Session, e *domain.Email,
 	res := c.result(m.MessageID(), env, tx, start)
 	c.o.log.Debugw("smtp message sent", "message_id", res.MessageID, "accepted", len(res.Accepted), "rejected", len(res.Rejected))
 	return res, nil
+}
+
+// prepare encodes e for a server with caps and builds its envelope.
+func (c *Client) prepare(caps domain.Capabilities, e *domain.Email) (ports.Message, ports.Envelope, error) {
+	// Raw UTF-8 headers only where the envelope needs SMTPUTF8 anyway;
+	// otherwise RFC 2047 words and punycode keep the message 7-bit clean.
+	m, err := c.enc.Prepare(e, ports.EncodeOptions{Allow8Bit: c.o.allow8Bit && caps.EightBitMIME, UTF8: caps.SMTPUTF8 && e.NeedsSMTPUTF8()})
+	if err != nil {
+		return nil, ports.Envelope{}, err
+	}
+	env := ports.Envelope{From: e.EnvelopeFrom(), To: e.Recipients(), EightBit: m.EightBit()}
+	if caps.Size && !hasReaderSource(e) {
+		if env.Size, err = m.Size(); err != nil {
+			return nil, ports.Envelope{}, err
+		}
+	}
+	return m, env, nil
 }
 
 // result builds the SendResult of a transaction.
