@@ -12,7 +12,9 @@
 // 501, 502 or 504), negotiates TLS as configured (implicit, STARTTLS required
 // or opportunistic, or none), authenticates when credentials are configured,
 // and then runs mail transactions: MAIL, RCPT, DATA or BDAT, pipelined when
-// the server allows it. Replies are read with bounded memory (4096 octets a
+// the server allows it; with SendMany each message's MAIL, RCPT and DATA go
+// out behind the previous message's final dot, one round trip a message.
+// Replies are read with bounded memory (4096 octets a
 // line, 256 lines a reply); message bodies stream through a writer that
 // normalises every line end to CRLF and dot-stuffs, so bare CR and LF cannot
 // smuggle an end of data. Every failure is a *domain.Error with a Kind.
