@@ -35,6 +35,7 @@ fuzz:
 servers:
 	./scripts/servers/install.sh
 	./scripts/servers/start.sh
+	python3 scripts/servers/selftest.py
 
 # Integration tests against real Postfix and Mailpit on loopback; nothing is
 # skipped: a missing server fails the run.

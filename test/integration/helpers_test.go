@@ -194,7 +194,9 @@ func postfixMessage(t *testing.T, marker string) delivered {
 				t.Fatalf("envelope of %s: %v", f, err)
 			}
 			lines := strings.Split(strings.TrimRight(string(envData), "\n"), "\n")
-			return delivered{Sender: lines[0], Recipients: lines[1:], Data: data}
+			rcpts := append([]string(nil), lines[1:]...)
+			sort.Strings(rcpts) // Postfix sorts and de-duplicates recipients
+			return delivered{Sender: lines[0], Recipients: rcpts, Data: data}
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

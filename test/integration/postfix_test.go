@@ -17,7 +17,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
+	"github.com/integrations/smtp/ports"
 )
 
 // richEmail builds a message with every kind of part: text, HTML, an inline
@@ -252,8 +254,10 @@ func TestPostfixRecipients(t *testing.T) {
 		if domain.KindOf(err) != domain.KindInvalidRecipientAddress || !domain.IsPermanent(err) {
 			t.Fatalf("err = %v; want a permanent recipient error", err)
 		}
-		if strings.Contains(h.tr.String(), "C: DATA") {
-			t.Error("DATA was sent although no recipient was accepted")
+		// With PIPELINING, DATA is part of the command group (RFC 2920) and
+		// the server refuses it; the body itself must never go out.
+		if strings.Contains(h.tr.String(), "\nC: .\n") || !strings.Contains(h.tr.String(), "C: RSET") {
+			t.Errorf("the body was sent, or the transaction not reset, although no recipient was accepted:\n%s", h.tr)
 		}
 	})
 	t.Run("many recipients", func(t *testing.T) {
@@ -284,15 +288,49 @@ func TestPostfixSizeLimits(t *testing.T) {
 			t.Error("MAIL was sent although the message exceeds the advertised SIZE")
 		}
 	})
-	t.Run("raw message over the limit is refused by the server with 552", func(t *testing.T) {
-		h := newClient(t, config(t, "POSTFIX_SMALL_ADDR", domain.TLSNone))
-		raw := []byte("From: a@example.test\r\nTo: b@example.test\r\nSubject: big\r\n\r\n" + big + "\r\n")
-		// Without SIZE in the envelope the server can only refuse after DATA.
-		_, err := h.client.SendRaw(context.Background(), domain.MustParseAddress("a@example.test"), []domain.Address{domain.MustParseAddress("b@example.test")}, raw)
-		if domain.KindOf(err) != domain.KindMessageTooLarge {
-			t.Fatalf("err = %v; want message too large", err)
+	t.Run("a message over the limit is refused by the server with 552", func(t *testing.T) {
+		// Hide SIZE from the client so that only the server can refuse,
+		// after the body: the real 552 must map to message-too-large.
+		cfg := config(t, "POSTFIX_SMALL_ADDR", domain.TLSNone)
+		inner, err := bootstrap.NewTransport(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		client, err := bootstrap.NewClient(cfg, bootstrap.WithTransport(noSizeTransport{inner}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer client.Close(context.Background())
+		e, _ := domain.NewEmail().From("sender@example.test").To("x@example.test").Subject("big").Text(big).Build()
+		_, err = client.Send(context.Background(), e)
+		if domain.KindOf(err) != domain.KindMessageTooLarge || domain.AsError(err).Code != 552 {
+			t.Fatalf("err = %v; want a 552 message too large from the server", err)
 		}
 	})
+}
+
+// noSizeTransport hides the SIZE extension from the client.
+type noSizeTransport struct{ ports.Transport }
+
+func (t noSizeTransport) Open(ctx context.Context) (ports.Session, error) {
+	s, err := t.Transport.Open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return noSizeSession{s}, nil
+}
+
+type noSizeSession struct{ ports.Session }
+
+func (s noSizeSession) Info() domain.ConnectionInfo {
+	info := s.Session.Info()
+	info.Capabilities.Size, info.Capabilities.MaxSize = false, 0
+	return info
+}
+
+func (s noSizeSession) Send(ctx context.Context, env ports.Envelope, body io.WriterTo) (*ports.TxResult, error) {
+	env.Size = 0
+	return s.Session.Send(ctx, env, body)
 }
 
 func TestPostfix25MBAttachmentFromFile(t *testing.T) {
