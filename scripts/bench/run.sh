@@ -4,22 +4,28 @@
 # COUNT messages with SIZE-byte bodies to smtp-sink over ONE connection,
 # RUNS times in turn; the table shows the median wall-clock time of each.
 #
-#   scripts/bench/run.sh [-n COUNT] [-s SIZE] [-r RUNS]     (defaults 2000, 1024, 3)
+#   scripts/bench/run.sh [-n COUNT] [-s SIZE] [-r RUNS] [-o] [-c CPUS]
+#   (defaults 2000, 1024, 3)
 #
 # The sink: SMTP_SINK_ADDR from $SMTP_TEST_DIR/env (default
 # /tmp/smtp-itest/env, written by scripts/servers/start.sh) when it is
-# listening; otherwise the script starts its own smtp-sink on a free
-# loopback port and stops it on exit. Every tool runs under `timeout`.
+# listening; otherwise, or with -o, the script starts its own smtp-sink on
+# a free loopback port and stops it on exit. -c CPUS (a taskset list such
+# as 0) pins the sink and every tool to CPUS and implies -o: on a small VM,
+# whether client and sink share a CPU changes loopback round trips several
+# fold, so pinning makes runs comparable. Every tool runs under `timeout`.
 set -euo pipefail
 
-COUNT=2000 SIZE=1024 RUNS=3
-while getopts "n:s:r:h" opt; do
+COUNT=2000 SIZE=1024 RUNS=3 OWN=0 CPUS=""
+while getopts "n:s:r:oc:h" opt; do
 	case $opt in
 	n) COUNT=$OPTARG ;;
 	s) SIZE=$OPTARG ;;
 	r) RUNS=$OPTARG ;;
+	o) OWN=1 ;;
+	c) CPUS=$OPTARG OWN=1 ;;
 	*)
-		sed -n '2,12s/^# \{0,1\}//p' "$0" >&2
+		sed -n '2,17s/^# \{0,1\}//p' "$0" >&2
 		exit 64
 		;;
 	esac
@@ -29,6 +35,11 @@ for v in COUNT SIZE RUNS; do
 done
 ((COUNT >= 1 && COUNT <= 1000000 && RUNS >= 1 && RUNS <= 20)) || { echo "run.sh: COUNT 1..1000000, RUNS 1..20" >&2; exit 64; }
 LIMIT=300 # seconds, per tool run
+pin=()
+if [[ -n $CPUS ]]; then
+	[[ $CPUS =~ ^[0-9,-]+$ ]] || { echo "run.sh: -c wants a CPU list such as 0 or 0,1" >&2; exit 64; }
+	pin=(taskset -c "$CPUS")
+fi
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 SINK=/usr/sbin/smtp-sink SOURCE=/usr/sbin/smtp-source
@@ -57,7 +68,7 @@ listening() {
 # ------------------------------------------------------------------ the sink
 addr=""
 envfile="${SMTP_TEST_DIR:-/tmp/smtp-itest}/env"
-if [[ -f $envfile ]]; then
+if ((!OWN)) && [[ -f $envfile ]]; then
 	addr="$(sed -n 's/^export SMTP_SINK_ADDR=//p' "$envfile" | tail -n 1)"
 	if [[ -n $addr ]] && ! listening "${addr##*:}"; then
 		echo "run.sh: $envfile names $addr but nothing listens there; starting a sink" >&2
@@ -70,7 +81,7 @@ if [[ -z $addr ]]; then
 	if ((EUID == 0)); then # smtp-sink refuses to keep root privileges
 		if id postfix >/dev/null 2>&1; then user=(-u postfix); else user=(-u nobody); fi
 	fi
-	"$SINK" "${user[@]}" -c "127.0.0.1:$port" 1000 >"$work/sink.log" 2>&1 </dev/null &
+	"${pin[@]}" "$SINK" "${user[@]}" -c "127.0.0.1:$port" 1000 >"$work/sink.log" 2>&1 </dev/null &
 	sink_pid=$!
 	for _ in $(seq 50); do
 		listening "$port" && break
@@ -96,7 +107,7 @@ cmd_of() {
 	esac
 }
 
-echo "machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)${CPUS:+; sink and tools pinned to CPU $CPUS}"
 echo "each tool: $COUNT messages, $SIZE-byte bodies, one connection; $RUNS runs, median wall-clock time"
 for t in "${tools[@]}"; do echo "  $t: $(cmd_of "$t")"; done
 echo
@@ -106,7 +117,7 @@ for ((r = 1; r <= RUNS; r++)); do
 	for t in "${tools[@]}"; do
 		read -ra argv <<<"$(cmd_of "$t")"
 		t0=$(date +%s%N)
-		if ! timeout "$LIMIT" "${argv[@]}" >"$work/out" 2>&1; then
+		if ! timeout "$LIMIT" "${pin[@]}" "${argv[@]}" >"$work/out" 2>&1; then
 			echo "run.sh: $t failed (run $r):" >&2
 			cat "$work/out" >&2
 			exit 1
