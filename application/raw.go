@@ -3,6 +3,7 @@ package application
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/mail"
 	"strings"
@@ -31,9 +32,13 @@ func (c *Client) SendRaw(ctx context.Context, from domain.Address, to []domain.A
 	if len(data) == 0 {
 		return nil, domain.NewError(domain.KindInvalidInput, "send raw", "message is empty")
 	}
+	data, err := checkRaw(data)
+	if err != nil {
+		return nil, err
+	}
 	m := newRawMessage(data)
 	var result *domain.SendResult
-	err := c.exec.WithContext(ctx).RunWithExecution(func(x failsafe.Execution[any]) error {
+	err = c.exec.WithContext(ctx).RunWithExecution(func(x failsafe.Execution[any]) error {
 		start := c.o.now()
 		s, err := c.acquire(x.Context())
 		if err != nil {
@@ -111,3 +116,60 @@ func (m *rawMessage) WriteTo(w io.Writer) (int64, error) {
 func (m *rawMessage) MessageID() string    { return m.id }
 func (m *rawMessage) Size() (int64, error) { return m.size, nil }
 func (m *rawMessage) EightBit() bool       { return m.eightBit }
+
+// checkRaw refuses a prebuilt message that SMTP cannot carry as it is (a
+// line over 998 octets, a NUL) and removes its Bcc header fields, as
+// sendmail -t and Postfix do, so blind recipients stay blind. Errors are
+// *domain.Error of KindInvalidInput.
+func checkRaw(data []byte) ([]byte, error) {
+	line := 1
+	for rest := data; len(rest) > 0; line++ {
+		end := bytes.IndexAny(rest, "\r\n")
+		if end < 0 {
+			end = len(rest)
+		}
+		if end > 998 {
+			return nil, domain.NewError(domain.KindInvalidInput, "send raw", fmt.Sprintf("line %d is %d octets long; SMTP allows 998 (encode the message, e.g. quoted-printable)", line, end))
+		}
+		if bytes.IndexByte(rest[:end], 0) >= 0 {
+			return nil, domain.NewError(domain.KindInvalidInput, "send raw", fmt.Sprintf("line %d holds a NUL octet", line))
+		}
+		rest = rest[end:]
+		if len(rest) > 1 && rest[0] == '\r' && rest[1] == '\n' {
+			rest = rest[2:]
+		} else if len(rest) > 0 {
+			rest = rest[1:]
+		}
+	}
+	return stripBcc(data), nil
+}
+
+// stripBcc removes every Bcc field (with its folded continuation lines) from
+// the header section of data; it returns data itself when there is none.
+func stripBcc(data []byte) []byte {
+	out := make([]byte, 0, len(data))
+	found, dropping := false, false
+	for rest := data; len(rest) > 0; {
+		end := bytes.IndexByte(rest, '\n') + 1
+		if end == 0 {
+			end = len(rest)
+		}
+		line := rest[:end]
+		rest = rest[end:]
+		if len(bytes.TrimRight(line, "\r\n")) == 0 { // the blank line ends the header section
+			out = append(append(out, line...), rest...)
+			break
+		}
+		if line[0] != ' ' && line[0] != '\t' {
+			dropping = len(line) >= 4 && strings.EqualFold(string(line[:4]), "bcc:")
+			found = found || dropping
+		}
+		if !dropping {
+			out = append(out, line...)
+		}
+	}
+	if !found {
+		return data
+	}
+	return out
+}
