@@ -172,6 +172,7 @@ func TestSendNeverRetriesPermanentOrUnknownOutcomes(t *testing.T) {
 			f.session.EXPECT().Info().Return(caps(false))
 			f.enc.EXPECT().Prepare(gomock.Any(), gomock.Any()).Return(f.msg, nil)
 			f.msg.EXPECT().EightBit().Return(false)
+			f.msg.EXPECT().MessageID().Return("id@x").AnyTimes()
 			f.session.EXPECT().Send(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil, tt.give).Times(1)
 			f.session.EXPECT().Close().Return(nil)
 			c := f.client(t, WithRetry(domain.RetryConfig{MaxAttempts: 5, InitialDelay: time.Millisecond}))
@@ -338,5 +339,28 @@ func TestEncodeOptionsFollowTheServer(t *testing.T) {
 	_, err := f.client(t, noRetry(), With8BitMIME(true)).Send(context.Background(), testEmail(t))
 	if domain.KindOf(err) != domain.KindEncodingFailed {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestSendReportsAPartialDeliveryAndNeverRetriesIt(t *testing.T) {
+	f := newFixture(t)
+	f.transport.EXPECT().Open(gomock.Any()).Return(f.session, nil).Times(1)
+	f.session.EXPECT().Info().Return(caps(false))
+	f.enc.EXPECT().Prepare(gomock.Any(), gomock.Any()).Return(f.msg, nil)
+	f.msg.EXPECT().EightBit().Return(false)
+	f.msg.EXPECT().MessageID().Return("id@x")
+	temp := &domain.Error{Kind: domain.KindTemporaryFailure, Code: 451, Op: "data-end"}
+	f.session.EXPECT().Send(gomock.Any(), gomock.Any(), gomock.Any()).
+		DoAndReturn(func(_ context.Context, env ports.Envelope, _ io.WriterTo) (*ports.TxResult, error) {
+			// The first transaction of a split recipient list was delivered,
+			// the second failed temporarily.
+			return &ports.TxResult{Accepted: env.To[:1], Rejected: []domain.RejectedRecipient{{Address: "cat@example.org", Code: 451}},
+				Reply: &domain.Reply{Code: 250}}, temp
+		})
+	f.session.EXPECT().Close().Return(nil)
+	c := f.client(t, WithRetry(domain.RetryConfig{MaxAttempts: 3, InitialDelay: time.Millisecond}), noBreaker())
+	res, err := c.Send(context.Background(), testEmail(t))
+	if res == nil || len(res.Accepted) != 1 || domain.KindOf(err) != domain.KindTemporaryFailure {
+		t.Fatalf("Send = %+v, %v; want the partial result with the temporary error, after one attempt", res, err)
 	}
 }

@@ -50,16 +50,10 @@ func (c *Client) SendRaw(ctx context.Context, from domain.Address, to []domain.A
 			env.Size = m.size
 		}
 		tx, err := s.Send(x.Context(), env, m)
-		if err != nil {
-			return err
-		}
-		result = c.result(m.MessageID(), env, tx, start)
-		return nil
+		result, err = c.outcome(m.MessageID(), env, tx, err, start)
+		return err
 	})
-	if err != nil {
-		return nil, translate(err)
-	}
-	return result, nil
+	return finish(result, err)
 }
 
 // rawMessage is a prebuilt message as a ports.Message.

@@ -18,7 +18,7 @@ func newExecutor(o *options) (failsafe.Executor[any], circuitbreaker.CircuitBrea
 	var policies []failsafe.Policy[any]
 	if o.retry.MaxAttempts > 1 {
 		b := retrypolicy.NewBuilder[any]().
-			HandleIf(func(_ any, err error) bool { return domain.IsRetryable(err) }).
+			HandleIf(func(_ any, err error) bool { return retryable(err) }).
 			WithMaxAttempts(o.retry.MaxAttempts).
 			ReturnLastFailure().
 			OnRetryScheduled(func(e failsafe.ExecutionScheduledEvent[any]) {
@@ -86,4 +86,11 @@ func translate(err error) error {
 		return e.LastError
 	}
 	return err
+}
+
+// retryable says whether an attempt may be repeated: a retryable domain
+// error that did not already reach some recipients.
+func retryable(err error) bool {
+	var p *partialDelivery
+	return !errors.As(err, &p) && domain.IsRetryable(err)
 }

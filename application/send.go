@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"strings"
 	"time"
 
@@ -15,7 +16,10 @@ import (
 
 // Send delivers e, retrying transient failures. A result with some
 // recipients rejected is still a success (see SendResult.Rejected); when no
-// recipient is accepted Send fails. Errors are *domain.Error; check
+// recipient is accepted Send fails. When a failure comes after some
+// recipients already have the message (a later transaction of a split
+// recipient list, a desync after the final reply), Send returns both the
+// result and the error and does not retry. Errors are *domain.Error; check
 // domain.IsDeliveryUnknown: the server may then have taken the message.
 func (c *Client) Send(ctx context.Context, e *domain.Email) (*domain.SendResult, error) {
 	if err := c.enter("send"); err != nil {
@@ -38,15 +42,48 @@ func (c *Client) sendWithPolicies(ctx context.Context, e *domain.Email) (*domain
 	var result *domain.SendResult
 	err = c.exec.WithContext(ctx).RunWithExecution(func(x failsafe.Execution[any]) error {
 		r, err := c.sendOnce(x.Context(), msg)
-		if err == nil {
-			result = r
-		}
+		result = r
 		return err
 	})
-	if err != nil {
-		return nil, translate(err)
+	return finish(result, err)
+}
+
+// partialDelivery marks a failure after some recipients already have the
+// message: it is never retried (that would deliver twice), and Send returns
+// the result together with the cause.
+type partialDelivery struct{ err error }
+
+func (p *partialDelivery) Error() string { return p.err.Error() }
+func (p *partialDelivery) Unwrap() error { return p.err }
+
+// outcome turns a transaction's result and error into Send's: a failure
+// that comes with accepted recipients becomes a partialDelivery.
+func (c *Client) outcome(id string, env ports.Envelope, tx *ports.TxResult, err error, start time.Time) (*domain.SendResult, error) {
+	if tx == nil {
+		return nil, err
 	}
-	return result, nil
+	res := c.result(id, env, tx, start)
+	if err != nil {
+		if len(res.Accepted) == 0 {
+			return nil, err
+		}
+		return res, &partialDelivery{err}
+	}
+	c.o.log.Debugw("smtp message sent", "message_id", res.MessageID, "accepted", len(res.Accepted), "rejected", len(res.Rejected))
+	return res, nil
+}
+
+// finish unwraps the policies' error: a partial delivery keeps its result.
+func finish(res *domain.SendResult, err error) (*domain.SendResult, error) {
+	if err == nil {
+		return res, nil
+	}
+	err = translate(err)
+	var p *partialDelivery
+	if errors.As(err, &p) {
+		return res, p.err
+	}
+	return nil, err
 }
 
 // stamp validates e and returns a copy with its Message-ID and Date fixed,
@@ -83,12 +120,7 @@ func (c *Client) transact(ctx context.Context, s ports.Session, e *domain.Email,
 		return nil, err
 	}
 	tx, err := s.Send(ctx, env, m)
-	if err != nil {
-		return nil, err
-	}
-	res := c.result(m.MessageID(), env, tx, start)
-	c.o.log.Debugw("smtp message sent", "message_id", res.MessageID, "accepted", len(res.Accepted), "rejected", len(res.Rejected))
-	return res, nil
+	return c.outcome(m.MessageID(), env, tx, err, start)
 }
 
 // prepare encodes e for a server with caps and builds its envelope.
