@@ -1,6 +1,7 @@
 package domain
 
 import (
+	stdmime "mime"
 	"net/mail"
 	"net/netip"
 	"strings"
@@ -378,8 +379,34 @@ func (a Address) Header(ascii bool) string {
 	if a.name == "" {
 		return email
 	}
-	s := (&mail.Address{Name: a.name, Address: "x@x"}).String()
-	return s[:len(s)-len("<x@x>")] + "<" + email + ">"
+	return formatDisplayName(a.name) + " <" + email + ">"
+}
+
+// formatDisplayName writes a display name as an RFC 5322 phrase: ASCII as
+// a quoted string (as net/mail does), and non-ASCII as RFC
+// 2047 B-encoded words (net/mail's Q-encoding leaves characters such as a
+// backslash that its own parser then refuses).
+func formatDisplayName(name string) string {
+	if !isASCII(name) {
+		// RFC 2047 section 5(3): in a phrase, a Q-encoded word may hold only
+		// letters, digits and "!*+-/" raw; use B for anything else.
+		for i := 0; i < len(name); i++ {
+			if c := name[i]; c < 0x80 && !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(" !*+-/", c) >= 0) {
+				return stdmime.BEncoding.Encode("utf-8", name)
+			}
+		}
+		return stdmime.QEncoding.Encode("utf-8", name)
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c == '"' || c == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(name[i])
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 // Equal reports whether a and b name the same mailbox (the domain compared
