@@ -3,6 +3,7 @@ package application
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/failsafe-go/failsafe-go"
 
@@ -129,46 +130,120 @@ func (c *Client) round(ctx context.Context, sticky *stickySession, todo []*batch
 			return append(again, todo...), err
 		}
 		start := c.o.now()
-		caps := s.Info().Capabilities
-		var sent []*batchMessage
-		var txs []ports.Transaction
-		var msgs []ports.Message
-		for _, m := range todo {
-			msg, env, err := c.prepare(caps, m.e)
-			if err != nil {
-				if c.settle(m, err, items) {
-					again, retryErr = append(again, m), firstOf(retryErr, err)
+		var next []*batchMessage
+		dead, first := false, true
+		chunks, stop := c.prepareChunks(s.Info().Capabilities, todo)
+		for ch := range chunks {
+			for k, m := range ch.failed {
+				if c.settle(m, ch.errs[k], items) {
+					again, retryErr = append(again, m), firstOf(retryErr, ch.errs[k])
 				}
+			}
+			if dead {
+				next = append(next, ch.sent...) // prepared for a session that died: not tried
 				continue
 			}
-			sent = append(sent, m)
-			txs = append(txs, ports.Transaction{Envelope: env, Body: msg})
-			msgs = append(msgs, msg)
+			var ms []*batchMessage
+			ms, again, retryErr = c.sendChunk(ctx, s, ch, first, start, items, again, retryErr)
+			next = append(next, ms...)
+			dead = len(ms) > 0 // only a dead session leaves messages unsent
+			first = first && len(ch.txs) == 0
 		}
-		outs := s.SendMany(ctx, txs)
-		todo = nil
-		started := false // a session that starts nothing would loop forever
-		for _, o := range outs {
-			started = started || !errors.Is(o.Err, ports.ErrNotSent)
+		stop()
+		todo = next
+	}
+	return again, retryErr
+}
+
+// preparedChunk is a run of messages encoded for one session.
+type preparedChunk struct {
+	sent   []*batchMessage
+	txs    []ports.Transaction
+	failed []*batchMessage // messages that could not be encoded
+	errs   []error
+}
+
+// prepareChunks encodes todo for a session with caps in a goroutine, in
+// chunks of growing size, so that encoding the next messages overlaps with
+// waiting for the server's replies to the previous ones. stop ends the
+// goroutine early; the channel is closed when it is done.
+func (c *Client) prepareChunks(caps domain.Capabilities, todo []*batchMessage) (<-chan *preparedChunk, func()) {
+	out := make(chan *preparedChunk, 1)
+	quit := make(chan struct{})
+	go func() {
+		defer close(out)
+		size := 8
+		for len(todo) > 0 {
+			n := min(size, len(todo))
+			ch := &preparedChunk{}
+			for _, m := range todo[:n] {
+				msg, env, err := c.prepare(caps, m.e)
+				if err != nil {
+					ch.failed, ch.errs = append(ch.failed, m), append(ch.errs, err)
+					continue
+				}
+				ch.sent = append(ch.sent, m)
+				ch.txs = append(ch.txs, ports.Transaction{Envelope: env, Body: msg})
+			}
+			todo = todo[n:]
+			size = min(size*2, 128)
+			select {
+			case out <- ch:
+			case <-quit:
+				return
+			}
 		}
-		for k, o := range outs {
-			m := sent[k]
-			switch {
-			case o.Err == nil:
-				res := c.result(msgs[k].MessageID(), txs[k].Envelope, o.Result, start)
-				items[m.i].Result = res
-				c.o.log.Debugw("smtp message sent", "message_id", res.MessageID, "accepted", len(res.Accepted), "rejected", len(res.Rejected))
-			case errors.Is(o.Err, ports.ErrNotSent) && started && ctx.Err() == nil:
-				m.err = o.Err
-				todo = append(todo, m)
-			case o.Result != nil: // some recipients have it: sending again would duplicate it
-				items[m.i].Err = o.Err
-			case c.settle(m, o.Err, items):
-				again, retryErr = append(again, m), firstOf(retryErr, o.Err)
+	}()
+	var once bool
+	return out, func() {
+		if !once {
+			once = true
+			close(quit)
+			for range out { // let the goroutine finish
 			}
 		}
 	}
-	return again, retryErr
+}
+
+// sendChunk sends one prepared chunk with SendMany and records each
+// outcome. It returns the messages to send again on a new session (never
+// started because the session died under an earlier one), and the updated
+// retry list.
+//
+// A chunk that starts nothing on a session that already sent an earlier
+// chunk found the session dead at its start: all of it goes again. The
+// first chunk of a session that starts nothing fails instead, so that a
+// session that can never send does not loop forever.
+func (c *Client) sendChunk(ctx context.Context, s ports.Session, ch *preparedChunk, first bool, start time.Time, items []domain.BatchItem,
+	again []*batchMessage, retryErr error) ([]*batchMessage, []*batchMessage, error) {
+	if len(ch.txs) == 0 {
+		return nil, again, retryErr
+	}
+	outs := s.SendMany(ctx, ch.txs)
+	started := !first
+	for _, o := range outs {
+		started = started || !errors.Is(o.Err, ports.ErrNotSent)
+	}
+	var next []*batchMessage
+	for k, o := range outs {
+		m, tx := ch.sent[k], ch.txs[k]
+		id := tx.Body.(ports.Message).MessageID()
+		switch {
+		case o.Err == nil:
+			res := c.result(id, tx.Envelope, o.Result, start)
+			items[m.i].Result = res
+			c.o.log.Debugw("smtp message sent", "message_id", res.MessageID, "accepted", len(res.Accepted), "rejected", len(res.Rejected))
+		case errors.Is(o.Err, ports.ErrNotSent) && started && ctx.Err() == nil:
+			m.err = o.Err
+			next = append(next, m)
+		case o.Result != nil && len(o.Result.Accepted) > 0: // some recipients have it: sending again would duplicate it
+			items[m.i].Result = c.result(id, tx.Envelope, o.Result, start)
+			items[m.i].Err = o.Err
+		case c.settle(m, o.Err, items):
+			again, retryErr = append(again, m), firstOf(retryErr, o.Err)
+		}
+	}
+	return next, again, retryErr
 }
 
 // settle records err as m's failure and reports whether m may be tried

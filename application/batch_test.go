@@ -287,3 +287,63 @@ func TestSendBatchWithNothingToSendOpensNothing(t *testing.T) {
 		t.Fatalf("SendBatch with a cancelled context = %v", err)
 	}
 }
+
+func names(prefix string, from, to int) []string {
+	var out []string
+	for i := from; i <= to; i++ {
+		out = append(out, prefix+string(rune('a'+i)))
+	}
+	return out
+}
+
+func TestSendBatchPreparesInGrowingChunksAndMovesTheRestWhenTheSessionDies(t *testing.T) {
+	// 12 messages go in chunks of 8 and 4 (encoding the second while the
+	// first is on the wire). The session dies with the last message of the
+	// first chunk: the whole second chunk finds it dead, starts nothing, and
+	// goes on a new session without counting as an attempt.
+	f := newFixture(t)
+	second := mocks.NewMockSession(f.ctrl)
+	prepareBySubject(f, nil)
+	gomock.InOrder(
+		f.transport.EXPECT().Open(gomock.Any()).Return(f.session, nil),
+		f.transport.EXPECT().Open(gomock.Any()).Return(second, nil),
+	)
+	f.session.EXPECT().Info().Return(caps(false))
+	second.EXPECT().Info().Return(caps(false))
+	first8 := []ports.TxOutcome{}
+	for i := 0; i < 7; i++ {
+		first8 = append(first8, ok("fine"))
+	}
+	first8 = append(first8, failed(domain.KindDeliveryUnknown, 0))
+	all := names("m", 0, 11)
+	gomock.InOrder(
+		expectSendMany(t, f.session, all[:8], first8...),
+		expectSendMany(t, f.session, all[8:], notSentOutcome(), notSentOutcome(), notSentOutcome(), notSentOutcome()),
+	)
+	f.session.EXPECT().Reusable().Return(false)
+	f.session.EXPECT().Close().Return(nil)
+	expectSendMany(t, second, all[8:], ok("a"), ok("b"), ok("c"), ok("d"))
+	second.EXPECT().Close().Return(nil)
+	res, err := f.client(t, noRetry(), noBreaker()).SendBatch(context.Background(), batchEmails(t, all...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Succeeded != 11 || !domain.IsDeliveryUnknown(res.Items[7].Err) {
+		t.Errorf("batch = %d sent, item 7 %v; want 11 sent and the 8th delivery-unknown", res.Succeeded, res.Items[7].Err)
+	}
+}
+
+func TestSendBatchKeepsThePartialResultWithItsError(t *testing.T) {
+	f := newFixture(t)
+	prepareBySubject(f, nil)
+	f.transport.EXPECT().Open(gomock.Any()).Return(f.session, nil)
+	f.session.EXPECT().Info().Return(caps(false))
+	partial := ok("delivered to some")
+	partial.Err = &domain.Error{Kind: domain.KindTemporaryFailure, Code: 451}
+	expectSendMany(t, f.session, []string{"m1"}, partial)
+	f.session.EXPECT().Close().Return(nil)
+	res, _ := f.client(t, retries(3), noBreaker()).SendBatch(context.Background(), batchEmails(t, "m1"))
+	if it := res.Items[0]; it.Result == nil || len(it.Result.Accepted) != 1 || it.Err == nil {
+		t.Fatalf("item = %+v; want the result with its error, not sent again", it)
+	}
+}
