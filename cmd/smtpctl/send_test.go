@@ -212,3 +212,61 @@ func TestSendMessageFile(t *testing.T) {
 		t.Fatalf("server got %q; want %q (normalised, dot-unstuffed)", msgs[0].Data, want)
 	}
 }
+
+func TestSendWithEveryMechanism(t *testing.T) {
+	const token = "ya29.test-token"
+	tests := []struct {
+		mech, secretFlag string
+	}{
+		{"plain", "--password-env"}, {"login", "--password-env"}, {"cram-md5", "--password-env"},
+		{"xoauth2", "--token-env"}, {"oauthbearer", "--token-env"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.mech, func(t *testing.T) {
+			srv := smtptest.Start(t, smtptest.WithSTARTTLS(), smtptest.WithAuth(testUser, testPassword), smtptest.WithTokenAuth(testUser, token))
+			ca := filepath.Join(t.TempDir(), "ca.pem")
+			if err := srv.WriteCA(ca); err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv("SMTP_SECRET", testPassword)
+			if tt.secretFlag == "--token-env" {
+				t.Setenv("SMTP_SECRET", token)
+			}
+			args := []string{"send", "--host", srv.Host(), "--port", strconv.Itoa(srv.Port()), "--ca-file", ca, "--server-name", "localhost",
+				"--user", testUser, tt.secretFlag, "SMTP_SECRET", "--auth", tt.mech, "--verbose",
+				"--from", "a@example.com", "--to", "b@example.org", "--text", "x"}
+			code, _, errOut := runCLI(t, args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			if !strings.Contains(errOut, "C: AUTH "+strings.ToUpper(tt.mech)) {
+				t.Errorf("transcript lacks AUTH %s:\n%s", tt.mech, errOut)
+			}
+			if strings.Contains(errOut, testPassword) || strings.Contains(errOut, token) {
+				t.Fatal("a secret appears in the verbose transcript")
+			}
+			if msgs := srv.Messages(); len(msgs) != 1 || msgs[0].Auth != testUser {
+				t.Fatalf("server got %+v", msgs)
+			}
+		})
+	}
+}
+
+func TestSendWithABadTokenIsAnAuthFailure(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.WithSTARTTLS(), smtptest.WithTokenAuth(testUser, "good"))
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := srv.WriteCA(ca); err != nil {
+		t.Fatal(err)
+	}
+	for _, mech := range []string{"xoauth2", "oauthbearer"} {
+		t.Setenv("TOKEN", "expired-token")
+		code, out, errOut := runCLI(t, "send", "--host", srv.Host(), "--port", strconv.Itoa(srv.Port()), "--ca-file", ca, "--server-name", "localhost",
+			"--user", testUser, "--token-env", "TOKEN", "--auth", mech, "--json", "--from", "a@example.com", "--to", "b@example.org", "--text", "x")
+		if code != exitNoPerm {
+			t.Fatalf("%s: exit %d, want 77: %s", mech, code, errOut)
+		}
+		if strings.Contains(out+errOut, "expired-token") {
+			t.Fatalf("%s: the token appears in the output", mech)
+		}
+	}
+}
