@@ -91,6 +91,7 @@ func (s *Session) exchange(mech domain.AuthMechanism, c ports.SASLClient) error 
 		return err
 	}
 	serverSaid := "" // the decoded error challenge of an OAuth mechanism
+	errorChallenge := false
 	for round := 0; ; round++ {
 		r, err := s.reply(domain.StageAuth, timeout)
 		if err != nil {
@@ -121,7 +122,13 @@ func (s *Session) exchange(mech domain.AuthMechanism, c ports.SASLClient) error 
 				return s.cancelAuth(domain.NewError(domain.KindInvalidResponse, op, "AUTH challenge is not valid base64"))
 			}
 			if mech.UsesToken() {
-				serverSaid = printable(challenge)
+				// The initial response says everything: a challenge is the
+				// error status, and the server must end the exchange after
+				// the client's answer to it (RFC 7628 section 3.2.3).
+				if errorChallenge {
+					return s.cancelAuth(domain.NewError(domain.KindUnexpectedResponse, op, "another AUTH challenge after the error challenge (server said "+serverSaid+")"))
+				}
+				errorChallenge, serverSaid = true, printable(challenge)
 			}
 			out, err := c.Next(challenge)
 			switch {

@@ -147,6 +147,14 @@ func TestAuthExchanges(t *testing.T) {
 			S: 334 eyJzdGF0dXMiOiI0MDEifQ==
 			C: AQ==
 			S: 535 5.7.8 no`, domain.KindCredentialsInvalid},
+		{"a second error challenge is cancelled", domain.AuthXOAuth2, "XOAUTH2", []byte("tok"), []func(*mocks.MockSASLClient){
+			nextReturns(`{"status":"401"}`, "", nil)}, `
+			C: AUTH XOAUTH2 dG9r
+			S: 334 eyJzdGF0dXMiOiI0MDEifQ==
+			C: 
+			S: 334 eyJzdGF0dXMiOiI0MDEifQ==
+			C: *
+			S: 501 5.7.0 cancelled`, domain.KindUnexpectedResponse},
 		{"250 instead of 235", domain.AuthPlain, "PLAIN", []byte("x"), nil, `
 			C: AUTH PLAIN eA==
 			S: 250 eh`, domain.KindUnexpectedResponse},
@@ -159,7 +167,7 @@ func TestAuthExchanges(t *testing.T) {
 				creds = domain.XOAuth2Credentials("user", "tok")
 			}
 			script := tlsGreet + tt.give
-			if tt.want != domain.KindUnexpectedResponse {
+			if tt.want != domain.KindUnexpectedResponse || strings.HasSuffix(tt.give, "cancelled") {
 				script += quit
 			}
 			f, s, err := open(t, authConfig(creds), Deps{TLS: sameConn{}, Auth: a}, script)

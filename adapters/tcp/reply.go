@@ -26,8 +26,9 @@ const (
 // It never holds more than one line beyond the lines it returns: a line
 // longer than maxLineLength or a reply of more than maxReplyLines lines is
 // an *domain.Error of KindInvalidResponse, and so is anything that is not an
-// SMTP reply. I/O errors come back as they are (io.ErrUnexpectedEOF for a
-// connection closed in the middle of a line).
+// SMTP reply, and a reply whose last line is continued ("250-") when the
+// server closes the connection after it. Other I/O errors come back as they
+// are (io.ErrUnexpectedEOF for a connection closed in the middle of a line).
 func readReply(r *bufio.Reader, seen func(string)) (*domain.Reply, error) {
 	var lines []string
 	for {
@@ -36,7 +37,14 @@ func readReply(r *bufio.Reader, seen func(string)) (*domain.Reply, error) {
 			if errors.Is(err, bufio.ErrBufferFull) {
 				return nil, invalidReply("reply line longer than " + strconv.Itoa(maxLineLength) + " octets")
 			}
-			if errors.Is(err, io.EOF) && (len(raw) > 0 || len(lines) > 0) {
+			if errors.Is(err, io.EOF) && len(raw) == 0 && len(lines) > 0 {
+				// The server hung up at a line boundary after a line that
+				// promised another: its last line is marked as continued.
+				return nil, &domain.Error{Kind: domain.KindInvalidResponse, Op: "reply",
+					Message: "reply ends with a continued line (connection closed before its last line)",
+					Err:     errors.Join(domain.ErrMalformedReply, io.ErrUnexpectedEOF)}
+			}
+			if errors.Is(err, io.EOF) && len(raw) > 0 {
 				err = io.ErrUnexpectedEOF
 			}
 			return nil, err

@@ -41,6 +41,8 @@ func TestReadReply(t *testing.T) {
 		{"empty stream", "", 0, 0, "", io.EOF},
 		{"cut mid-line", "250 o", 0, 0, "", io.ErrUnexpectedEOF},
 		{"cut mid-reply", "250-a\r\n", 0, 0, "", io.ErrUnexpectedEOF},
+		{"last line continued", "250-a\r\n250-b\r\n", 0, 0, "", domain.KindInvalidResponse},
+		{"cut mid-line of a multi-line reply", "250-a\r\n250 b", 0, 0, "", io.ErrUnexpectedEOF},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

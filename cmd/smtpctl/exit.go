@@ -55,6 +55,11 @@ func exitCode(err error) int {
 	switch {
 	case k == domain.KindDeliveryUnknown:
 		return exitTempFail
+	case k == domain.KindAuthRequired && code == 0:
+		// Refused locally: no AUTH over a connection without TLS.
+		return exitConfig
+	case k.Category() == domain.KindAuth && code >= 400 && code < 500:
+		return exitTempFail // 454, 432: try again later (RFC 4954)
 	case k.Category() == domain.KindAuth:
 		return exitNoPerm
 	case k.Category() == domain.KindTLS:

@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
+	"unicode/utf8"
 )
 
 type command struct {
@@ -68,16 +70,31 @@ func fail(stderr io.Writer, cmd string, err error) int {
 	return exitCode(err)
 }
 
+// oneLine makes s safe to print as one line of a terminal: CR goes, LF
+// becomes "; ", and every other control character (C0, DEL, C1) and any
+// invalid UTF-8 is shown escaped, so that server text cannot move the
+// cursor, retitle the window or fake output lines with escape sequences.
 func oneLine(s string) string {
-	out := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '\r':
-		case '\n':
-			out = append(out, ';', ' ')
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == '\r':
+		case r == '\n':
+			b.WriteString("; ")
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\t':
+			b.WriteByte(' ')
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case r >= 0x80 && r <= 0x9f:
+			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
-			out = append(out, c)
+			b.WriteString(s[i : i+size])
 		}
+		i += size
 	}
-	return string(out)
+	return b.String()
 }

@@ -52,6 +52,7 @@ func runProbe(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "probe", err)
 	}
+	stdout, stderr = scrub(stdout, cfg.Credentials), scrub(stderr, cfg.Credentials)
 	var opts []bootstrap.ClientOption
 	if *verbose {
 		opts = append(opts, bootstrap.WithTranscript(newTranscript(stderr)))
@@ -109,15 +110,15 @@ func fillProbe(out *probeOutput, info *domain.ConnectionInfo) {
 
 func printProbe(w io.Writer, out *probeOutput) {
 	fmt.Fprintf(w, "server:        %s:%d\n", out.Host, out.Port)
-	fmt.Fprintf(w, "banner:        %s\n", out.Banner)
+	fmt.Fprintf(w, "banner:        %s\n", oneLine(out.Banner))
 	if out.TLS {
 		fmt.Fprintf(w, "tls:           TLS %s, %s\n", out.TLSVersion, out.CipherSuite)
-		fmt.Fprintf(w, "certificate:   %s (issuer %s, expires %s)\n", out.CertSubject, out.CertIssuer, out.CertExpiry)
+		fmt.Fprintf(w, "certificate:   %s (issuer %s, expires %s)\n", oneLine(out.CertSubject), oneLine(out.CertIssuer), out.CertExpiry)
 	} else {
 		fmt.Fprintln(w, "tls:           none (plaintext)")
 	}
-	fmt.Fprintf(w, "capabilities:  %s\n", strings.Join(out.Capabilities, ", "))
-	fmt.Fprintf(w, "auth:          %s\n", strings.Join(out.AuthMechanisms, " "))
+	fmt.Fprintf(w, "capabilities:  %s\n", oneLine(strings.Join(out.Capabilities, ", ")))
+	fmt.Fprintf(w, "auth:          %s\n", oneLine(strings.Join(out.AuthMechanisms, " ")))
 	if out.AuthenticatedAs != "" {
 		fmt.Fprintf(w, "authenticated: %s\n", out.AuthenticatedAs)
 	}

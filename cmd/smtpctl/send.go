@@ -85,7 +85,7 @@ func runSend(args []string, stdout, stderr io.Writer) int {
 		} else if code == exitOK || code == exitUnavailable && err == nil {
 			fmt.Fprintf(stdout, "sent %s: %d accepted, %d rejected; server said %q\n", out.MessageID, len(out.Accepted), len(out.Rejected), out.Response)
 			for _, r := range out.Rejected {
-				fmt.Fprintf(stdout, "rejected %s: %d %s %s\n", r.Address, r.Code, r.EnhancedCode, r.Message)
+				fmt.Fprintf(stdout, "rejected %s: %d %s %s\n", r.Address, r.Code, r.EnhancedCode, oneLine(r.Message))
 			}
 		}
 		return code
@@ -97,6 +97,9 @@ func runSend(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return finish(err)
 	}
+	// A server may quote the secret back; finish and the transcript write
+	// through these.
+	stdout, stderr = scrub(stdout, cfg.Credentials), scrub(stderr, cfg.Credentials)
 	cfg.Allow8BitMIME = *eightBit
 	var opts []bootstrap.ClientOption
 	if *verbose {
