@@ -29,7 +29,12 @@ func ioError(op string, write bool, err error) *domain.Error {
 		return withOp(de, op)
 	}
 	var ne net.Error
+	var oe *net.OpError
 	switch {
+	case errors.As(err, &oe) && oe.Op == "remote error":
+		// A TLS alert after the handshake: with TLS 1.3 a server that
+		// refuses the client certificate says so at the first read.
+		return &domain.Error{Kind: domain.KindTLSHandshake, Op: op, Message: alertMessage(oe.Err), Err: err}
 	case errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
 		if write {
 			return &domain.Error{Kind: domain.KindWriteTimeout, Op: op, Message: "write timed out", Err: err}
@@ -41,6 +46,21 @@ func ioError(op string, write bool, err error) *domain.Error {
 		return &domain.Error{Kind: domain.KindConnectionReset, Op: op, Message: "connection closed", Err: err}
 	}
 	return &domain.Error{Kind: domain.KindConnection, Op: op, Err: err}
+}
+
+// alertMessage explains a TLS alert the server sent (crypto/tls reports it
+// as a *net.OpError "remote error" whose text is all there is).
+func alertMessage(alert error) string {
+	text := "TLS alert"
+	if alert != nil {
+		text = alert.Error()
+	}
+	switch text {
+	case "tls: certificate required", "tls: bad certificate", "tls: unknown certificate authority",
+		"tls: certificate unknown", "tls: certificate revoked", "tls: certificate expired", "tls: unsupported certificate":
+		return "the server refused the client certificate, or requires one (" + text + ")"
+	}
+	return "the server ended the TLS session (" + text + ")"
 }
 
 // dialError classifies a failed dial that was not caused by a context.

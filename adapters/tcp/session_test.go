@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"testing"
 
 	"github.com/integrations/smtp/domain"
@@ -119,6 +120,8 @@ func TestErrorClassification(t *testing.T) {
 		{"eof", errors.Join(errors.New("read"), errUnexpectedEOF()), false, domain.KindConnectionReset},
 		{"other", errBoom, false, domain.KindConnection},
 		{"typed passes", domain.NewError(domain.KindTLS, "x", "y"), false, domain.KindTLS},
+		{"TLS alert after the handshake", &net.OpError{Op: "remote error", Err: errors.New("tls: certificate required")}, false, domain.KindTLSHandshake},
+		{"other network error", &net.OpError{Op: "read", Err: errBoom}, false, domain.KindConnection},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -262,6 +262,7 @@ func TestConformanceInjection(t *testing.T) {
 		{"--header without a colon", []string{"--from", cfFrom, "--to", cfTo, "--header", "X-Tag"}, exitDataErr},
 		{"CRLF in --from with --message-file", append([]string{"--from", "a@example.com>\r\nRSET"}, messageFile(t, cfMessage)[2:]...), exitDataErr},
 		{"CRLF in --to with --message-file", []string{"--from", cfFrom, "--to", "b@example.org>\r\nRSET", "--message-file", messageFile(t, cfMessage)[5]}, exitDataErr},
+		{"empty --message-file", messageFile(t, ""), exitDataErr},
 		{"NUL in --message-file", messageFile(t, "Subject: x\r\n\r\na\x00b\r\n"), exitDataErr},
 		{"line over 998 octets in --message-file", messageFile(t, "Subject: x\r\n\r\n"+strings.Repeat("x", 999)+"\r\n"), exitDataErr},
 		{"--attach of a missing file", []string{"--from", cfFrom, "--to", cfTo, "--attach", "/nonexistent/file.pdf"}, exitDataErr},
@@ -289,7 +290,8 @@ func TestConformanceUsage(t *testing.T) {
 	srv := smtptest.Start(t)
 	base := serverFlags(srv)
 	tests := map[string][]string{
-		"--password on the command line": {"--password", "x", "--from", cfFrom, "--to", cfTo},
+		"--password on the command line": {"--password=" + cfPassword, "--from", cfFrom, "--to", cfTo},
+		"--password-env unset":           {"--user", "u", "--password-env", "CF_UNSET_VARIABLE", "--from", cfFrom, "--to", cfTo},
 		"no --from":                      {"--to", cfTo, "--text", "x"},
 		"no recipient":                   {"--from", cfFrom, "--text", "x"},
 		"unknown --tls mode":             {"--tls", "sometimes", "--from", cfFrom, "--to", cfTo},
@@ -305,6 +307,9 @@ func TestConformanceUsage(t *testing.T) {
 			code, _, errOut := runCLI(t, append(append([]string{"send"}, base...), args...)...)
 			if code != exitUsage {
 				t.Fatalf("exit %d, want 64: %s", code, errOut)
+			}
+			if strings.Contains(errOut, cfPassword) {
+				t.Errorf("stderr shows the password: %s", errOut)
 			}
 		})
 	}
@@ -331,14 +336,17 @@ func TestConformanceBcc(t *testing.T) {
 	})
 	t.Run("Bcc field in --message-file", func(t *testing.T) {
 		srv := smtptest.Start(t)
-		raw := "From: a@example.com\r\nTo: b@example.org\r\nBcc: hidden@example.net,\r\n other@example.net\r\nSubject: s\r\n\r\nx\r\n"
+		raw := "Message-ID: <id-1@example.com>\r\nFrom: a@example.com\r\nTo: b@example.org\r\nBcc: hidden@example.net,\r\n other@example.net\r\nSubject: s\r\n\r\nx\r\n"
 		r := sendCLI(t, append(serverFlags(srv, "--tls", "none", "--from", cfFrom, "--to", cfTo, "--bcc", hidden),
 			"--message-file", writeFile(t, t.TempDir(), "m.eml", []byte(raw)))...)
 		r.want(t, exitOK, "")
 		msgs := srv.Messages()
-		want := "From: a@example.com\r\nTo: b@example.org\r\nSubject: s\r\n\r\nx\r\n"
+		want := "Message-ID: <id-1@example.com>\r\nFrom: a@example.com\r\nTo: b@example.org\r\nSubject: s\r\n\r\nx\r\n"
 		if len(msgs) != 1 || string(msgs[0].Data) != want || !slices.Equal(msgs[0].To, []string{cfTo, hidden}) {
 			t.Fatalf("server got %+v", msgs)
+		}
+		if r.json.MessageID != "id-1@example.com" {
+			t.Errorf("message_id %q", r.json.MessageID)
 		}
 	})
 }

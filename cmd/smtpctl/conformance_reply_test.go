@@ -100,6 +100,11 @@ func TestConformanceReplies(t *testing.T) {
 		{"drop in the middle of the final reply", steps(greet, mail, smtptest.Send("250 ok\r\n"), rcpt, smtptest.Send("250 ok\r\n"), smtptest.Expect("DATA"),
 			smtptest.Send("354 go\r\n"), smtptest.ReadData(), smtptest.Send("250 2.0.0 que"), smtptest.Close()),
 			exitTempFail, "delivery_status_unknown", sentEHLO + sentMail + sentRcpt + "DATA\r\n" + cfMessage + ".\r\n"},
+		// A final reply that cannot be read leaves the delivery as unknown
+		// as a lost one: never success, and a retry may deliver twice.
+		{"malformed final reply", steps(greet, mail, smtptest.Send("250 ok\r\n"), rcpt, smtptest.Send("250 ok\r\n"), smtptest.Expect("DATA"),
+			smtptest.Send("354 go\r\n"), smtptest.ReadData(), smtptest.Send("2x0 queued?\r\n"), closed),
+			exitTempFail, "delivery_status_unknown", sentEHLO + sentMail + sentRcpt + "DATA\r\n" + cfMessage + ".\r\n"},
 		{"drop at the greeting", steps(smtptest.Close()), exitTempFail, "connection_reset", ""},
 	}
 	for _, tt := range tests {
@@ -220,22 +225,27 @@ func TestConformanceSlowAndStalledServers(t *testing.T) {
 			t.Fatalf("server got %+v", msgs)
 		}
 	})
+	// A message the socket buffers cannot hold: the client's writes block
+	// when the server stops reading.
+	big := "Subject: big\r\n\r\n" + strings.Repeat(strings.Repeat("y", 998)+"\r\n", 24<<10)
 	stalls := []struct {
 		name     string
 		steps    []smtptest.Step
+		message  string
 		wantKind string
 	}{
-		{"no greeting", steps(smtptest.Sleep(time.Minute)), ""},
-		{"half a greeting", steps(smtptest.Send("220 mx.test"), smtptest.Sleep(time.Minute)), ""},
-		{"no reply to MAIL", steps(smtptest.Send(cfBanner), ehlo(), smtptest.Expect("MAIL FROM:<"+cfFrom+">"), smtptest.Sleep(time.Minute)), ""},
+		{"no greeting", steps(smtptest.Sleep(time.Minute)), cfMessage, ""},
+		{"half a greeting", steps(smtptest.Send("220 mx.test"), smtptest.Sleep(time.Minute)), cfMessage, ""},
+		{"no reply to MAIL", steps(smtptest.Send(cfBanner), ehlo(), smtptest.Expect("MAIL FROM:<"+cfFrom+">"), smtptest.Sleep(time.Minute)), cfMessage, ""},
+		{"no reading of the message", steps(smtptest.Send(cfBanner), ehlo(), lockStep("")[:6], smtptest.Sleep(time.Minute)), big, "command_timeout"},
 		{"no reply after the final dot", steps(smtptest.Send(cfBanner), ehlo(), lockStep("")[:6], smtptest.ReadData(), smtptest.Sleep(time.Minute)),
-			"delivery_status_unknown"},
+			cfMessage, "delivery_status_unknown"},
 	}
 	for _, tt := range stalls {
 		t.Run("stalled: "+tt.name, func(t *testing.T) {
 			t.Parallel()
 			ss, conn := script(t, tt.steps...)
-			r := sendCLI(t, append(append(conn, "--tls", "none", "--timeout", "2s"), messageFile(t, cfMessage)...)...)
+			r := sendCLI(t, append(append(conn, "--tls", "none", "--timeout", "2s"), messageFile(t, tt.message)...)...)
 			r.want(t, exitTempFail, tt.wantKind)
 			if r.elapsed > 2*time.Second+3*time.Second {
 				t.Errorf("took %v with --timeout 2s", r.elapsed)

@@ -246,6 +246,14 @@ func must[T any](v T, err error) T {
 	return v
 }
 
+// must2 returns a and b, or panics on a setup error.
+func must2[A, B any](a A, b B, err error) (A, B) {
+	if err != nil {
+		panic(err)
+	}
+	return a, b
+}
+
 // serverFlags returns the flags that reach srv with the test envelope.
 func serverFlags(srv *smtptest.Server, extra ...string) []string {
 	return append([]string{"--host", srv.Host(), "--port", strconv.Itoa(srv.Port()), "--timeout", "10s", "--json"}, extra...)

@@ -45,6 +45,13 @@ func TestConformanceSTARTTLSScripted(t *testing.T) {
 			wantSent: "EHLO localhost\r\n" + lockStepSent(""),
 		},
 		{
+			name:     "--tls none ignores STARTTLS",
+			steps:    steps(smtptest.Send(cfBanner), ehlo("STARTTLS"), lockStep("")),
+			flags:    []string{"--tls", "none"},
+			want:     exitOK,
+			wantSent: "EHLO localhost\r\n" + lockStepSent(""),
+		},
+		{
 			name: "response injected behind 220 to STARTTLS: no handshake",
 			steps: steps(smtptest.Send(cfBanner), ehlo("STARTTLS"), smtptest.Expect("STARTTLS"),
 				smtptest.Send("220 2.0.0 ready\r\n250 2.1.0 injected\r\n"), smtptest.ExpectClosed()),
@@ -93,6 +100,13 @@ func TestConformanceSTARTTLSScripted(t *testing.T) {
 func TestConformanceTLSCertificates(t *testing.T) {
 	ca, caFile := newCA(t)
 	good := must(ca.ServerConfig())
+	mutual := good.Clone()
+	mutual.ClientAuth = tls.RequireAndVerifyClientCert
+	mutual12 := mutual.Clone()
+	mutual12.MaxVersion = tls.VersionTLS12
+	clientCert, clientKey := must2(must(ca.ClientCert("client.example.test")).WritePEM(t.TempDir(), "client"))
+	otherCA, _ := newCA(t)
+	strangerCert, strangerKey := must2(must(otherCA.ClientCert("stranger")).WritePEM(t.TempDir(), "stranger"))
 	tests := []struct {
 		name     string
 		cfg      *tls.Config
@@ -102,11 +116,17 @@ func TestConformanceTLSCertificates(t *testing.T) {
 	}{
 		{"trusted CA", good, []string{"--ca-file", caFile}, exitOK, ""},
 		{"unknown CA", good, nil, exitConfig, "certificate_untrusted"},
+		{"unknown CA, opportunistic: no fallback to plaintext", good, []string{"--tls", "starttls"}, exitConfig, "certificate_untrusted"},
 		{"unknown CA with --insecure-skip-verify", good, []string{"--insecure-skip-verify"}, exitOK, ""},
 		{"wrong host", serverConfig(must(ca.ServerCert("mail.other.test"))), []string{"--ca-file", caFile}, exitConfig, "certificate_invalid"},
 		{"wrong --server-name", good, []string{"--ca-file", caFile, "--server-name", "mail.other.test"}, exitConfig, "certificate_invalid"},
 		{"expired", serverConfig(must(ca.ExpiredServerCert())), []string{"--ca-file", caFile}, exitConfig, "certificate_expired"},
 		{"self-signed", serverConfig(must(tlstest.SelfSigned())), []string{"--ca-file", caFile}, exitConfig, "certificate_untrusted"},
+		{"right --server-name", serverConfig(must(ca.ServerCert("mail.example.test"))), []string{"--ca-file", caFile, "--server-name", "mail.example.test"}, exitOK, ""},
+		{"client certificate", mutual, []string{"--ca-file", caFile, "--client-cert", clientCert, "--client-key", clientKey}, exitOK, ""},
+		{"client certificate required, none given (TLS 1.3)", mutual, []string{"--ca-file", caFile}, exitConfig, "tls_handshake_failed"},
+		{"client certificate required, none given (TLS 1.2)", mutual12, []string{"--ca-file", caFile}, exitConfig, "tls_handshake_failed"},
+		{"client certificate from an unknown CA", mutual, []string{"--ca-file", caFile, "--client-cert", strangerCert, "--client-key", strangerKey}, exitConfig, "tls_handshake_failed"},
 		{"server at most TLS 1.1", &tls.Config{Certificates: good.Certificates, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11},
 			[]string{"--ca-file", caFile}, exitConfig, "tls_version_mismatch"},
 		{"--tls-min 1.3, server at most TLS 1.2", &tls.Config{Certificates: good.Certificates, MaxVersion: tls.VersionTLS12},
