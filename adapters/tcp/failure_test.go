@@ -164,6 +164,18 @@ func TestUnsolicitedReplyIsDesync(t *testing.T) {
 		_ = s.Close()
 		f.wait(t)
 	})
+	t.Run("an unasked 421 is the server leaving", func(t *testing.T) {
+		f, s := mustOpen(t, testConfig(), Deps{}, greet+`
+			S: 250 mx.example.test
+			S: 421 4.4.2 mx.example.test Error: timeout exceeded`)
+		_, err := send(t, s, env("a@example.org", "b@example.net"), body("x"))
+		e := wantKind(t, err, domain.KindServerShutdown)
+		if e.Code != 421 || e.Enhanced.String() != "4.4.2" || s.Reusable() {
+			t.Errorf("error %+v, reusable %v", e, s.Reusable())
+		}
+		_ = s.Close()
+		f.wait(t) // neither MAIL nor QUIT
+	})
 }
 
 func TestHostileRepliesUseBoundedMemory(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/integrations/smtp/domain"
@@ -152,12 +153,27 @@ func (s *Session) simple(stage domain.Stage, line string, timeout time.Duration)
 
 // sync checks that no reply is waiting before a new command group: bytes
 // the server sent unasked mean the replies no longer match the commands.
+// An unasked 421 is the server leaving (Postfix says "421 4.4.2 ... timeout
+// exceeded" before it hangs up), which is temporary rather than a desync.
 func (s *Session) sync(op string) error {
-	if n := s.w.r.Buffered(); n > 0 {
-		s.broken = true
-		return domain.NewError(domain.KindDesync, op, strconv.Itoa(n)+" octets of unsolicited reply before a command; the connection is unusable")
+	n := s.w.r.Buffered()
+	if n == 0 {
+		return nil
 	}
-	return nil
+	s.broken = true
+	b, _ := s.w.r.Peek(n)
+	if line, _, _ := strings.Cut(string(b), "\n"); strings.HasPrefix(line, "421") {
+		line = strings.TrimSuffix(line, "\r")
+		if _, _, text, err := domain.ParseReplyLine(line); err == nil {
+			if r, err := domain.ParseReply([]string{"421 " + text}); err == nil {
+				if s.w.tr != nil {
+					s.w.tr.Line(false, line)
+				}
+				return domain.ReplyError(domain.Stage(op), r)
+			}
+		}
+	}
+	return domain.NewError(domain.KindDesync, op, strconv.Itoa(n)+" octets of unsolicited reply before a command; the connection is unusable")
 }
 
 // write buffers a command line; shown is its transcript form.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"slices"
 	"strconv"
 	"strings"
@@ -188,6 +189,22 @@ func TestConformanceAddresses(t *testing.T) {
 		r.want(t, exitOK, "")
 		clientSent(t, ss)
 	})
+	t.Run("non-ASCII domains in a built message, server without SMTPUTF8 and 8BITMIME: all 7-bit", func(t *testing.T) {
+		srv := smtptest.Start(t, smtptest.WithoutExtensions(smtptest.ExtSMTPUTF8, smtptest.Ext8BitMIME))
+		r := sendCLI(t, serverFlags(srv, "--tls", "none", "--from", "Jörg <ann@münchen.example>", "--to", "bob@bücher.example",
+			"--subject", "Grüße", "--text", "Grüße")...)
+		r.want(t, exitOK, "")
+		msgs := srv.Messages()
+		if len(msgs) != 1 || msgs[0].From != "ann@xn--mnchen-3ya.example" || !slices.Equal(msgs[0].To, []string{"bob@xn--bcher-kva.example"}) {
+			t.Fatalf("server got %+v", msgs)
+		}
+		if bytes.ContainsFunc(msgs[0].Data, func(r rune) bool { return r >= 0x80 }) {
+			t.Errorf("8-bit octets in the message:\n%s", msgs[0].Data)
+		}
+		if !strings.Contains(string(msgs[0].Data), "bob@xn--bcher-kva.example") {
+			t.Errorf("To field without punycode:\n%s", msgs[0].Data)
+		}
+	})
 	t.Run("non-ASCII domains only: punycode, no SMTPUTF8", func(t *testing.T) {
 		ss, conn := script(t, steps(smtptest.Send(cfBanner), ehlo("8BITMIME"),
 			smtptest.Expect("MAIL FROM:<ann@xn--mnchen-3ya.example>"), smtptest.Send("250 ok\r\n"),
@@ -213,6 +230,13 @@ func TestConformanceHELOFallback(t *testing.T) {
 			wantTranscript(t, ss, "EHLO localhost\r\nHELO localhost\r\n"+lockStepSent(""))
 		})
 	}
+	t.Run("--helo-name in EHLO and HELO", func(t *testing.T) {
+		ss, conn := script(t, steps(smtptest.Send(cfBanner), smtptest.Expect("EHLO client.example.test"), smtptest.Send("502 5.5.2 no\r\n"),
+			smtptest.Expect("HELO client.example.test"), smtptest.Send("250 mx.test\r\n"), lockStep(""))...)
+		r := sendCLI(t, append(append(conn, "--tls", "none", "--helo-name", "client.example.test"), messageFile(t, cfMessage)...)...)
+		r.want(t, exitOK, "")
+		wantTranscript(t, ss, "EHLO client.example.test\r\nHELO client.example.test\r\n"+lockStepSent(""))
+	})
 	t.Run("HELO fallback when STARTTLS is required: 78", func(t *testing.T) {
 		ss, conn := script(t, smtptest.Send(cfBanner), smtptest.Expect("EHLO localhost"), smtptest.Send("502 5.5.2 no\r\n"),
 			smtptest.Expect("HELO localhost"), smtptest.Send("250 mx.test\r\n"), smtptest.Expect("QUIT"), smtptest.Send("221 bye\r\n"))

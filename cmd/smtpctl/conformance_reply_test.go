@@ -71,6 +71,8 @@ func TestConformanceReplies(t *testing.T) {
 		{"421 after the final dot", steps(greet, mail, smtptest.Send("250 ok\r\n"), rcpt, smtptest.Send("250 ok\r\n"), smtptest.Expect("DATA"),
 			smtptest.Send("354 go\r\n"), smtptest.ReadData(), smtptest.Send("421 4.3.2 bye\r\n"), closed),
 			exitTempFail, "server_shutdown", sentEHLO + sentMail + sentRcpt + "DATA\r\n" + cfMessage + ".\r\n"},
+		{"unasked 421 behind the EHLO reply", steps(smtptest.Send(cfBanner), smtptest.Expect("EHLO localhost"),
+			smtptest.Send("250 mx.test\r\n421 4.4.2 mx.test Error: timeout exceeded\r\n"), closed), exitTempFail, "server_shutdown", sentEHLO},
 		{"421 to a pipelined RCPT", steps(smtptest.Send(cfBanner), ehlo("PIPELINING"), mail, rcpt, smtptest.Expect("DATA"),
 			smtptest.Send("250 ok\r\n421 4.3.2 bye\r\n"), closed), exitTempFail, "server_shutdown", sentEHLO + sentMail + sentRcpt + "DATA\r\n"},
 		// Refusals inside a pipelined group.
@@ -87,6 +89,8 @@ func TestConformanceReplies(t *testing.T) {
 			smtptest.Send("250 ok\r\n"), smtptest.Close()),
 			exitTempFail, "connection_reset", sentEHLO + sentMail + sentRcpt + "DATA\r\n"},
 		// Other temporary and permanent refusals.
+		{"530 to MAIL: authentication required", steps(greet, mail, smtptest.Send("530 5.7.0 Authentication required\r\n"), quit),
+			exitNoPerm, "authentication_required", sentEHLO + sentMail + "QUIT\r\n"},
 		{"554 greeting", steps(smtptest.Send("554 5.3.2 no service\r\n"), quit), exitUnavailable, "permanent_failure", "QUIT\r\n"},
 		{"451 to MAIL", steps(greet, mail, smtptest.Send("451 4.3.0 try later\r\n"), quit), exitTempFail, "temporary_failure", sentEHLO + sentMail + "QUIT\r\n"},
 		{"550 to MAIL", steps(greet, mail, smtptest.Send("550 5.7.1 go away\r\n"), quit), exitUnavailable, "invalid_from_address", sentEHLO + sentMail + "QUIT\r\n"},

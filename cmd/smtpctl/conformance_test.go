@@ -128,7 +128,7 @@ func (r cfResult) want(t *testing.T, code int, kind string) {
 }
 
 // script starts a scripted server and returns it with the flags that reach
-// it: plaintext, a short timeout, the test envelope.
+// it: host, port, a 5 s timeout and --json.
 func script(t *testing.T, steps ...smtptest.Step) (*smtptest.ScriptServer, []string) {
 	t.Helper()
 	ss := smtptest.NewScript(t, steps...)
