@@ -65,7 +65,7 @@ func (c *Client) outcome(id string, env ports.Envelope, tx *ports.TxResult, err 
 	res := c.result(id, env, tx, start)
 	if err != nil {
 		if len(res.Accepted) == 0 {
-			return nil, err
+			return res, err // every recipient refused: the result lists why
 		}
 		return res, &partialDelivery{err}
 	}
@@ -83,7 +83,7 @@ func finish(res *domain.SendResult, err error) (*domain.SendResult, error) {
 	if errors.As(err, &p) {
 		return res, p.err
 	}
-	return nil, err
+	return res, err // res, when set, lists the refused recipients
 }
 
 // stamp validates e and returns a copy with its Message-ID and Date fixed,
@@ -125,6 +125,10 @@ func (c *Client) transact(ctx context.Context, s ports.Session, e *domain.Email,
 
 // prepare encodes e for a server with caps and builds its envelope.
 func (c *Client) prepare(caps domain.Capabilities, e *domain.Email) (ports.Message, ports.Envelope, error) {
+	if e.NeedsSMTPUTF8() && !caps.SMTPUTF8 {
+		return nil, ports.Envelope{}, domain.NewError(domain.KindCapabilityMismatch, "send",
+			"an address has a non-ASCII local part, which needs SMTPUTF8, and the server does not offer it")
+	}
 	// Raw UTF-8 headers only where the envelope needs SMTPUTF8 anyway;
 	// otherwise RFC 2047 words and punycode keep the message 7-bit clean.
 	m, err := c.enc.Prepare(e, ports.EncodeOptions{Allow8Bit: c.o.allow8Bit && caps.EightBitMIME, UTF8: caps.SMTPUTF8 && e.NeedsSMTPUTF8()})

@@ -277,8 +277,14 @@ func TestSendRejections(t *testing.T) {
 			f, s := mustOpen(t, testConfig(), Deps{}, script+quit)
 			res, err := send(t, s, env("a@example.org", "b@example.net", "c@example.net"), body("x"))
 			e := wantKind(t, err, tt.want)
-			if e.Code != tt.wantCode || res != nil {
-				t.Errorf("code = %d, result = %v", e.Code, res)
+			if e.Code != tt.wantCode {
+				t.Errorf("code = %d, want %d", e.Code, tt.wantCode)
+			}
+			// When RCPT refused everyone, the result lists each refusal;
+			// otherwise (sender, DATA or final reply refused) there is none.
+			if rcptRefused := strings.HasPrefix(tt.name, "all rejected"); rcptRefused != (res != nil) ||
+				res != nil && (len(res.Accepted) != 0 || len(res.Rejected) != 2 || res.Reply != nil) {
+				t.Errorf("result = %+v", res)
 			}
 			if tt.want == domain.KindInvalidRecipientAddress && !strings.Contains(e.Message, "b@example.net 550 5.1.1 unknown b") {
 				t.Errorf("message %q does not list the rejections", e.Message)

@@ -124,8 +124,13 @@ func (s *Session) deliver(e *envelope, body io.WriterTo, opened bool, ahead *env
 			total.Reply = o.reply
 		}
 		if err != nil {
-			if total != nil && o.reply == nil {
+			switch {
+			case total != nil && o.reply == nil:
 				total.Rejected = append(total.Rejected, o.failed(pending, err)...)
+			case total == nil && len(o.rejected) > 0:
+				// Nobody accepted: the result still says why, recipient by
+				// recipient, next to the error.
+				total = &ports.TxResult{Rejected: o.rejected}
 			}
 			return total, sent, err
 		}

@@ -140,7 +140,8 @@ func TestSendManyFailuresInTheMiddle(t *testing.T) {
 	if r := out[1].Result; emails(r.Accepted) != "c@example.net" || len(r.Rejected) != 1 || r.Rejected[0].Address != "x@example.net" || r.Rejected[0].Code != 550 {
 		t.Errorf("second = %+v", r)
 	}
-	if e := wantKind(t, out[2].Err, domain.KindInvalidRecipientAddress); e.Code != 550 || out[2].Result != nil {
+	if e := wantKind(t, out[2].Err, domain.KindInvalidRecipientAddress); e.Code != 550 || out[2].Result == nil ||
+		len(out[2].Result.Accepted) != 0 || len(out[2].Result.Rejected) != 1 {
 		t.Errorf("third = %+v, %v", out[2].Result, e)
 	}
 	if e := wantKind(t, out[3].Err, domain.KindPermanentFailure); e.Code != 554 || out[3].Result != nil {
