@@ -2,8 +2,6 @@ package application
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"strings"
 	"time"
@@ -94,7 +92,7 @@ func (c *Client) stamp(e *domain.Email) (*domain.Email, error) {
 	}
 	msg := *e
 	if msg.MessageID == "" {
-		msg.MessageID = newMessageID(msg.From)
+		msg.MessageID = domain.NewMessageID(msg.From.ASCIIDomain())
 	}
 	if msg.Date.IsZero() {
 		msg.Date = c.o.now()
@@ -183,15 +181,4 @@ func queueID(text string) string {
 		}
 	}
 	return ""
-}
-
-// newMessageID returns 128 random bits in hex at the sender's domain.
-func newMessageID(from domain.Address) string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	dom := from.ASCIIDomain()
-	if dom == "" || strings.HasPrefix(dom, "[") {
-		dom = "localhost"
-	}
-	return hex.EncodeToString(b[:]) + "@" + dom
 }

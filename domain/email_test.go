@@ -569,3 +569,25 @@ func TestSourcesAndEnums(t *testing.T) {
 		}
 	}
 }
+
+func TestNewMessageID(t *testing.T) {
+	seen := map[string]bool{}
+	for i := 0; i < 100; i++ {
+		id := domain.NewMessageID("example.com")
+		if len(id) != 26+len("@example.com") || !strings.HasSuffix(id, "@example.com") || seen[id] {
+			t.Fatalf("NewMessageID = %q (seen before: %v)", id, seen[id])
+		}
+		if err := domain.CheckMessageID(id); err != nil {
+			t.Fatalf("NewMessageID gave an invalid ID %q: %v", id, err)
+		}
+		seen[id] = true
+	}
+	for _, host := range []string{"", "[127.0.0.1]"} {
+		if id := domain.NewMessageID(host); !strings.HasSuffix(id, "@localhost") {
+			t.Errorf("NewMessageID(%q) = %q; want @localhost", host, id)
+		}
+	}
+	if _, err := domain.MessageIDFrom(strings.NewReader("short"), "x"); err == nil {
+		t.Error("MessageIDFrom with a failing reader succeeded")
+	}
+}

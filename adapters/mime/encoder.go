@@ -86,7 +86,7 @@ func (enc *Encoder) Prepare(e *domain.Email, opts ports.EncodeOptions) (ports.Me
 	enc.mu.Lock()
 	id := e.MessageID
 	if id == "" {
-		id, err = messageID(enc.rand, e.From.ASCIIDomain())
+		id, err = domain.MessageIDFrom(enc.rand, e.From.ASCIIDomain())
 	}
 	if err == nil {
 		err = assignBoundaries(root, enc.rand)

@@ -231,7 +231,7 @@ func (zeroReader) Read(p []byte) (int, error) { clear(p); return len(p), nil }
 // first into a 7bit body: the encoder must take the next one.
 func TestBoundaryAvoidsBodyText(t *testing.T) {
 	rnd := mrand.NewChaCha8([32]byte{1})
-	if _, err := messageID(rnd, "x"); err != nil {
+	if _, err := domain.MessageIDFrom(rnd, "x"); err != nil {
 		t.Fatal(err)
 	}
 	first, err := newBoundary(rnd)

@@ -1,36 +1,18 @@
 package mime
 
 import (
-	"crypto/rand"
-	"encoding/base32"
 	"encoding/hex"
 	"io"
+
+	dom "github.com/integrations/smtp/domain"
 )
 
-// idBytes is the randomness of a generated Message-ID and of a boundary:
-// 128 bits.
+// idBytes is the randomness of a boundary: 128 bits.
 const idBytes = 16
 
-var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
-
-// NewMessageID returns a new Message-ID, without angle brackets: 26 base32
-// characters of crypto/rand randomness (128 bits), "@" and domain, which
-// should be the ASCII domain of the author; "localhost" when it is empty.
-func NewMessageID(domain string) string {
-	id, _ := messageID(rand.Reader, domain) // crypto/rand never fails
-	return id
-}
-
-func messageID(r io.Reader, domain string) (string, error) {
-	var b [idBytes]byte
-	if _, err := io.ReadFull(r, b[:]); err != nil {
-		return "", err
-	}
-	if domain == "" {
-		domain = "localhost"
-	}
-	return idEncoding.EncodeToString(b[:]) + "@" + domain, nil
-}
+// NewMessageID returns a new Message-ID, without angle brackets (see
+// domain.NewMessageID: 128 random bits in base32 at domain).
+func NewMessageID(domain string) string { return dom.NewMessageID(domain) }
 
 // boundaryPrefix starts every boundary. Quoted-printable output never holds
 // "=_" ("=" is always followed by two hex digits or a line end) and base64
