@@ -66,9 +66,9 @@ func newMechanism(mech string, c credentials) mechanism {
 	case MechCRAMMD5:
 		return &cramServer{creds: c, challenge: cramChallenge(c.domain)}
 	case MechXOAuth2:
-		return &xoauth2Server{creds: c}
+		return newXOAuth2Server(c)
 	case MechOAuthBearer:
-		return &oauthBearerServer{creds: c}
+		return newOAuthBearerServer(c)
 	}
 	return nil
 }
@@ -175,21 +175,36 @@ func (e bearerError) challenge() []byte {
 	return b
 }
 
-// xoauth2Server implements Google's XOAUTH2: the client sends
-// "user=U\x01auth=Bearer T\x01\x01". A bad token gets the base64 JSON
-// error challenge; the client answers with an empty line and the server
-// fails with 535 5.7.8.
-type xoauth2Server struct {
-	creds  credentials
-	failed bool
-	asked  bool
-	user   string
+// bearerServer implements the two OAuth 2.0 mechanisms: Google's XOAUTH2,
+// where the client sends "user=U\x01auth=Bearer T\x01\x01", and
+// OAUTHBEARER (RFC 7628; go-sasl has one, but it answers the client's final
+// 0x01 with 454 rather than 535 and panics on an empty response). A bad
+// token gets the JSON error challenge (sent base64); the client answers it
+// (XOAUTH2 with an empty line, OAUTHBEARER with 0x01, RFC 7628 section
+// 3.2.3) and the server fails with 535 5.7.8.
+type bearerServer struct {
+	creds   credentials
+	parse   func([]byte) (user, token string, ok bool)
+	refusal bearerError
+	failed  bool
+	asked   bool
+	user    string
 }
 
-func (m *xoauth2Server) User() string { return m.user }
+func newXOAuth2Server(c credentials) *bearerServer {
+	return &bearerServer{creds: c, parse: parseXOAuth2,
+		refusal: bearerError{Status: "401", Schemes: "bearer", Scope: "https://mail.google.com/"}}
+}
+
+func newOAuthBearerServer(c credentials) *bearerServer {
+	return &bearerServer{creds: c, parse: parseOAuthBearer,
+		refusal: bearerError{Status: "invalid_token", Schemes: "bearer", Scope: "mail"}}
+}
+
+func (m *bearerServer) User() string { return m.user }
 
 // Next implements sasl.Server.
-func (m *xoauth2Server) Next(response []byte) ([]byte, bool, error) {
+func (m *bearerServer) Next(response []byte) ([]byte, bool, error) {
 	switch {
 	case m.failed:
 		return nil, true, smtp.ErrAuthFailed
@@ -197,7 +212,7 @@ func (m *xoauth2Server) Next(response []byte) ([]byte, bool, error) {
 		m.asked = true
 		return []byte{}, false, nil
 	}
-	user, token, ok := parseXOAuth2(response)
+	user, token, ok := m.parse(response)
 	if ok {
 		if u, ok := m.creds.token(user, token); ok {
 			m.user = u
@@ -205,7 +220,7 @@ func (m *xoauth2Server) Next(response []byte) ([]byte, bool, error) {
 		}
 	}
 	m.failed = true
-	return bearerError{Status: "401", Schemes: "bearer", Scope: "https://mail.google.com/"}.challenge(), false, nil
+	return m.refusal.challenge(), false, nil
 }
 
 // parseXOAuth2 splits "user=U\x01auth=Bearer T\x01\x01".
@@ -228,39 +243,6 @@ func parseXOAuth2(b []byte) (user, token string, ok bool) {
 		}
 	}
 	return user, token, user != "" && token != ""
-}
-
-// oauthBearerServer implements OAUTHBEARER (RFC 7628). go-sasl has one,
-// but it answers the client's final 0x01 with 454 rather than 535 and
-// panics on an empty response.
-type oauthBearerServer struct {
-	creds  credentials
-	failed bool
-	asked  bool
-	user   string
-}
-
-func (m *oauthBearerServer) User() string { return m.user }
-
-// Next implements sasl.Server.
-func (m *oauthBearerServer) Next(response []byte) ([]byte, bool, error) {
-	switch {
-	case m.failed:
-		// RFC 7628 section 3.2.3: the client answers the error with 0x01.
-		return nil, true, smtp.ErrAuthFailed
-	case response == nil && !m.asked:
-		m.asked = true
-		return []byte{}, false, nil
-	}
-	user, token, ok := parseOAuthBearer(response)
-	if ok {
-		if u, ok := m.creds.token(user, token); ok {
-			m.user = u
-			return nil, true, nil
-		}
-	}
-	m.failed = true
-	return bearerError{Status: "invalid_token", Schemes: "bearer", Scope: "mail"}.challenge(), false, nil
 }
 
 // parseOAuthBearer splits "n,a=U,\x01host=H\x01port=P\x01auth=Bearer T\x01\x01".
