@@ -131,22 +131,23 @@ func (c *Client) round(ctx context.Context, sticky *stickySession, todo []*batch
 		}
 		start := c.o.now()
 		var next []*batchMessage
-		dead, first := false, true
+		first, taken := true, 0
 		chunks, stop := c.prepareChunks(s.Info().Capabilities, todo)
 		for ch := range chunks {
+			taken += len(ch.sent) + len(ch.failed)
 			for k, m := range ch.failed {
 				if c.settle(m, ch.errs[k], items) {
 					again, retryErr = append(again, m), firstOf(retryErr, ch.errs[k])
 				}
 			}
-			if dead {
-				next = append(next, ch.sent...) // prepared for a session that died: not tried
-				continue
-			}
 			var ms []*batchMessage
 			ms, again, retryErr = c.sendChunk(ctx, s, ch, first, start, items, again, retryErr)
-			next = append(next, ms...)
-			dead = len(ms) > 0 // only a dead session leaves messages unsent
+			if len(ms) > 0 { // only a dead session leaves messages unsent
+				// The rest was not tried: it goes on the next session,
+				// encoded for that one's capabilities.
+				next = append(ms, todo[taken:]...)
+				break
+			}
 			first = first && len(ch.txs) == 0
 		}
 		stop()
@@ -166,7 +167,8 @@ type preparedChunk struct {
 // prepareChunks encodes todo for a session with caps in a goroutine, in
 // chunks of growing size, so that encoding the next messages overlaps with
 // waiting for the server's replies to the previous ones. stop ends the
-// goroutine early; the channel is closed when it is done.
+// goroutine early (within one message's encoding) and waits for it; the
+// channel is closed when it is done.
 func (c *Client) prepareChunks(caps domain.Capabilities, todo []*batchMessage) (<-chan *preparedChunk, func()) {
 	out := make(chan *preparedChunk, 1)
 	quit := make(chan struct{})
@@ -177,6 +179,11 @@ func (c *Client) prepareChunks(caps domain.Capabilities, todo []*batchMessage) (
 			n := min(size, len(todo))
 			ch := &preparedChunk{}
 			for _, m := range todo[:n] {
+				select {
+				case <-quit: // the consumer stopped: nobody wants the rest
+					return
+				default:
+				}
 				msg, env, err := c.prepare(caps, m.e)
 				if err != nil {
 					ch.failed, ch.errs = append(ch.failed, m), append(ch.errs, err)
