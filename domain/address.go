@@ -238,16 +238,7 @@ func formatDisplayName(name string) string {
 		}
 		return stdmime.QEncoding.Encode("utf-8", name)
 	}
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(name); i++ {
-		if c := name[i]; c == '"' || c == '\\' {
-			b.WriteByte('\\')
-		}
-		b.WriteByte(name[i])
-	}
-	b.WriteByte('"')
-	return b.String()
+	return quoteString(name)
 }
 
 // Equal reports whether a and b name the same mailbox (the domain compared

@@ -69,13 +69,19 @@ func quoteLocal(content string) string {
 	if isDotAtom(content) {
 		return content
 	}
+	return quoteString(content)
+}
+
+// quoteString returns s as an RFC 5322 quoted-string, '"' and '\' escaped.
+func quoteString(s string) string {
 	var b strings.Builder
+	b.Grow(len(s) + 2)
 	b.WriteByte('"')
-	for i := 0; i < len(content); i++ {
-		if c := content[i]; c == '"' || c == '\\' {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '"' || c == '\\' {
 			b.WriteByte('\\')
 		}
-		b.WriteByte(content[i])
+		b.WriteByte(s[i])
 	}
 	b.WriteByte('"')
 	return b.String()
