@@ -91,7 +91,7 @@ func replyKind(stage Stage, code int, enh EnhancedCode) Kind {
 		}
 		return KindPermanentFailure
 	case 552:
-		if stage == StageRcpt && code == 552 {
+		if stage == StageRcpt {
 			// RFC 5321 4.5.3.1.10: 552 to RCPT means too many recipients.
 			return KindTemporaryFailure
 		}
@@ -128,7 +128,7 @@ func enhancedKind(stage Stage, e EnhancedCode) Kind {
 		return KindAuthMethodNotSupported
 	case e.Subject == 7 && e.Detail == 11:
 		return KindAuthRequired // encryption required
-	case e.Subject == 3 && e.Detail == 4, e.Subject == 2 && e.Detail == 3:
+	case e.Class == 5 && (e.Subject == 3 && e.Detail == 4 || e.Subject == 2 && e.Detail == 3):
 		return KindMessageTooLarge
 	case e.Class == 4 && e.Subject == 7 && e.Detail == 28 && stage != StageAuth && stage != StageStartTLS:
 		return KindServerRateLimit

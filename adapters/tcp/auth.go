@@ -47,7 +47,13 @@ func (s *Session) authenticate(ctx context.Context) error {
 	if err != nil {
 		return authError(err, op)
 	}
+	// A server may quote the response back in a refusal: scrub the secret
+	// from the transcript and from the error.
+	s.w.secret = creds.Secret
 	if err := s.exchange(mech, client); err != nil {
+		if e := domain.AsError(err); e != nil {
+			e.Message = creds.Secret.Scrub(e.Message)
+		}
 		return err
 	}
 	s.info.AuthMechanism = mech

@@ -2,6 +2,7 @@ package tcp
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"strings"
 	"testing"
@@ -335,5 +336,28 @@ func TestAuthLoginTranscriptRedactsResponses(t *testing.T) {
 	want := "C: AUTH LOGIN\nS: 334 VXNlcm5hbWU6\nC: [REDACTED]\nS: 334 UGFzc3dvcmQ6\nC: [REDACTED]\nS: 235 ok"
 	if got := tr.String(); !strings.Contains(got, want) || strings.Contains(got, "cGFzcw") {
 		t.Errorf("transcript:\n%s", got)
+	}
+}
+
+func TestAuthRefusalQuotingTheSecretIsScrubbed(t *testing.T) {
+	// A server that quotes the response (or the password) back in its
+	// refusal must not put the secret into the transcript or the error.
+	tr := &transcript{}
+	creds := domain.PasswordCredentials("user", "hunter2-Secret")
+	resp := []byte("\x00user\x00hunter2-Secret")
+	enc := base64.StdEncoding.EncodeToString(resp)
+	a := sasl(t, domain.AuthPlain, "PLAIN", resp)
+	cfg := authConfig(creds)
+	f, _, err := open(t, cfg, Deps{TLS: sameConn{}, Auth: a, Transcript: tr}, tlsGreet+`
+		C: AUTH PLAIN `+enc+`
+		S: 535 5.7.8 bad credentials `+enc+` for hunter2-Secret`+quit)
+	if domain.KindOf(err) != domain.KindCredentialsInvalid {
+		t.Fatalf("err = %v; want credentials invalid", err)
+	}
+	f.wait(t)
+	for _, text := range []string{err.Error(), tr.String()} {
+		if strings.Contains(text, "hunter2") || strings.Contains(text, enc[8:20]) {
+			t.Errorf("the secret shows: %s", text)
+		}
 	}
 }

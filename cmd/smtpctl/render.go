@@ -35,10 +35,9 @@ func runRender(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "render", err)
 	}
-	// Write to a buffer first for small messages would break streaming; a
-	// failed attachment read after some output is still reported (65), and
-	// the output is then incomplete by design of streaming. To keep stdout
-	// empty on failure we check every source by a counting pass first.
+	// The message streams to stdout, so a failure half-way would leave
+	// partial output. Size is a counting pass that opens every attachment:
+	// a problem shows here, before the first byte (stdout stays empty).
 	if _, err := msg.Size(); err != nil {
 		return fail(stderr, "render", err)
 	}
