@@ -31,18 +31,7 @@ func TestPlainAuthOverSTARTTLS(t *testing.T) {
 	if err := c.Auth(smtp.PlainAuth("", "alice", "secret", srv.Host())); err != nil {
 		t.Fatalf("Auth: %v", err)
 	}
-	if err := c.Mail("alice@example.com"); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Rcpt("b@example.com"); err != nil {
-		t.Fatal(err)
-	}
-	w, err := c.Data()
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write([]byte(body))
-	if err := w.Close(); err != nil {
+	if err := mailWith(c, "alice@example.com", "b@example.com", body); err != nil {
 		t.Fatal(err)
 	}
 	if m := srv.Messages(); len(m) != 1 || m[0].Auth != "alice" || !m[0].TLS {

@@ -195,18 +195,7 @@ func TestDropAfterData(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if err := c.Mail("a@example.com"); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Rcpt("b@example.com"); err != nil {
-		t.Fatal(err)
-	}
-	w, err := c.Data()
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write([]byte(body))
-	err = w.Close()
+	err = mailWith(c, "a@example.com", "b@example.com", body)
 	var te *textproto.Error
 	if err == nil || errors.As(err, &te) {
 		t.Fatalf("Close after the dot = %v, want a connection error without reply", err)

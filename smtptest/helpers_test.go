@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/smtp"
 	"net/textproto"
 	"strconv"
 	"strings"
@@ -165,3 +166,22 @@ func (d *dialog) transactionStartNoEHLO(from, to string) {
 
 // itoa is strconv.Itoa.
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// mailWith sends one message on c (MAIL, RCPT, DATA) and returns the first
+// error, the final reply's included.
+func mailWith(c *smtp.Client, from, to, body string) error {
+	if err := c.Mail(from); err != nil {
+		return err
+	}
+	if err := c.Rcpt(to); err != nil {
+		return err
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write([]byte(body)); err != nil {
+		return err
+	}
+	return w.Close()
+}

@@ -30,18 +30,7 @@ func TestSTARTTLSWithNetSMTP(t *testing.T) {
 	if ok, _ := c.Extension("STARTTLS"); ok {
 		t.Error("STARTTLS advertised again over TLS")
 	}
-	if err := c.Mail("a@example.com"); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Rcpt("b@example.com"); err != nil {
-		t.Fatal(err)
-	}
-	w, err := c.Data()
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write([]byte(body))
-	if err := w.Close(); err != nil {
+	if err := mailWith(c, "a@example.com", "b@example.com", body); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Quit(); err != nil {
@@ -138,18 +127,7 @@ func TestImplicitTLS(t *testing.T) {
 	if ok, _ := c.Extension("STARTTLS"); ok {
 		t.Error("STARTTLS advertised with implicit TLS")
 	}
-	if err := c.Mail("a@example.com"); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Rcpt("b@example.com"); err != nil {
-		t.Fatal(err)
-	}
-	w, err := c.Data()
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write([]byte(body))
-	if err := w.Close(); err != nil {
+	if err := mailWith(c, "a@example.com", "b@example.com", body); err != nil {
 		t.Fatal(err)
 	}
 	if m := srv.Messages(); len(m) != 1 || !m[0].TLS {
