@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -23,7 +24,7 @@ func TestDefaultConfigMatchesSpec(t *testing.T) {
 		{"no credentials", c.Credentials.IsZero(), true},
 		{"auth auto", c.AuthMechanism, domain.AuthAuto},
 		{"insecure auth", c.AllowInsecureAuth, false},
-		{"local name", c.LocalName, "localhost"},
+		{"local name left to the transport", c.LocalName, ""},
 		{"connect timeout", c.Timeouts.Connect, 30 * time.Second},
 		{"io timeout off: the RFC 5321 stage timeouts govern (10 min for the final reply)", c.IOTimeout, time.Duration(0)},
 		{"pipelining", c.EnablePipelining, true},
@@ -45,6 +46,13 @@ func TestDefaultConfigMatchesSpec(t *testing.T) {
 		{"breaker recovery", c.CircuitBreaker.RecoveryTimeout, 30 * time.Second},
 		{"breaker successes", c.CircuitBreaker.SuccessThreshold, 3},
 		{"no rate limit", c.RateLimit == nil, true},
+		{"limit size", c.Limits.MaxMessageSize, int64(10 << 20)},
+		{"limit recipients", c.Limits.MaxRecipients, 50},
+		{"limit attachments", c.Limits.MaxAttachments, 10},
+		{"retry on connection errors", c.Retry.RetryOn.ConnectionErrors, true},
+		{"retry on timeouts", c.Retry.RetryOn.Timeouts, true},
+		{"retry on temporary failures", c.Retry.RetryOn.TemporaryFailures, true},
+		{"retry codes", fmt.Sprint(c.Retry.RetryOn.ErrorCodes), "[421 450 451 452]"},
 		{"timeouts complete", c.Timeouts, c.Timeouts.WithDefaults()},
 	}
 	for _, tt := range tests {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Error is the one error type of this module. Adapters translate every
@@ -21,6 +22,10 @@ type Error struct {
 	Enhanced EnhancedCode // RFC 3463 code; the zero value when absent
 	Message  string       // human-readable detail (server text or our own)
 	Err      error        // the cause, if any
+	// RetryAfter is how long until trying again can succeed, when known:
+	// the time until a rate-limit slot frees (KindLocalRateLimit) or until
+	// an open circuit breaker lets a trial through (KindCircuitOpen).
+	RetryAfter time.Duration
 }
 
 // Error formats e as "smtp OP: KIND: MESSAGE (CODE ENHANCED): CAUSE".

@@ -4,16 +4,22 @@ package ports
 
 import (
 	"context"
+	"errors"
 
 	"github.com/integrations/smtp/domain"
 )
+
+// ErrClosed is in the chain of the error of an operation refused because
+// its pool or client was closed.
+var ErrClosed = errors.New("closed")
 
 // Pool lends sessions and takes them back. Implementations must be safe for
 // concurrent use.
 type Pool interface {
 	// Get returns an idle healthy session or opens a new one within the
-	// pool's limit, waiting until ctx ends. Errors are *domain.Error
-	// (KindPoolExhausted, KindAcquireTimeout, or the Transport's error).
+	// pool's limit, waiting until ctx ends. Callers are served first in,
+	// first out. Errors are *domain.Error (KindAcquireTimeout, KindPool
+	// wrapping ErrClosed after Close, or the Transport's error).
 	Get(ctx context.Context) (Session, error)
 	// Put gives s back; a session that is not Reusable is closed instead.
 	Put(s Session)
