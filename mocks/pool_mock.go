@@ -50,6 +50,18 @@ func (mr *MockPoolMockRecorder) Close(ctx interface{}) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Close", reflect.TypeOf((*MockPool)(nil).Close), ctx)
 }
 
+// Discard mocks base method.
+func (m *MockPool) Discard(s ports.Session) {
+	m.ctrl.T.Helper()
+	m.ctrl.Call(m, "Discard", s)
+}
+
+// Discard indicates an expected call of Discard.
+func (mr *MockPoolMockRecorder) Discard(s interface{}) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Discard", reflect.TypeOf((*MockPool)(nil).Discard), s)
+}
+
 // Get mocks base method.
 func (m *MockPool) Get(ctx context.Context) (ports.Session, error) {
 	m.ctrl.T.Helper()

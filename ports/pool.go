@@ -23,6 +23,9 @@ type Pool interface {
 	Get(ctx context.Context) (Session, error)
 	// Put gives s back; a session that is not Reusable is closed instead.
 	Put(s Session)
+	// Discard gives s back to be closed (QUIT) instead of kept, off the
+	// caller's path: a retried send wants a fresh session.
+	Discard(s Session)
 	// Status returns a snapshot of the pool.
 	Status() domain.PoolStatus
 	// Close closes idle sessions, waits for lent ones until ctx ends, and
