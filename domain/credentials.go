@@ -1,9 +1,11 @@
 package domain
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 )
 
 // CredentialType tells which kind of secret Credentials carry.
@@ -88,6 +90,37 @@ func (c Credentials) Validate() error {
 		return NewError(KindInvalidInput, "credentials", c.Type.String()+" credentials need a secret")
 	}
 	return nil
+}
+
+// Scrubber returns a Scrubber of the secret and of the base64 SASL
+// responses that carry it: PLAIN's "\x00user\x00password" for a password,
+// XOAUTH2's "user=U\x01auth=Bearer T\x01\x01" and OAUTHBEARER's
+// "n,a=U,\x01auth=Bearer T\x01\x01" for a token. A server that quotes a
+// response back, even cut short, shows one of them.
+func (c Credentials) Scrubber() *Scrubber {
+	sc := NewScrubber(c.Secret)
+	if len(c.Secret.Reveal()) < minScrubSecret {
+		return sc
+	}
+	secret := c.Secret.Reveal()
+	var blobs []string
+	switch c.Type {
+	case CredentialPassword:
+		blobs = append(blobs, "\x00"+c.Username+"\x00"+secret)
+	case CredentialXOAuth2, CredentialOAuthBearer:
+		if c.Username != "" {
+			blobs = append(blobs, "user="+c.Username+"\x01auth=Bearer "+secret+"\x01\x01")
+		}
+		authzid := ""
+		if c.Username != "" {
+			authzid = "a=" + strings.NewReplacer("=", "=3D", ",", "=2C").Replace(c.Username)
+		}
+		blobs = append(blobs, "n,"+authzid+",\x01auth=Bearer "+secret+"\x01\x01")
+	}
+	for _, b := range blobs {
+		sc.Add(base64.StdEncoding.EncodeToString([]byte(b)))
+	}
+	return sc
 }
 
 // String returns e.g. "password(user=alice, secret=[REDACTED])".
