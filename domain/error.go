@@ -82,6 +82,7 @@ func (e *Error) Retryable() bool {
 }
 
 // Temporary reports whether the condition is expected to clear by itself:
+// KindCircuitOpen (the breaker lets a trial through after RetryAfter),
 // KindTemporaryFailure (which includes a 552 to RCPT, "too many
 // recipients", per RFC 5321 section 4.5.3.1.10), a 4xx reply, or a
 // retryable kind. KindDeliveryUnknown is not temporary: a caller that
@@ -90,7 +91,7 @@ func (e *Error) Temporary() bool {
 	switch {
 	case e.Kind == KindDeliveryUnknown:
 		return false
-	case e.Kind == KindTemporaryFailure:
+	case e.Kind == KindTemporaryFailure, e.Kind == KindCircuitOpen:
 		return true
 	case e.Code >= 400 && e.Code < 500:
 		return true

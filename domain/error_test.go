@@ -284,7 +284,7 @@ func TestErrorClassification(t *testing.T) {
 		{name: "reset", give: &domain.Error{Kind: domain.KindConnectionReset}, wantRetry: true, wantTemporary: true},
 		{name: "read timeout", give: &domain.Error{Kind: domain.KindReadTimeout}, wantRetry: true, wantTemporary: true},
 		{name: "TLS handshake", give: &domain.Error{Kind: domain.KindTLSHandshake}},
-		{name: "circuit open", give: &domain.Error{Kind: domain.KindCircuitOpen}},
+		{name: "circuit open: temporary, not retried at once", give: &domain.Error{Kind: domain.KindCircuitOpen}, wantTemporary: true},
 		{name: "cancelled", give: &domain.Error{Kind: domain.KindCancelled}},
 		{name: "delivery unknown", give: &domain.Error{Kind: domain.KindDeliveryUnknown}},
 		{name: "delivery unknown with 4xx", give: &domain.Error{Kind: domain.KindDeliveryUnknown, Code: 451}},
