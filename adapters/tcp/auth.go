@@ -29,6 +29,10 @@ func (s *Session) authenticate(ctx context.Context) error {
 	if creds.IsZero() {
 		return nil
 	}
+	// From here on a server may quote the secret back, in a refusal or any
+	// later reply: scrub it from the transcript and from every error.
+	s.w.scrub = creds.Scrubber()
+	tokens := creds.Type == domain.CredentialXOAuth2 || creds.Type == domain.CredentialOAuthBearer
 	if !s.secure && !s.cfg.AllowInsecureAuth {
 		return domain.NewError(domain.KindAuthRequired, op,
 			"refusing to authenticate over a connection without TLS (set AllowInsecureAuth to permit it)")
@@ -47,13 +51,9 @@ func (s *Session) authenticate(ctx context.Context) error {
 	if err != nil {
 		return authError(err, op)
 	}
-	// A server may quote the response back in a refusal: scrub the secret
-	// from the transcript and from the error.
-	s.w.secret = creds.Secret
 	if err := s.exchange(mech, client); err != nil {
-		if e := domain.AsError(err); e != nil {
-			e.Message = creds.Secret.Scrub(e.Message)
-		}
+		// Only a refused token is worth a refresh (specification 8.3.2).
+		s.refused = s.refused && tokens
 		return err
 	}
 	s.info.AuthMechanism = mech
@@ -81,6 +81,7 @@ func (s *Session) exchange(mech domain.AuthMechanism, c ports.SASLClient) error 
 	var deferred *string
 	if ir != nil {
 		enc := encodeResponse(ir, true)
+		s.w.scrub.Add(enc)
 		if len(line)+1+len(enc)+2 <= maxCommandLength {
 			line, shown = line+" "+enc, shown+" "+domain.Redacted
 		} else {
@@ -111,6 +112,7 @@ func (s *Session) exchange(mech domain.AuthMechanism, c ports.SASLClient) error 
 			if serverSaid != "" {
 				e.Message += " (server said " + serverSaid + ")"
 			}
+			s.refused = refusal(r, errorChallenge)
 			return e
 		case r.Code != 334:
 			s.broken = true
@@ -148,6 +150,7 @@ func (s *Session) exchange(mech domain.AuthMechanism, c ports.SASLClient) error 
 				return s.cancelAuth(authError(err, op))
 			}
 		}
+		s.w.scrub.Add(resp)
 		if err := s.write(op, resp, domain.Redacted); err != nil {
 			return err
 		}
@@ -155,6 +158,17 @@ func (s *Session) exchange(mech domain.AuthMechanism, c ports.SASLClient) error 
 			return err
 		}
 	}
+}
+
+// refusal reports whether the final reply r of an AUTH exchange refuses
+// the credentials themselves: a 535 or a 5.7.8, or any 5xx after the error
+// challenge of XOAUTH2 or OAUTHBEARER. A 4xx is a temporary failure and
+// another 5xx (534, 538, 504 ...) is about the mechanism, not the secret.
+func refusal(r *domain.Reply, errorChallenge bool) bool {
+	if r.Code < 500 {
+		return false
+	}
+	return r.Code == 535 || r.Enhanced == domain.EnhancedCode{Class: 5, Subject: 7, Detail: 8} || errorChallenge
 }
 
 // cancelAuth sends "*" to abandon the exchange, reads the server's answer

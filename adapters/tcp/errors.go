@@ -118,3 +118,79 @@ func deliveryUnknown(err error) *domain.Error {
 		Err:     err,
 	}
 }
+
+// scrubError returns err with the secrets of sc removed from its text: the
+// Message of a *domain.Error is scrubbed in a copy, and a cause whose text
+// shows a secret is wrapped so that its text is scrubbed while errors.Is
+// and errors.As still reach it. With a nil sc, or nothing to scrub, err
+// comes back as it is.
+func scrubError(sc *domain.Scrubber, err error) error {
+	if sc == nil || err == nil {
+		return err
+	}
+	de, ok := err.(*domain.Error)
+	if !ok {
+		return scrubCause(sc, err)
+	}
+	msg, cause := sc.Scrub(de.Message), scrubCause(sc, de.Err)
+	if msg == de.Message && cause == de.Err {
+		return de
+	}
+	c := *de
+	c.Message, c.Err = msg, cause
+	return &c
+}
+
+// scrubCause wraps err in a scrubbedError when its text shows a secret.
+func scrubCause(sc *domain.Scrubber, err error) error {
+	if err == nil {
+		return nil
+	}
+	text := err.Error()
+	if clean := sc.Scrub(text); clean != text {
+		return &scrubbedError{text: clean, err: err}
+	}
+	return err
+}
+
+// scrubbedError shows a scrubbed text in place of the text of err, which
+// stays in the chain.
+type scrubbedError struct {
+	text string
+	err  error
+}
+
+func (e *scrubbedError) Error() string { return e.text }
+func (e *scrubbedError) Unwrap() error { return e.err }
+
+// refreshError makes the failure of CredentialProvider.Refresh an error of
+// an auth kind: a cancellation or deadline of ctx as ctxError, an auth-kind
+// *domain.Error as it is, anything else as KindAuth wrapping it. Its text
+// is scrubbed of the refused secret.
+func refreshError(ctx context.Context, sc *domain.Scrubber, err error) error {
+	op := string(domain.StageAuth)
+	if cerr := ctx.Err(); cerr != nil {
+		return ctxError(op, cerr)
+	}
+	if de := domain.AsError(err); de != nil && de.Kind.Category() == domain.KindAuth {
+		return scrubError(sc, de)
+	}
+	return scrubError(sc, &domain.Error{Kind: domain.KindAuth, Op: op,
+		Message: "the server refused the credentials and refreshing them failed", Err: err})
+}
+
+// refusedCredentials makes the refusal of a token a KindCredentialsInvalid
+// error (a 5xx after the OAuth error challenge may carry another code);
+// again says that it was refused after a refresh too.
+func refusedCredentials(err error, again bool) error {
+	de, ok := err.(*domain.Error)
+	if !ok {
+		return err
+	}
+	c := *de
+	c.Kind = domain.KindCredentialsInvalid
+	if again {
+		c.Message += " (refused again after the credentials were refreshed)"
+	}
+	return &c
+}

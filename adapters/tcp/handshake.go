@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"os"
+	"strings"
 
 	"github.com/integrations/smtp/domain"
 )
@@ -155,4 +157,59 @@ func (s *Session) upgrade(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// hostname is os.Hostname; tests replace it.
+var hostname = os.Hostname
+
+// defaultLocalName returns the EHLO name of a Config without LocalName: the
+// host name when it is a fully qualified domain name (see New), else
+// "localhost".
+func defaultLocalName() string {
+	name, err := hostname()
+	if err != nil {
+		return "localhost"
+	}
+	name = strings.TrimSuffix(name, ".")
+	if !fullyQualified(name) {
+		return "localhost"
+	}
+	return name
+}
+
+// fullyQualified reports whether name is a domain name of two labels or
+// more that names a host on the network: letters, digits and inner
+// hyphens, labels of 1 to 63 octets, 253 octets at most, a last label that
+// is not all digits (an IPv4 address is not a domain name), and no
+// "localhost" first label nor "localhost", "localdomain" or "local" last
+// label.
+func fullyQualified(name string) bool {
+	labels := strings.Split(name, ".")
+	if len(name) > 253 || len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if !validLabel(l) {
+			return false
+		}
+	}
+	first, last := strings.ToLower(labels[0]), strings.ToLower(labels[len(labels)-1])
+	if first == "localhost" || last == "localhost" || last == "localdomain" || last == "local" {
+		return false
+	}
+	return strings.ContainsFunc(last, func(r rune) bool { return r < '0' || r > '9' })
+}
+
+// validLabel reports whether l is a DNS label of a host name (RFC 1123).
+func validLabel(l string) bool {
+	if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(l); i++ {
+		c := l[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }

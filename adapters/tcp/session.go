@@ -28,8 +28,11 @@ type Session struct {
 	info   domain.ConnectionInfo
 	secure bool // the connection runs over TLS
 	broken bool // the protocol state is unknown or the server is leaving
-	closed bool
-	chunk  []byte // BDAT buffer, kept between transactions
+	// refused: the server refused the OAuth2 token at AUTH; a refreshed
+	// token may pass (Transport.Open).
+	refused bool
+	closed  bool
+	chunk   []byte // BDAT buffer, kept between transactions
 }
 
 func newSession(t *Transport, conn net.Conn) *Session {
@@ -167,8 +170,9 @@ func (s *Session) sync(op string) error {
 		if _, _, text, err := domain.ParseReplyLine(line); err == nil {
 			if r, err := domain.ParseReply([]string{"421 " + text}); err == nil {
 				if s.w.tr != nil {
-					s.w.tr.Line(false, line)
+					s.w.tr.Line(false, s.w.scrub.Scrub(line))
 				}
+				s.scrubReply(r)
 				return domain.ReplyError(domain.Stage(op), r)
 			}
 		}
@@ -176,12 +180,13 @@ func (s *Session) sync(op string) error {
 	return domain.NewError(domain.KindDesync, op, strconv.Itoa(n)+" octets of unsolicited reply before a command; the connection is unusable")
 }
 
-// write buffers a command line; shown is its transcript form.
+// write buffers a command line; shown is its transcript form, scrubbed of
+// the secret once credentials are known.
 func (s *Session) write(op, line, shown string) error {
 	if hasControl(line) {
 		return domain.NewError(domain.KindInvalidInput, op, "command holds CR, LF or NUL")
 	}
-	if err := s.w.command(line, shown); err != nil {
+	if err := s.w.command(line, s.w.scrub.Scrub(shown)); err != nil {
 		s.broken = true
 		return s.w.fail(op, true, err)
 	}
@@ -198,16 +203,33 @@ func (s *Session) flush(op string, timeout time.Duration) error {
 }
 
 // reply reads the next reply. An I/O or parse failure breaks the session; so
-// does a 421, which comes back as its KindServerShutdown error.
+// does a 421, which comes back as its KindServerShutdown error. Once
+// credentials are known the text of every reply but a 334 challenge (which
+// the SASL client decodes) is scrubbed of the secret, so that no error or
+// result built from it can show it.
 func (s *Session) reply(stage domain.Stage, timeout time.Duration) (*domain.Reply, error) {
 	r, err := s.w.reply(string(stage), timeout)
 	if err != nil {
 		s.broken = true
 		return nil, err
 	}
+	if r.Code != 334 {
+		s.scrubReply(r)
+	}
 	if r.Code == 421 {
 		s.broken = true
 		return nil, domain.ReplyError(stage, r)
 	}
 	return r, nil
+}
+
+// scrubReply removes the secret from the text of r once credentials are
+// known.
+func (s *Session) scrubReply(r *domain.Reply) {
+	if s.w.scrub == nil {
+		return
+	}
+	for i, line := range r.Lines {
+		r.Lines[i] = s.w.scrub.Scrub(line)
+	}
 }

@@ -39,19 +39,35 @@ type Transport struct {
 	tr     ports.Transcript
 }
 
-// New validates cfg and returns a Transport; it does not dial. Zero
-// timeouts take the RFC 5321 defaults and an empty LocalName is "localhost".
+// New validates cfg and returns a Transport; it does not dial. With
+// deps.Credentials set it validates with Config.ValidateWithProvider (a
+// pinned AuthMechanism then needs no Config.Credentials), else with
+// Config.Validate. Zero timeouts take the RFC 5321 defaults.
+//
+// An empty Config.LocalName takes the machine's host name (os.Hostname,
+// without a final dot) when it is a fully qualified domain name: at least
+// two labels of letters, digits and inner hyphens, each at most 63 octets,
+// at most 253 octets in all, a last label that is not all digits, and
+// neither a first label "localhost" nor a last label "localhost",
+// "localdomain" or "local" ("localhost.localdomain", "mac.local"), names
+// that say nothing about the client and that strict servers refuse. Any
+// other host name gives "localhost". The name is chosen once, here.
+//
 // It fails when the TLS mode (Config.EffectiveTLSMode) is not none and
 // deps.TLS is nil, or when there are credentials (Config.Credentials or
 // deps.Credentials) and deps.Auth is nil. Errors are *domain.Error of
 // KindInvalidInput (possibly several, joined, for a bad Config).
 func New(cfg domain.Config, deps Deps) (*Transport, error) {
-	if err := cfg.Validate(); err != nil {
+	validate := cfg.Validate
+	if deps.Credentials != nil {
+		validate = cfg.ValidateWithProvider
+	}
+	if err := validate(); err != nil {
 		return nil, err
 	}
 	cfg.Timeouts = cfg.Timeouts.WithDefaults()
 	if cfg.LocalName == "" {
-		cfg.LocalName = "localhost"
+		cfg.LocalName = defaultLocalName()
 	}
 	t := &Transport{cfg: cfg, dialer: deps.Dialer, tls: deps.TLS, auth: deps.Auth, creds: deps.Credentials, tr: deps.Transcript}
 	if t.dialer == nil {
@@ -72,9 +88,47 @@ func New(cfg domain.Config, deps Deps) (*Transport, error) {
 // Open dials the server, reads the greeting, says EHLO, secures the
 // connection as the TLS mode says and authenticates when there are
 // credentials. The context bounds the whole opening and cancels it; the
-// session does not keep it. Errors are *domain.Error: a connection, TLS,
-// auth, protocol or timeout kind, or KindCancelled.
+// session does not keep it.
+//
+// When the server refuses OAuth2 credentials (XOAUTH2 or OAUTHBEARER: a 535
+// or 5.7.8, or a 5xx after the OAuth error challenge), Open asks the
+// CredentialProvider to Refresh them once (specification section 8.3.2).
+// If they changed, it closes that connection and authenticates once more
+// on a new one; a second refusal is KindCredentialsInvalid, and so is a
+// refusal when nothing changed. A failed Refresh is an auth-kind error (or
+// KindCancelled when ctx ended). Password credentials are never refreshed.
+// No error shows the secret, whole or in part.
+//
+// Errors are *domain.Error: a connection, TLS, auth, protocol or timeout
+// kind, or KindCancelled.
 func (t *Transport) Open(ctx context.Context) (ports.Session, error) {
+	s, err := t.attempt(ctx)
+	if err == nil {
+		return s, nil
+	}
+	if s == nil || !s.refused {
+		return nil, err
+	}
+	changed, rerr := t.creds.Refresh(ctx)
+	if rerr != nil {
+		return nil, refreshError(ctx, s.w.scrub, rerr)
+	}
+	if !changed {
+		return nil, refusedCredentials(err, false)
+	}
+	s, err = t.attempt(ctx)
+	if err == nil {
+		return s, nil
+	}
+	if s != nil && s.refused {
+		return nil, refusedCredentials(err, true)
+	}
+	return nil, err
+}
+
+// attempt opens one session. On failure it closes the session and returns
+// it (nil when the dial failed) with the error, scrubbed of the secret.
+func (t *Transport) attempt(ctx context.Context) (*Session, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, ctxError("dial", err)
 	}
@@ -88,7 +142,7 @@ func (t *Transport) Open(ctx context.Context) (ports.Session, error) {
 	stop()
 	if err != nil {
 		_ = s.Close()
-		return nil, err
+		return s, scrubError(s.w.scrub, err)
 	}
 	return s, nil
 }

@@ -26,10 +26,10 @@ type wire struct {
 	r       *bufio.Reader
 	w       *bufio.Writer
 	tr      ports.Transcript
-	secret  domain.Secret // scrubbed from received lines once AUTH starts
-	ioCap   time.Duration // Config.IOTimeout: cap for one reply or write; 0 means none
-	wto     time.Duration // timeout of the next network write
-	written int64         // octets handed to the connection so far
+	scrub   *domain.Scrubber // scrubs received lines once credentials are known; nil before
+	ioCap   time.Duration    // Config.IOTimeout: cap for one reply or write; 0 means none
+	wto     time.Duration    // timeout of the next network write
+	written int64            // octets handed to the connection so far
 
 	mu     sync.Mutex
 	ctxErr error // the error of the watched context once it ended
@@ -147,7 +147,7 @@ func (w *wire) reply(op string, timeout time.Duration) (*domain.Reply, error) {
 
 func (w *wire) received(line string) {
 	if w.tr != nil {
-		w.tr.Line(false, w.secret.Scrub(line))
+		w.tr.Line(false, w.scrub.Scrub(line))
 	}
 }
 
