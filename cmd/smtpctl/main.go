@@ -3,6 +3,7 @@
 //
 //	smtpctl render --from A --to B --subject S --text T > message.eml
 //	smtpctl send   --host H --port P --tls starttls-required --user U --password-env VAR --from A --to B ...
+//	smtpctl batch  --host H --port P --file emails.jsonl --connections 5 --rate-limit 100/1m --json
 //	smtpctl probe  --host H --port P
 //	smtpctl demo
 //
@@ -28,6 +29,7 @@ func commands() []command {
 	return []command{
 		{"render", "write a message built from flags to stdout", runRender},
 		{"send", "send a message through an SMTP server", runSend},
+		{"batch", "send the emails of a JSON-lines file concurrently, with a report per email", runBatch},
 		{"probe", "connect, negotiate TLS and AUTH, and describe the server", runProbe},
 		{"demo", "send a rich message through an embedded test server", runDemo},
 		{"bench", "send many messages to a server and report messages per second", runBench},
