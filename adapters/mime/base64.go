@@ -3,6 +3,7 @@ package mime
 import (
 	"bufio"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"io"
 	"slices"
@@ -38,21 +39,60 @@ func base64Size(n int64) int64 {
 // appendBase64 appends src as base64 lines; every line but the first of
 // the body is preceded by CRLF. started says whether a line was already
 // written. Only the final src of a body may be shorter than a whole number
-// of lines.
+// of lines. The output is what encoding/base64's StdEncoding gives, cut
+// into lines; whole lines go through encodeLine, the short last one
+// through StdEncoding.
 func appendBase64(dst, src []byte, started bool) []byte {
-	dst = slices.Grow(dst, (len(src)+b64LineOctets-1)/b64LineOctets*(b64LineChars+2))
+	lines := (len(src) + b64LineOctets - 1) / b64LineOctets
+	breaks := lines
+	if !started && lines > 0 {
+		breaks--
+	}
+	at := len(dst)
+	dst = slices.Grow(dst, base64.StdEncoding.EncodedLen(len(src))+2*breaks)
+	dst = dst[:at+base64.StdEncoding.EncodedLen(len(src))+2*breaks]
+	out := dst[at:]
 	for len(src) > 0 {
-		n := min(len(src), b64LineOctets)
 		if started {
-			dst = append(dst, '\r', '\n')
+			out[0], out[1] = '\r', '\n'
+			out = out[2:]
 		}
 		started = true
-		at := len(dst)
-		dst = dst[:at+base64.StdEncoding.EncodedLen(n)]
-		base64.StdEncoding.Encode(dst[at:], src[:n])
-		src = src[n:]
+		if len(src) < b64LineOctets {
+			base64.StdEncoding.Encode(out, src)
+			break
+		}
+		encodeLine((*[b64LineChars]byte)(out), (*[b64LineOctets]byte)(src))
+		out, src = out[b64LineChars:], src[b64LineOctets:]
 	}
 	return dst
+}
+
+// b64Pairs maps 12 bits of content to the two base64 characters that
+// encode them, the first in the low byte. It is a constant table (8 KiB,
+// it stays in the L1 cache); Go has no constant arrays.
+var b64Pairs = func() (t [1 << 12]uint16) {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	for i := range t {
+		t[i] = uint16(alphabet[i>>6]) | uint16(alphabet[i&63])<<8
+	}
+	return t
+}()
+
+// encodeLine base64-encodes one whole line, 57 octets into 76 characters.
+// It reads 8 octets at a time and encodes 6 of them into 8 characters
+// with four lookups of 12 bits and one store, about three times as fast as
+// base64.Encoding.Encode, which does a lookup and a store a character.
+func encodeLine(dst *[b64LineChars]byte, src *[b64LineOctets]byte) {
+	for i := range 9 { // 54 octets; the load at 48 reads up to octet 55
+		v := binary.BigEndian.Uint64(src[6*i:])
+		binary.LittleEndian.PutUint64(dst[8*i:], uint64(b64Pairs[v>>52])|
+			uint64(b64Pairs[v>>40&0xfff])<<16|
+			uint64(b64Pairs[v>>28&0xfff])<<32|
+			uint64(b64Pairs[v>>16&0xfff])<<48)
+	}
+	v := uint32(src[54])<<16 | uint32(src[55])<<8 | uint32(src[56])
+	binary.LittleEndian.PutUint32(dst[72:], uint32(b64Pairs[v>>12])|uint32(b64Pairs[v&0xfff])<<16)
 }
 
 // writeState holds the buffers of one WriteTo, reused through a pool.
