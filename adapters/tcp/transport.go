@@ -19,7 +19,11 @@ var (
 //
 // The Transcript gets every command and reply line of every session, AUTH
 // responses replaced by "[REDACTED]"; of the message it gets only the final
-// "." (or the BDAT command lines), never the content.
+// "." (or the BDAT command lines), never the content. Once the credentials
+// are known, every line it gets, and the text of every reply and error, is
+// scrubbed of the secret (domain.Credentials.Scrubber, plus the SASL
+// responses as sent): a server that echoes a password or a response back,
+// whole, cut short or split over lines, shows "[REDACTED]" there.
 type Deps struct {
 	Dialer      ports.Dialer             // nil means &net.Dialer{}
 	TLS         ports.TLSUpgrader        // required for every TLS mode but none
