@@ -1,0 +1,106 @@
+package ratelimit
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/integrations/smtp/domain"
+	"github.com/integrations/smtp/ports"
+)
+
+// op is the Op of every error of this package.
+const op = "rate limit"
+
+var _ ports.RateLimiter = (*Limiter)(nil)
+
+// Limiter is an in-process ports.RateLimiter: MaxEmails permits of
+// ports.QuotaEmails and MaxConnections permits of ports.QuotaConnections in
+// each window. Make one with New; it is safe for concurrent use.
+type Limiter struct {
+	emails      *quota
+	connections *quota // nil when connections are not limited
+	onLimit     domain.RateLimitBehavior
+	waitTimeout time.Duration
+}
+
+// New returns a Limiter for cfg. MaxEmails and Window must be positive,
+// MaxConnections non-negative (0 means connections are not limited), and
+// WaitTimeout positive when OnLimit is RateLimitWaitWithTimeout. The
+// windows start now. Errors are *domain.Error of KindInvalidInput.
+func New(cfg domain.RateLimitConfig) (*Limiter, error) {
+	if err := validate(cfg); err != nil {
+		return nil, err
+	}
+	l := &Limiter{
+		emails:      newQuota(ports.QuotaEmails, cfg.MaxEmails, cfg.Window),
+		onLimit:     cfg.OnLimit,
+		waitTimeout: cfg.WaitTimeout,
+	}
+	if cfg.MaxConnections > 0 {
+		l.connections = newQuota(ports.QuotaConnections, cfg.MaxConnections, cfg.Window)
+	}
+	return l, nil
+}
+
+// validate checks cfg as domain.Config.Validate does, and reports every
+// problem in one *domain.Error.
+func validate(cfg domain.RateLimitConfig) error {
+	var problems []string
+	if cfg.MaxEmails <= 0 || cfg.Window <= 0 {
+		problems = append(problems, "needs a positive number of emails and a positive window")
+	}
+	if cfg.MaxConnections < 0 {
+		problems = append(problems, "connections must be non-negative")
+	}
+	switch cfg.OnLimit {
+	case domain.RateLimitReject, domain.RateLimitWait:
+	case domain.RateLimitWaitWithTimeout:
+		if cfg.WaitTimeout <= 0 {
+			problems = append(problems, "behaviour wait-with-timeout needs a positive wait timeout")
+		}
+	default:
+		problems = append(problems, "unknown behaviour")
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return domain.NewError(domain.KindInvalidInput, op, strings.Join(problems, "; "))
+}
+
+// Acquire implements ports.RateLimiter. A quota this Limiter does not limit
+// (connections when MaxConnections is 0, or an unknown quota) succeeds at
+// once, whatever ctx says. Otherwise a context that has already ended gets
+// its error and takes no permit, nor does a caller whose context ends while
+// it waits. With RateLimitWaitWithTimeout a caller that the next window
+// could not serve within the wait timeout is refused at once rather than
+// after the timeout. Errors are *domain.Error: KindLocalRateLimit with
+// RetryAfter in (0, Window] when refused; KindCancelled or KindTimeout
+// (a deadline) wrapping ctx.Err() when ctx ends first.
+func (l *Limiter) Acquire(ctx context.Context, q ports.Quota) error {
+	qt := l.quota(q)
+	if qt == nil {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return ctxError(err)
+	}
+	switch l.onLimit {
+	case domain.RateLimitWait:
+		return qt.wait(ctx, time.Time{})
+	case domain.RateLimitWaitWithTimeout:
+		return qt.wait(ctx, time.Now().Add(l.waitTimeout))
+	}
+	return qt.try()
+}
+
+// quota returns the counter of q, or nil when q is not limited.
+func (l *Limiter) quota(q ports.Quota) *quota {
+	switch q {
+	case ports.QuotaEmails:
+		return l.emails
+	case ports.QuotaConnections:
+		return l.connections
+	}
+	return nil
+}
