@@ -276,7 +276,7 @@ type Config struct {
 	Credentials       Credentials
 	AuthMechanism     AuthMechanism // AuthAuto chooses by AuthPriority
 	AllowInsecureAuth bool          // permit AUTH over a connection without TLS
-	LocalName         string        // the EHLO name; when empty, the machine's host name if it is fully qualified, else "localhost"
+	LocalName         string        // the EHLO name (printable ASCII, at most 255 octets, e.g. "[192.0.2.1]"); when empty, the host name if it is a fully qualified domain name (not "x.localdomain" nor "x.local"), else "localhost"
 	Timeouts          Timeouts
 	IOTimeout         time.Duration // optional cap for any single reply or write; 0 (the default) leaves the RFC 5321 stage timeouts alone
 	EnablePipelining  bool          // use PIPELINING when advertised (default true)

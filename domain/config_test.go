@@ -3,6 +3,7 @@ package domain_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -283,6 +284,14 @@ func TestConfigValidate(t *testing.T) {
 		{name: "key without cert", modify: func(c *domain.Config) { c.TLS.ClientKeyFile = "k.pem" }, want: []domain.Kind{domain.KindInvalidInput}},
 		{name: "bad local name", modify: func(c *domain.Config) { c.LocalName = "my host" }, want: []domain.Kind{domain.KindInvalidInput}},
 		{name: "local name injection", modify: func(c *domain.Config) { c.LocalName = "x\r\nMAIL FROM:<a@b>" }, want: []domain.Kind{domain.KindInvalidInput}},
+		{name: "local name of 600 octets", modify: func(c *domain.Config) { c.LocalName = strings.Repeat("a", 596) + ".com" }, want: []domain.Kind{domain.KindInvalidInput}},
+		{name: "local name of 256 octets", modify: func(c *domain.Config) { c.LocalName = strings.Repeat("a", 252) + ".com" }, want: []domain.Kind{domain.KindInvalidInput}},
+		{name: "valid local name of 255 octets", modify: func(c *domain.Config) { c.LocalName = strings.Repeat("a", 251) + ".com" }},
+		{name: "non-ASCII local name", modify: func(c *domain.Config) { c.LocalName = "bücher.example" }, want: []domain.Kind{domain.KindInvalidInput}},
+		{name: "local name with DEL", modify: func(c *domain.Config) { c.LocalName = "host\x7f.example" }, want: []domain.Kind{domain.KindInvalidInput}},
+		{name: "local name with angle brackets", modify: func(c *domain.Config) { c.LocalName = "<host.example>" }, want: []domain.Kind{domain.KindInvalidInput}},
+		{name: "valid address literal local name", modify: func(c *domain.Config) { c.LocalName = "[192.0.2.1]" }},
+		{name: "valid IPv6 literal local name", modify: func(c *domain.Config) { c.LocalName = "[IPv6:2001:db8::1]" }},
 		{name: "credentials over plaintext", modify: func(c *domain.Config) { c.TLSMode = domain.TLSNone }, want: []domain.Kind{domain.KindInvalidInput}},
 		{name: "credentials incomplete", modify: func(c *domain.Config) { c.Credentials = domain.PasswordCredentials("", "pw") }, want: []domain.Kind{domain.KindInvalidInput}},
 		{name: "pinned XOAUTH2 with password", modify: func(c *domain.Config) { c.AuthMechanism = domain.AuthXOAuth2 }, want: []domain.Kind{domain.KindInvalidInput}},
