@@ -1,0 +1,204 @@
+package pool
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/integrations/smtp/domain"
+	"github.com/integrations/smtp/ports"
+)
+
+// Get lends a session: the most recently used idle one, or a new one opened
+// through the transport while fewer than MaxConnections are open; otherwise
+// it waits, behind the callers that came first, for at most AcquireTimeout
+// and until ctx ends. Idle sessions idle longer than IdleTimeout or older
+// than MaxLifetime are closed instead of lent; with HealthCheck, one idle
+// longer than HealthCheckInterval gets a NOOP (bounded by ctx) first, and
+// one that fails it is closed and the next is tried, without an error. The
+// returned session must be given back with Put or Discard.
+//
+// Errors are *domain.Error: KindAcquireTimeout after AcquireTimeout,
+// KindCancelled (KindTimeout for a deadline) when ctx ends, KindPool
+// wrapping ports.ErrClosed after Close (also for callers waiting then), or
+// the transport's error when opening a session fails.
+func (p *Pool) Get(ctx context.Context) (ports.Session, error) {
+	front := false // a caller whose session failed its check keeps its turn
+	for {
+		c, err := p.acquire(ctx, front)
+		if err != nil {
+			return nil, err
+		}
+		if c == nil { // a free slot
+			s, err := p.open(ctx)
+			if err != nil {
+				p.mu.Lock()
+				p.freeSlotLocked()
+				p.mu.Unlock()
+				return nil, err
+			}
+			now := p.now()
+			return p.lend(&conn{s: s, created: now, lastUsed: now, checked: now}, false)
+		}
+		if reason := p.unfit(c, p.now()); reason != "" {
+			p.discard(c, reason)
+			front = true
+			continue
+		}
+		if p.cfg.HealthCheck && p.now().Sub(c.checked) > p.cfg.HealthCheckInterval {
+			if err := c.s.Noop(ctx); err != nil {
+				p.log.Warnw("smtp pool: idle session failed its health check; closed", "error", err)
+				p.discard(c, "health check failed")
+				if ctx.Err() != nil {
+					return nil, p.waitError(ctx.Err())
+				}
+				front = true
+				continue
+			}
+			c.checked = p.now()
+		}
+		return p.lend(c, true)
+	}
+}
+
+// acquire takes an idle session, or a free slot (nil, nil), or waits for
+// one of them. With front set the caller goes ahead of the waiters.
+func (p *Pool) acquire(ctx context.Context, front bool) (*conn, error) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil, closedError()
+	}
+	if err := ctx.Err(); err != nil {
+		p.mu.Unlock()
+		return nil, p.waitError(err)
+	}
+	if len(p.waiters) == 0 || front {
+		if n := len(p.idle); n > 0 {
+			c := p.idle[n-1]
+			p.idle = p.idle[:n-1]
+			p.kickLocked()
+			p.mu.Unlock()
+			return c, nil
+		}
+		if p.total < p.cfg.MaxConnections {
+			p.total++
+			p.mu.Unlock()
+			return nil, nil
+		}
+	}
+	w := &waiter{ch: make(chan grant, 1)}
+	if front {
+		p.waiters = append([]*waiter{w}, p.waiters...)
+	} else {
+		p.waiters = append(p.waiters, w)
+	}
+	p.mu.Unlock()
+	return p.wait(ctx, w)
+}
+
+// wait blocks until w is granted something, AcquireTimeout passes or ctx
+// ends. A grant that races the timeout is taken; one that races the end of
+// ctx is given back.
+func (p *Pool) wait(ctx context.Context, w *waiter) (*conn, error) {
+	timer := time.NewTimer(p.cfg.AcquireTimeout)
+	defer timer.Stop()
+	select {
+	case g := <-w.ch:
+		return g.c, g.err
+	case <-timer.C:
+		p.mu.Lock()
+		if p.dequeueLocked(w) {
+			defer p.mu.Unlock()
+			return nil, &domain.Error{
+				Kind: domain.KindAcquireTimeout, Op: "pool get",
+				Message: "no session free within " + p.cfg.AcquireTimeout.String() + "; " + strconv.Itoa(p.inUse) + " in use",
+			}
+		}
+		p.mu.Unlock()
+		g := <-w.ch
+		return g.c, g.err
+	case <-ctx.Done():
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if !p.dequeueLocked(w) {
+			// Granted meanwhile (grants are sent under p.mu): give it back.
+			switch g := <-w.ch; {
+			case g.err != nil:
+				return nil, g.err
+			case g.c != nil:
+				p.releaseLocked(g.c)
+			default:
+				p.freeSlotLocked()
+			}
+		}
+		return nil, p.waitErrorLocked(ctx.Err())
+	}
+}
+
+// dequeueLocked removes w from the waiters; false when it was not there
+// (it has been granted something).
+func (p *Pool) dequeueLocked(w *waiter) bool {
+	for i, x := range p.waiters {
+		if x == w {
+			p.waiters = append(p.waiters[:i], p.waiters[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// open opens a session through the transport.
+func (p *Pool) open(ctx context.Context) (ports.Session, error) {
+	s, err := p.t.Open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if s == nil {
+		return nil, domain.NewError(domain.KindConnection, "pool get", "the transport returned no session")
+	}
+	return s, nil
+}
+
+// lend hands c to the caller, wrapped; fromIdle says it waited in the pool.
+// The first successful Get starts the maintainer.
+func (p *Pool) lend(c *conn, fromIdle bool) (ports.Session, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		p.closeLocked(c, "pool closed")
+		return nil, closedError()
+	}
+	p.inUse++
+	if !p.started {
+		p.started = true
+		p.goLocked(p.maintain)
+	}
+	return &session{p: p, c: c, replayable: fromIdle}, nil
+}
+
+// unfit says why an idle session may not be lent at now ("" when it may).
+func (p *Pool) unfit(c *conn, now time.Time) string {
+	switch {
+	case now.Sub(c.lastUsed) > p.cfg.IdleTimeout:
+		return "idle timeout"
+	case now.Sub(c.created) > p.cfg.MaxLifetime:
+		return "max lifetime"
+	}
+	return ""
+}
+
+// waitError reports the end of ctx while a caller waited.
+func (p *Pool) waitError(err error) *domain.Error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.waitErrorLocked(err)
+}
+
+func (p *Pool) waitErrorLocked(err error) *domain.Error {
+	msg := "cancelled while waiting for a session"
+	if ctxKind(err) != domain.KindCancelled {
+		msg = "context deadline passed while waiting for a session"
+	}
+	return &domain.Error{Kind: ctxKind(err), Op: "pool get", Message: msg + "; " + strconv.Itoa(p.inUse) + " in use", Err: err}
+}
