@@ -6,14 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
-	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
 )
 
@@ -26,25 +25,46 @@ const (
 
 // benchOutput is the --json document of bench.
 type benchOutput struct {
-	Messages    int        `json:"messages"`
-	Size        int        `json:"size"`
-	Connections int        `json:"connections"`
-	Batch       int        `json:"batch"`
-	Sessions    int        `json:"sessions"` // SendBatch calls, each one SMTP session
-	Succeeded   int        `json:"succeeded"`
-	Failed      int        `json:"failed"`
-	Seconds     float64    `json:"seconds"`
-	PerSecond   float64    `json:"messages_per_second"`
-	Error       *errorJSON `json:"error,omitempty"` // the first failure
-	ExitCode    int        `json:"exit_code"`
+	Mode        string         `json:"mode"`
+	Messages    int            `json:"messages"`
+	Size        int            `json:"size"`
+	Connections int            `json:"connections"`
+	Concurrency int            `json:"concurrency"`
+	Batch       int            `json:"batch"`
+	Sessions    int            `json:"sessions,omitempty"` // SendBatch calls, each one SMTP session (batch mode)
+	Succeeded   int            `json:"succeeded"`
+	Failed      int            `json:"failed"`
+	Bytes       int64          `json:"bytes"` // octets of the messages the server took
+	Seconds     float64        `json:"seconds"`
+	PerSecond   float64        `json:"messages_per_second"`
+	MBPerSecond float64        `json:"mb_per_second"`   // 10^6 octets per second
+	Latency     benchLatency   `json:"latency_ms"`      // of the successful messages
+	Errors      map[string]int `json:"errors"`          // failed messages by error kind
+	Error       *errorJSON     `json:"error,omitempty"` // the first failure
+	ExitCode    int            `json:"exit_code"`
 }
 
-// runBench sends --count messages with --size-byte text bodies over
-// --connections concurrent connections and reports the throughput. Each
-// connection has its own client and sends its share with Client.SendBatch,
-// so consecutive messages reuse one SMTP session (and are pipelined where
-// the client can). The clock runs from the first dial to the last reply;
-// building the messages is not counted, encoding them is.
+// The bench modes.
+const (
+	benchModeSend  = "send"
+	benchModeBatch = "batch"
+	benchModeRaw   = "raw"
+)
+
+// runBench sends --count messages with --size-byte text bodies and reports
+// the throughput, per-message latency percentiles and errors by kind.
+//
+//   - batch (the default): one client per --connections, each sending its
+//     share with Client.SendBatch, --batch messages a session, so
+//     consecutive messages reuse one SMTP session (pipelined where the
+//     client can). A message's latency is its batch item's Duration.
+//   - send: one client whose pool holds at most --connections sessions;
+//     --concurrency goroutines call Client.Send, one message a call.
+//   - raw: as send, but one message rendered before the clock starts goes
+//     out --count times through Client.SendRaw.
+//
+// The clock runs from the first dial to the last reply; building the
+// messages is not counted, encoding them is (except in raw mode).
 func runBench(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -56,12 +76,15 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		f.DefValue = "none"
 		f.Usage = "TLS `mode`: none (default here), starttls, starttls-required or implicit"
 	}
-	count := fs.Int("count", 1000, "`number` of messages to send (at most 1000000)")
-	size := fs.Int("size", 1024, "text body size in `bytes`, headers not included (as smtp-source -l)")
-	conns := fs.Int("connections", 1, "`number` of concurrent connections, each with its own client")
-	batch := fs.Int("batch", 0, "messages per SendBatch call, each call one SMTP session; 0 sends all of a connection's messages in one session")
-	from := fs.String("from", "bench@example.test", "sender `address`")
-	to := fs.String("to", "sink@example.test", "recipient `address`")
+	var o benchOptions
+	fs.StringVar(&o.mode, "mode", benchModeBatch, "`mode`: batch (SendBatch per connection), send (Client.Send from --concurrency goroutines) or raw (a prerendered message through Client.SendRaw)")
+	fs.IntVar(&o.count, "count", 1000, "`number` of messages to send (at most 1000000)")
+	fs.IntVar(&o.size, "size", 1024, "text body size in `bytes`, headers not included (as smtp-source -l)")
+	fs.IntVar(&o.conns, "connections", 1, "`number` of connections: in batch mode concurrent clients of one connection each (at most 256), in send and raw modes the pool size (at most 20)")
+	fs.IntVar(&o.concurrency, "concurrency", 1, "`number` of goroutines calling Send or SendRaw (send and raw modes; batch mode has one SendBatch caller per connection)")
+	fs.IntVar(&o.batch, "batch", 0, "messages per SendBatch call, each call one SMTP session; 0 sends all of a connection's messages in one session (batch mode)")
+	fs.StringVar(&o.from, "from", "bench@example.test", "sender `address`")
+	fs.StringVar(&o.to, "to", "sink@example.test", "recipient `address`")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the sending to `file` (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
@@ -70,7 +93,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitUsage
 	}
-	out := benchOutput{Messages: *count, Size: *size, Connections: *conns, Batch: *batch}
+	out := benchOutput{Mode: o.mode, Messages: o.count, Size: o.size, Connections: o.conns, Concurrency: o.concurrency, Batch: o.batch, Errors: map[string]int{}}
 	finish := func(err error) int {
 		code := exitCode(err)
 		if err != nil {
@@ -84,24 +107,26 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 			enc.SetIndent("", "  ")
 			_ = enc.Encode(out)
 		case code != exitUsage:
-			fmt.Fprintf(stdout, "bench: %d of %d messages (%d-byte bodies) over %d concurrent connection(s), %d session(s) in all, in %.3fs: %.0f msg/s, %d failed\n",
-				out.Succeeded, out.Messages, out.Size, out.Connections, out.Sessions, out.Seconds, out.PerSecond, out.Failed)
+			fmt.Fprint(stdout, out.text())
 		}
 		return code
 	}
-	if err := checkBenchFlags(fs, *count, *size, *conns, *batch); err != nil {
+	if err := o.check(fs); err != nil {
 		return finish(err)
+	}
+	if o.mode == benchModeBatch {
+		out.Concurrency = o.conns // one SendBatch caller per connection
 	}
 	cfg, err := c.config()
 	if err != nil {
 		return finish(err)
 	}
-	shares, err := benchMessages(*count, *conns, *size, *from, *to)
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	defer cancel()
+	run, err := o.prepare(cfg)
 	if err != nil {
 		return finish(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
-	defer cancel()
 	if *cpuProfile != "" {
 		stop, err := startCPUProfile(*cpuProfile)
 		if err != nil {
@@ -109,13 +134,38 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		}
 		defer stop()
 	}
-	res := benchRun(ctx, cfg, shares, *batch)
-	out.Succeeded, out.Failed, out.Sessions = res.ok, res.failed, res.sessions
+	res := run(ctx)
+	out.Succeeded, out.Failed, out.Sessions, out.Bytes = res.ok, res.failed, res.sessions, res.bytes
 	out.Seconds = res.elapsed.Seconds()
 	if out.Seconds > 0 {
 		out.PerSecond = float64(res.ok) / out.Seconds
+		out.MBPerSecond = float64(res.bytes) / 1e6 / out.Seconds
 	}
+	out.Latency = latencyOf(res.latencies)
+	maps.Copy(out.Errors, res.errors)
 	return finish(res.err)
+}
+
+// text is the human report.
+func (out *benchOutput) text() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "bench: mode %s, %d of %d messages (%d-byte bodies) in %.3fs, ", out.Mode, out.Succeeded, out.Messages, out.Size, out.Seconds)
+	if out.Mode == benchModeBatch {
+		fmt.Fprintf(&b, "over %d concurrent connection(s), %d session(s) in all\n", out.Connections, out.Sessions)
+	} else {
+		fmt.Fprintf(&b, "concurrency %d, pool of at most %d connection(s)\n", out.Concurrency, out.Connections)
+	}
+	fmt.Fprintf(&b, "throughput: %.0f msg/s, %.2f MB/s, %d failed\n", out.PerSecond, out.MBPerSecond, out.Failed)
+	l := out.Latency
+	fmt.Fprintf(&b, "latency per message: p50 %.3fms, p90 %.3fms, p99 %.3fms (%d successful)\n", l.P50, l.P90, l.P99, out.Succeeded)
+	if len(out.Errors) > 0 {
+		kinds := slices.Sorted(maps.Keys(out.Errors))
+		for i, k := range kinds {
+			kinds[i] = k + " " + strconv.Itoa(out.Errors[k])
+		}
+		fmt.Fprintf(&b, "errors by kind: %s\n", strings.Join(kinds, ", "))
+	}
+	return b.String()
 }
 
 // startCPUProfile profiles the process into path until stop is called.
@@ -129,24 +179,6 @@ func startCPUProfile(path string) (stop func(), err error) {
 		return nil, err
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
-}
-
-func checkBenchFlags(fs *flag.FlagSet, count, size, conns, batch int) error {
-	switch {
-	case fs.NArg() > 0:
-		return &usageError{"unexpected argument " + quote(fs.Arg(0))}
-	case count < 1 || count > benchMaxCount:
-		return &usageError{"--count must be between 1 and " + strconv.Itoa(benchMaxCount)}
-	case size < 0 || size > benchMaxSize:
-		return &usageError{"--size must be between 0 and " + strconv.Itoa(benchMaxSize)}
-	case conns < 1 || conns > benchMaxConnections:
-		return &usageError{"--connections must be between 1 and " + strconv.Itoa(benchMaxConnections)}
-	case conns > count:
-		return &usageError{"--connections must not exceed --count"}
-	case batch < 0:
-		return &usageError{"--batch must not be negative"}
-	}
-	return nil
 }
 
 // benchMessages builds count messages and deals them out to conns
@@ -179,72 +211,4 @@ func benchBody(size int) string {
 		s = s[:size-1] + "\n"
 	}
 	return s
-}
-
-// benchResult sums the workers.
-type benchResult struct {
-	ok, failed, sessions int
-	err                  error // the first failure seen
-	elapsed              time.Duration
-}
-
-// benchRun starts one worker per share at once and waits for all of them.
-func benchRun(ctx context.Context, cfg domain.Config, shares [][]*domain.Email, batch int) benchResult {
-	var (
-		mu    sync.Mutex
-		total benchResult
-		wg    sync.WaitGroup
-	)
-	start := time.Now()
-	for _, share := range shares {
-		wg.Go(func() {
-			r := benchWorker(ctx, cfg, share, batch)
-			mu.Lock()
-			defer mu.Unlock()
-			total.ok += r.ok
-			total.failed += r.failed
-			total.sessions += r.sessions
-			if total.err == nil {
-				total.err = r.err
-			}
-		})
-	}
-	wg.Wait()
-	total.elapsed = time.Since(start)
-	return total
-}
-
-// benchWorker sends emails with its own client, batch messages per
-// SendBatch call (all of them when batch is 0).
-func benchWorker(ctx context.Context, cfg domain.Config, emails []*domain.Email, batch int) benchResult {
-	var r benchResult
-	client, err := bootstrap.NewClient(cfg)
-	if err != nil {
-		return benchResult{failed: len(emails), err: &configError{err}}
-	}
-	defer client.Close(context.Background())
-	for len(emails) > 0 {
-		n := len(emails)
-		if batch > 0 && batch < n {
-			n = batch
-		}
-		r.sessions++
-		res, err := client.SendBatch(ctx, emails[:n])
-		if err != nil { // the batch could not run (cancelled): neither can the rest
-			r.failed += len(emails)
-			if r.err == nil {
-				r.err = err
-			}
-			return r
-		}
-		r.ok += res.Succeeded
-		r.failed += res.Failed
-		for _, it := range res.Items {
-			if it.Err != nil && r.err == nil {
-				r.err = it.Err
-			}
-		}
-		emails = emails[n:]
-	}
-	return r
 }

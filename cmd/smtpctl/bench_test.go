@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/integrations/smtp/smtptest"
 )
@@ -111,5 +114,132 @@ func TestBenchBody(t *testing.T) {
 				t.Errorf("benchBody(%d) has a line of %d octets", size, len(l))
 			}
 		}
+	}
+}
+
+func TestBenchModes(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{"send", "batch", "raw"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			srv := smtptest.Start(t)
+			var stdout, stderr bytes.Buffer
+			code := run(benchArgs(srv, "--mode", mode, "--count", "50", "--concurrency", "4", "--connections", "2", "--size", "300", "--json"), &stdout, &stderr)
+			if code != exitOK {
+				t.Fatalf("exit code %d, want 0; stderr: %s", code, stderr.String())
+			}
+			var out benchOutput
+			if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+				t.Fatalf("stdout is not JSON: %v\n%s", err, stdout.String())
+			}
+			if out.Mode != mode || out.Succeeded != 50 || out.Failed != 0 || out.Succeeded+out.Failed != out.Messages || len(out.Errors) != 0 {
+				t.Errorf("got %+v; want 50 succeeded in mode %s", out, mode)
+			}
+			if l := out.Latency; l.P50 <= 0 || l.P50 > l.P90 || l.P90 > l.P99 {
+				t.Errorf("latency %+v; want 0 < p50 <= p90 <= p99", l)
+			}
+			if out.Bytes < 50*300 || out.MBPerSecond <= 0 || out.PerSecond <= 0 {
+				t.Errorf("bytes %d, %.3f MB/s, %.1f msg/s; want at least 50 x 300 bytes and positive rates", out.Bytes, out.MBPerSecond, out.PerSecond)
+			}
+			msgs := srv.Messages()
+			if len(msgs) != 50 {
+				t.Fatalf("server received %d messages, want 50", len(msgs))
+			}
+			if len(msgs[0].To) != 1 || msgs[0].To[0] != "sink@example.test" || msgs[0].From != "bench@example.test" {
+				t.Errorf("envelope from %q to %v", msgs[0].From, msgs[0].To)
+			}
+		})
+	}
+}
+
+func TestBenchTextReport(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.Start(t)
+	var stdout, stderr bytes.Buffer
+	if code := run(benchArgs(srv, "--mode", "send", "--count", "10", "--concurrency", "3"), &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit code %d, want 0; stderr: %s", code, stderr.String())
+	}
+	for _, want := range []string{"mode send, 10 of 10 messages", "msg/s", "MB/s", "p50 ", "p90 ", "p99 ", "concurrency 3"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, stdout.String())
+		}
+	}
+}
+
+func TestBenchErrorsByKind(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{"send", "batch", "raw"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			srv := smtptest.Start(t)
+			srv.FailAt("DATA", 554, "5.7.1 spam")
+			var stdout, stderr bytes.Buffer
+			code := run(benchArgs(srv, "--mode", mode, "--count", "6", "--concurrency", "2", "--json"), &stdout, &stderr)
+			if code != exitUnavailable {
+				t.Errorf("exit code %d, want %d; stderr: %s", code, exitUnavailable, stderr.String())
+			}
+			var out benchOutput
+			if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+				t.Fatalf("stdout is not JSON: %v\n%s", err, stdout.String())
+			}
+			sum := 0
+			for _, n := range out.Errors {
+				sum += n
+			}
+			if out.Failed != 6 || out.Succeeded != 0 || sum != 6 || out.Errors["permanent_failure"] != 6 {
+				t.Errorf("failed %d, succeeded %d, errors %v; want 6 permanent_failure", out.Failed, out.Succeeded, out.Errors)
+			}
+		})
+	}
+}
+
+func TestBenchModeUsage(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		give []string
+	}{
+		{"unknown mode", []string{"--mode", "stream"}},
+		{"pool above 20", []string{"--mode", "send", "--connections", "21"}},
+		{"batch size in send mode", []string{"--mode", "raw", "--batch", "5"}},
+		{"zero concurrency", []string{"--mode", "send", "--concurrency", "0"}},
+		{"huge concurrency", []string{"--mode", "send", "--concurrency", "5000"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(append([]string{"bench", "--host", "127.0.0.1"}, tt.give...), &stdout, &stderr); code != exitUsage {
+				t.Errorf("exit code %d, want %d", code, exitUsage)
+			}
+		})
+	}
+}
+
+func TestBenchCPUProfile(t *testing.T) {
+	// Not parallel: one CPU profile per process at a time.
+	srv := smtptest.Start(t)
+	prof := filepath.Join(t.TempDir(), "cpu.pprof")
+	var stdout, stderr bytes.Buffer
+	if code := run(benchArgs(srv, "--mode", "raw", "--count", "5", "--cpuprofile", prof), &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit code %d, want 0; stderr: %s", code, stderr.String())
+	}
+	if st, err := os.Stat(prof); err != nil || st.Size() == 0 {
+		t.Errorf("profile %s: %v; want a non-empty file", prof, err)
+	}
+}
+
+func TestLatencyOf(t *testing.T) {
+	t.Parallel()
+	var ds []time.Duration
+	for i := 100; i >= 1; i-- {
+		ds = append(ds, time.Duration(i)*time.Millisecond)
+	}
+	if got, want := latencyOf(ds), (benchLatency{P50: 50, P90: 90, P99: 99}); got != want {
+		t.Errorf("latencyOf(1..100ms) = %+v, want %+v", got, want)
+	}
+	if got, want := latencyOf([]time.Duration{3 * time.Millisecond}), (benchLatency{P50: 3, P90: 3, P99: 3}); got != want {
+		t.Errorf("latencyOf(3ms) = %+v, want %+v", got, want)
+	}
+	if got := latencyOf(nil); got != (benchLatency{}) {
+		t.Errorf("latencyOf(nil) = %+v, want zeros", got)
 	}
 }
