@@ -29,7 +29,7 @@ func runBatch(args []string, stdout, stderr io.Writer) int {
 	c.register(fs)
 	rl.register(fs)
 	if f := fs.Lookup("timeout"); f != nil {
-		f.Usage = "limit for each email, a rate-limit wait included (`duration`)"
+		f.Usage = "`duration` limit for each email, a rate-limit wait included"
 	}
 	file := fs.String("file", "", "read the emails from `file`, one JSON object a line (- for stdin)")
 	asJSON := fs.Bool("json", false, "print a JSON report line per email, then a summary object, on stdout")

@@ -82,7 +82,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.size, "size", 1024, "text body size in `bytes`, headers not included (as smtp-source -l)")
 	fs.IntVar(&o.conns, "connections", 1, "`number` of connections: in batch mode concurrent clients of one connection each (at most 256), in send and raw modes the pool size (at most 20)")
 	fs.IntVar(&o.concurrency, "concurrency", 1, "`number` of goroutines calling Send or SendRaw (send and raw modes; batch mode has one SendBatch caller per connection)")
-	fs.IntVar(&o.batch, "batch", 0, "messages per SendBatch call, each call one SMTP session; 0 sends all of a connection's messages in one session (batch mode)")
+	fs.IntVar(&o.batch, "batch", 0, "`number` of messages per SendBatch call, each call one SMTP session; 0 sends all of a connection's messages in one session (batch mode)")
 	fs.StringVar(&o.from, "from", "bench@example.test", "sender `address`")
 	fs.StringVar(&o.to, "to", "sink@example.test", "recipient `address`")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")

@@ -32,7 +32,7 @@ func commands() []command {
 		{"batch", "send the emails of a JSON-lines file concurrently, with a report per email", runBatch},
 		{"probe", "connect, negotiate TLS and AUTH, and describe the server", runProbe},
 		{"demo", "send a rich message through an embedded test server", runDemo},
-		{"bench", "send many messages to a server and report messages per second", runBench},
+		{"bench", "send many messages to a server; report msg/s, MB/s, latency percentiles and errors", runBench},
 	}
 }
 

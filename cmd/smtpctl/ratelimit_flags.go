@@ -16,7 +16,7 @@ type rateLimitFlags struct {
 
 func (r *rateLimitFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.spec, "rate-limit", "", "send at most `N/WINDOW` emails, e.g. 100/1m, 10/s or 5000/1h (window: a Go duration, or s, m, h for one of them)")
-	fs.StringVar(&r.onLimit, "on-limit", "", "what an email over the rate limit does: `reject` (default; it fails with local_rate_limit_exceeded) or wait")
+	fs.StringVar(&r.onLimit, "on-limit", "", "`action` for an email over the rate limit: reject (default; it fails with local_rate_limit_exceeded) or wait for a slot")
 }
 
 // apply sets cfg.RateLimit from the flags; without --rate-limit it leaves
