@@ -131,3 +131,56 @@ func (mr *MockMessageMockRecorder) WriteTo(w interface{}) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "WriteTo", reflect.TypeOf((*MockMessage)(nil).WriteTo), w)
 }
+
+// MockCRLFWriter is a mock of CRLFWriter interface.
+type MockCRLFWriter struct {
+	ctrl     *gomock.Controller
+	recorder *MockCRLFWriterMockRecorder
+}
+
+// MockCRLFWriterMockRecorder is the mock recorder for MockCRLFWriter.
+type MockCRLFWriterMockRecorder struct {
+	mock *MockCRLFWriter
+}
+
+// NewMockCRLFWriter creates a new mock instance.
+func NewMockCRLFWriter(ctrl *gomock.Controller) *MockCRLFWriter {
+	mock := &MockCRLFWriter{ctrl: ctrl}
+	mock.recorder = &MockCRLFWriterMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns an object that allows the caller to indicate expected use.
+func (m *MockCRLFWriter) EXPECT() *MockCRLFWriterMockRecorder {
+	return m.recorder
+}
+
+// Write mocks base method.
+func (m *MockCRLFWriter) Write(p []byte) (int, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Write", p)
+	ret0, _ := ret[0].(int)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Write indicates an expected call of Write.
+func (mr *MockCRLFWriterMockRecorder) Write(p interface{}) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Write", reflect.TypeOf((*MockCRLFWriter)(nil).Write), p)
+}
+
+// WriteCRLF mocks base method.
+func (m *MockCRLFWriter) WriteCRLF(p []byte) (int, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "WriteCRLF", p)
+	ret0, _ := ret[0].(int)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// WriteCRLF indicates an expected call of WriteCRLF.
+func (mr *MockCRLFWriterMockRecorder) WriteCRLF(p interface{}) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "WriteCRLF", reflect.TypeOf((*MockCRLFWriter)(nil).WriteCRLF), p)
+}

@@ -37,3 +37,17 @@ type Message interface {
 	// EightBit reports whether the output holds bytes above 127.
 	EightBit() bool
 }
+
+// CRLFWriter is an optional interface of the writer a Message is written
+// to: a Message whose output has CRLF line ends only (every CR and LF it
+// writes belongs to a CR LF pair, which may be split between two calls)
+// may call WriteCRLF instead of Write, and the writer may then skip its
+// line-end normalisation. A writer that dot-stuffs must still do so (it can
+// look for a "." with one bytes.IndexByte); the promise is about line ends
+// only, so a false one can make a message malformed but cannot end it
+// early. The DATA writer of adapters/tcp implements it.
+type CRLFWriter interface {
+	io.Writer
+	// WriteCRLF writes p, whose CR and LF octets all belong to CRLF pairs.
+	WriteCRLF(p []byte) (int, error)
+}

@@ -3,7 +3,11 @@ package tcp
 import (
 	"bytes"
 	"io"
+
+	"github.com/integrations/smtp/ports"
 )
+
+var _ ports.CRLFWriter = (*bodyWriter)(nil)
 
 var (
 	crlf       = []byte("\r\n")
@@ -19,7 +23,9 @@ var (
 // Write calls are handled.
 //
 // It works on whole buffers: it finds line ends with bytes.IndexByte and
-// copies the runs between the places that need a change in one Write.
+// copies the runs between the places that need a change in one Write. A
+// writer whose line ends are CRLF already (the MIME encoder's) calls
+// WriteCRLF, which passes a buffer without "." on unchanged.
 type bodyWriter struct {
 	w         io.Writer
 	stuff     bool // dot-stuff (DATA); BDAT sends lines as they are
@@ -81,6 +87,51 @@ func (b *bodyWriter) Write(p []byte) (int, error) {
 			p = p[i+1:]
 		}
 	}
+	return total, nil
+}
+
+// WriteCRLF implements ports.CRLFWriter: the caller promises that every CR
+// and LF of p belongs to a CRLF pair, so the line ends need no change, and
+// a p without "." has no line to stuff whatever the promise: it goes out as
+// it is, after one bytes.IndexByte instead of two a line. A p with a "."
+// takes Write's path. A false promise therefore lets a bare line end
+// through, but never a line that starts with "." (no message can end early
+// or smuggle another) nor a bare line end before the next "." or the final
+// dot.
+func (b *bodyWriter) WriteCRLF(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	if b.stuff && bytes.IndexByte(p, '.') >= 0 {
+		return b.Write(p)
+	}
+	total := len(p)
+	if b.cr && len(p) > 0 {
+		b.cr = false
+		if p[0] == '\n' { // the end of a CRLF split between calls, written already
+			p = p[1:]
+		}
+	}
+	if len(p) == 0 {
+		return total, nil
+	}
+	n := len(p)
+	// A CRLF split between calls ends the line now, as Write does, and the
+	// LF that follows is dropped. A final LF without its CR (a broken
+	// promise) is made CRLF too, so that the output so far ends mid-line
+	// or with CRLF: the next "." is stuffed and the final dot follows a
+	// CRLF.
+	if p[n-1] == '\r' || p[n-1] == '\n' && (n == 1 || p[n-2] != '\r') {
+		if !b.put(p[:n-1]) || !b.put(crlf) {
+			return 0, b.err
+		}
+		b.cr, b.lineStart = p[n-1] == '\r', true
+		return total, nil
+	}
+	if !b.put(p) {
+		return 0, b.err
+	}
+	b.lineStart = p[n-1] == '\n'
 	return total, nil
 }
 

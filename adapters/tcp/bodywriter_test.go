@@ -163,3 +163,177 @@ func TestBodyWriterStopsOnWriteError(t *testing.T) {
 		}
 	}
 }
+
+// writeMixed writes parts through a DATA bodyWriter, part i with WriteCRLF
+// when crlf[i] is set and with Write otherwise, and terminates it.
+func writeMixed(t testing.TB, parts [][]byte, crlf []bool) []byte {
+	var out bytes.Buffer
+	w := newBodyWriter(&out, true)
+	for i, p := range parts {
+		write := w.Write
+		if crlf[i] {
+			write = w.WriteCRLF
+		}
+		n, err := write(p)
+		if err != nil || n != len(p) {
+			t.Fatalf("write(%q) = %d, %v", p, n, err)
+		}
+	}
+	if err := w.terminate(); err != nil {
+		t.Fatalf("terminate: %v", err)
+	}
+	return out.Bytes()
+}
+
+func TestBodyWriterWriteCRLF(t *testing.T) {
+	tests := []struct {
+		name string
+		give []string // the WriteCRLF calls
+		want string
+	}{
+		{"empty", nil, ".\r\n"},
+		{"lines", []string{"a\r\nb\r\n"}, "a\r\nb\r\n.\r\n"},
+		{"open last line", []string{"a\r\nb"}, "a\r\nb\r\n.\r\n"},
+		{"leading dot", []string{".a\r\n"}, "..a\r\n.\r\n"},
+		{"dot line", []string{"a\r\n.\r\nb\r\n"}, "a\r\n..\r\nb\r\n.\r\n"},
+		{"dot after a write that ends a line", []string{"a\r\n", ".b\r\n"}, "a\r\n..b\r\n.\r\n"},
+		{"dot after a split CRLF", []string{"a\r", "\n.b"}, "a\r\n..b\r\n.\r\n"},
+		{"dot after a split CRLF, own write", []string{"a\r", "\n", ".b"}, "a\r\n..b\r\n.\r\n"},
+		{"CRLF split without dot", []string{"a\r", "\nb\r\n"}, "a\r\nb\r\n.\r\n"},
+		{"dot mid-line", []string{"a", ".b\r\n"}, "a.b\r\n.\r\n"},
+		{"empty writes", []string{"", "a\r", "", "\n"}, "a\r\n.\r\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var parts [][]byte
+			for _, p := range tt.give {
+				parts = append(parts, []byte(p))
+			}
+			crlf := make([]bool, len(parts))
+			for i := range crlf {
+				crlf[i] = true
+			}
+			if got := string(writeMixed(t, parts, crlf)); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestBodyWriterFalseCRLFPromise writes bare line ends through WriteCRLF,
+// breaking its promise: they may go out bare, but a line that starts with
+// "." is still stuffed.
+func TestBodyWriterFalseCRLFPromise(t *testing.T) {
+	tests := []struct {
+		name string
+		give []string
+		want string
+	}{
+		{"bare LF then dot", []string{"a\n", ".\nb"}, "a\r\n..\r\nb\r\n.\r\n"},
+		{"bare LF alone then dot", []string{"a", "\n", ".b"}, "a\r\n..b\r\n.\r\n"},
+		{"bare LF at the end", []string{"a\n"}, "a\r\n.\r\n"},
+		{"bare CR then dot", []string{"a\r", ".\rb"}, "a\r\n..\r\nb\r\n.\r\n"},
+		{"bare line ends without dot pass", []string{"a\nb\rc"}, "a\nb\rc\r\n.\r\n"},
+		{"LF CR at the end", []string{"a\n\r"}, "a\n\r\n.\r\n"},
+		{"LF.LF in one write", []string{"a\n.\nb"}, "a\r\n..\r\nb\r\n.\r\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var parts [][]byte
+			for _, p := range tt.give {
+				parts = append(parts, []byte(p))
+			}
+			crlf := make([]bool, len(parts))
+			for i := range crlf {
+				crlf[i] = true
+			}
+			got := writeMixed(t, parts, crlf)
+			if string(got) != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+			assertNoEarlyEnd(t, got)
+		})
+	}
+}
+
+// assertNoEarlyEnd fails when out, a DATA body with its final dot, holds a
+// line of a lone "." before the end under any reading of line ends (CRLF,
+// bare CR, bare LF), or a line that starts with a single ".".
+func assertNoEarlyEnd(t testing.TB, out []byte) {
+	t.Helper()
+	if !bytes.HasSuffix(out, []byte("\r\n.\r\n")) && !bytes.Equal(out, terminator) {
+		t.Fatalf("%q does not end with CRLF.CRLF", out)
+	}
+	content := out[:len(out)-len(terminator)]
+	for i, c := range content {
+		if c != '.' || (i > 0 && content[i-1] != '\r' && content[i-1] != '\n') {
+			continue
+		}
+		if i+1 == len(content) || content[i+1] != '.' {
+			t.Fatalf("unstuffed dot at line start, offset %d of %q", i, content)
+		}
+	}
+}
+
+// TestBodyWriterWriteCRLFEverySplit checks that CRLF input written in
+// three parts, each with Write or WriteCRLF, always gives what Write alone
+// gives.
+func TestBodyWriterWriteCRLFEverySplit(t *testing.T) {
+	inputs := []string{
+		"Subject: x\r\n\r\n.hidden\r\n..two\r\n.\r\nend",
+		"\r\n\r\n.\r\n..\r\n.",
+		"QUJD\r\nREVG\r\n",
+	}
+	for _, in := range inputs {
+		want := dataOutput([]byte(in))
+		for i := 0; i <= len(in); i++ {
+			for j := i; j <= len(in); j++ {
+				parts := [][]byte{[]byte(in[:i]), []byte(in[i:j]), []byte(in[j:])}
+				for mode := range 8 {
+					crlf := []bool{mode&1 != 0, mode&2 != 0, mode&4 != 0}
+					if got := writeMixed(t, parts, crlf); !bytes.Equal(got, want) {
+						t.Fatalf("%q split at %d,%d, WriteCRLF %v: got %q, want %q", in, i, j, crlf, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// FuzzBodyWriterWriteCRLF mixes Write and WriteCRLF on any input: CRLF
+// input must come out as Write alone makes it, and no input may end the
+// message early.
+func FuzzBodyWriterWriteCRLF(f *testing.F) {
+	for _, s := range []string{"", ".", "a\r\n.\r\nb", "\n.\n", "\r.\r", "\r\n.\r", "x\r", "QUJD\r\nREVG"} {
+		f.Add([]byte(s), []byte{1, 0x82, 3})
+	}
+	f.Fuzz(func(t *testing.T, in, cuts []byte) {
+		var parts [][]byte
+		var crlf []bool
+		rest := in
+		for _, c := range cuts {
+			n := min(int(c&0x7f)%8, len(rest))
+			parts = append(parts, rest[:n])
+			crlf = append(crlf, c&0x80 != 0)
+			rest = rest[n:]
+		}
+		parts, crlf = append(parts, rest), append(crlf, true)
+		out := writeMixed(t, parts, crlf)
+		assertNoEarlyEnd(t, out)
+		if isCRLFOnly(in) {
+			if want := dataOutput(in); !bytes.Equal(out, want) {
+				t.Fatalf("got %q, want %q", out, want)
+			}
+		}
+	})
+}
+
+// isCRLFOnly reports whether every CR and LF of p is in a CRLF pair.
+func isCRLFOnly(p []byte) bool {
+	for i, c := range p {
+		if c == '\r' && (i+1 == len(p) || p[i+1] != '\n') || c == '\n' && (i == 0 || p[i-1] != '\r') {
+			return false
+		}
+	}
+	return true
+}
