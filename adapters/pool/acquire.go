@@ -24,8 +24,9 @@ import (
 // the transport's error when opening a session fails.
 func (p *Pool) Get(ctx context.Context) (ports.Session, error) {
 	front := false // a caller whose session failed its check keeps its turn
+	deadline := time.Now().Add(p.cfg.AcquireTimeout)
 	for {
-		c, err := p.acquire(ctx, front)
+		c, err := p.acquire(ctx, front, deadline)
 		if err != nil {
 			return nil, err
 		}
@@ -62,8 +63,9 @@ func (p *Pool) Get(ctx context.Context) (ports.Session, error) {
 }
 
 // acquire takes an idle session, or a free slot (nil, nil), or waits for
-// one of them. With front set the caller goes ahead of the waiters.
-func (p *Pool) acquire(ctx context.Context, front bool) (*conn, error) {
+// one of them until deadline. With front set the caller goes ahead of the
+// waiters.
+func (p *Pool) acquire(ctx context.Context, front bool, deadline time.Time) (*conn, error) {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -94,14 +96,14 @@ func (p *Pool) acquire(ctx context.Context, front bool) (*conn, error) {
 		p.waiters = append(p.waiters, w)
 	}
 	p.mu.Unlock()
-	return p.wait(ctx, w)
+	return p.wait(ctx, w, deadline)
 }
 
-// wait blocks until w is granted something, AcquireTimeout passes or ctx
-// ends. A grant that races the timeout is taken; one that races the end of
-// ctx is given back.
-func (p *Pool) wait(ctx context.Context, w *waiter) (*conn, error) {
-	timer := time.NewTimer(p.cfg.AcquireTimeout)
+// wait blocks until w is granted something, deadline (AcquireTimeout after
+// Get began) passes or ctx ends. A grant that races the timeout is taken;
+// one that races the end of ctx is given back.
+func (p *Pool) wait(ctx context.Context, w *waiter, deadline time.Time) (*conn, error) {
+	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
 	select {
 	case g := <-w.ch:
