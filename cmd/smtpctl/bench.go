@@ -31,7 +31,7 @@ type benchOutput struct {
 	Connections int            `json:"connections"`
 	Concurrency int            `json:"concurrency"`
 	Batch       int            `json:"batch"`
-	Sessions    int            `json:"sessions,omitempty"` // SendBatch calls, each one SMTP session (batch mode)
+	Sessions    int            `json:"sessions,omitempty"` // SendBatch calls (batch mode)
 	Succeeded   int            `json:"succeeded"`
 	Failed      int            `json:"failed"`
 	Bytes       int64          `json:"bytes"` // octets of the messages the server took
@@ -55,7 +55,7 @@ const (
 // the throughput, per-message latency percentiles and errors by kind.
 //
 //   - batch (the default): one client per --connections, each sending its
-//     share with Client.SendBatch, --batch messages a session, so
+//     share with Client.SendBatch, --batch messages a call, so
 //     consecutive messages reuse one SMTP session (pipelined where the
 //     client can). A message's latency is its batch item's Duration.
 //   - send: one client whose pool holds at most --connections sessions;
@@ -82,7 +82,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.size, "size", 1024, "text body size in `bytes`, headers not included (as smtp-source -l)")
 	fs.IntVar(&o.conns, "connections", 1, "`number` of connections: in batch mode concurrent clients of one connection each (at most 256), in send and raw modes the pool size (at most 20)")
 	fs.IntVar(&o.concurrency, "concurrency", 1, "`number` of goroutines calling Send or SendRaw (send and raw modes; batch mode has one SendBatch caller per connection)")
-	fs.IntVar(&o.batch, "batch", 0, "`number` of messages per SendBatch call, each call one SMTP session; 0 sends all of a connection's messages in one session (batch mode)")
+	fs.IntVar(&o.batch, "batch", 0, "`number` of messages per SendBatch call; 0 sends all of a connection's messages in one call (batch mode)")
 	fs.StringVar(&o.from, "from", "bench@example.test", "sender `address`")
 	fs.StringVar(&o.to, "to", "sink@example.test", "recipient `address`")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
@@ -151,7 +151,7 @@ func (out *benchOutput) text() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "bench: mode %s, %d of %d messages (%d-byte bodies) in %.3fs, ", out.Mode, out.Succeeded, out.Messages, out.Size, out.Seconds)
 	if out.Mode == benchModeBatch {
-		fmt.Fprintf(&b, "over %d concurrent connection(s), %d session(s) in all\n", out.Connections, out.Sessions)
+		fmt.Fprintf(&b, "over %d concurrent connection(s), %d SendBatch call(s) in all\n", out.Connections, out.Sessions)
 	} else {
 		fmt.Fprintf(&b, "concurrency %d, pool of at most %d connection(s)\n", out.Concurrency, out.Connections)
 	}

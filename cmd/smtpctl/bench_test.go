@@ -57,9 +57,11 @@ func TestBenchConnectionsAndBatchesJSON(t *testing.T) {
 	if n := len(srv.Messages()); n != 20 {
 		t.Errorf("server received %d messages, want 20", n)
 	}
-	// 2 workers with 10 messages each, 5 per SendBatch session.
-	if n := srv.Connections(); n != 4 {
-		t.Errorf("server saw %d connections, want 4", n)
+	// 2 workers with 10 messages each, 5 per SendBatch call: each worker's
+	// client keeps one connection when it pools sessions, and opens one per
+	// call when it does not.
+	if n := srv.Connections(); n < 2 || n > 4 {
+		t.Errorf("server saw %d connections, want 2 to 4", n)
 	}
 }
 
