@@ -197,6 +197,23 @@ func TestBatchRateLimitRejects(t *testing.T) {
 	}
 }
 
+// TestBatchRateLimitWaits needs the client to honour Config.RateLimit; it
+// asserts no timing, only that waiting loses nothing.
+func TestBatchRateLimitWaits(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.Start(t)
+	code, out, errOut := runCLI(t, batchArgs(srv, writeBatch(t, goodLines(4)...), "--json", "--rate-limit", "2/1s", "--on-limit", "wait", "--connections", "2")...)
+	if code != exitOK {
+		t.Fatalf("exit %d, want 0; stderr:\n%s", code, errOut)
+	}
+	if _, sum := batchJSON(t, out); sum.Sent != 4 || len(sum.Errors) != 0 {
+		t.Errorf("summary = %+v; want 4 sent", sum)
+	}
+	if n := len(srv.Messages()); n != 4 {
+		t.Errorf("server received %d messages, want 4", n)
+	}
+}
+
 func TestBatchUsage(t *testing.T) {
 	t.Parallel()
 	srv := smtptest.Start(t)
