@@ -67,6 +67,7 @@ func (m *message) WriteTo(w io.Writer) (int64, error) {
 	}
 
 	cw := &countingWriter{w: w}
+	cw.crlf, _ = w.(ports.CRLFWriter)
 	ws := writeStates.Get().(*writeState)
 	ws.bw.Reset(cw)
 	defer func() {
@@ -97,14 +98,25 @@ func (m *message) WriteTo(w io.Writer) (int64, error) {
 	return cw.n, nil
 }
 
-// countingWriter counts the octets that reach w.
+// countingWriter counts the octets that reach w. When w is a
+// ports.CRLFWriter it writes through WriteCRLF: every line end of the
+// output is CRLF (checkLines verified the fixed segments at Prepare, and
+// base64 lines are made so), whatever the points where the buffer in front
+// of it splits the output.
 type countingWriter struct {
-	w io.Writer
-	n int64
+	w    io.Writer
+	crlf ports.CRLFWriter // w, when it is one
+	n    int64
 }
 
 func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
+	var n int
+	var err error
+	if c.crlf != nil {
+		n, err = c.crlf.WriteCRLF(p)
+	} else {
+		n, err = c.w.Write(p)
+	}
 	c.n += int64(n)
 	return n, err
 }
