@@ -30,6 +30,7 @@ const (
 //
 // It is not safe for concurrent use.
 type rawBody struct {
+	data   []byte // the message, when it is in memory (newRawBodyBytes)
 	src    io.Reader
 	seeker io.Seeker // src, when it can seek: each write starts over at start
 	start  int64
@@ -78,6 +79,20 @@ func newRawBody(src io.Reader) (*rawBody, error) {
 	return b, nil
 }
 
+// newRawBodyBytes is newRawBody for a message in memory: WriteTo reads
+// data in place, with no buffer of its own, and may be called any number of
+// times. data must not change while the rawBody is in use. Errors are
+// *domain.Error of KindInvalidInput for an empty message.
+func newRawBodyBytes(data []byte) (*rawBody, error) {
+	if len(data) == 0 {
+		return nil, domain.NewError(domain.KindInvalidInput, rawOp, "message is empty")
+	}
+	prefix := data[:min(len(data), rawBufferSize)]
+	p := headerPeek{field: -1}
+	p.scan(prefix, len(prefix) == len(data))
+	return &rawBody{data: data, id: p.id, eightBit: has8bit(prefix)}, nil
+}
+
 // MessageID returns the Message-ID of the message, without angle brackets,
 // or "" when it has none. It is looked for in the header section as far as
 // newRawBody read it: a header section longer than rawBufferSize (64 KiB)
@@ -98,7 +113,7 @@ func (b *rawBody) EightBit() bool { return b.eightBit }
 // replayable reports whether WriteTo can (still) be called: src can seek,
 // or nothing of it was written yet. A retry of a non-seekable message whose
 // first write started would fail.
-func (b *rawBody) replayable() bool { return b.seeker != nil || b.writes == 0 }
+func (b *rawBody) replayable() bool { return b.data != nil || b.seeker != nil || b.writes == 0 }
 
 // WriteTo writes the message to w in one pass, as the type describes, and
 // counts it for Size and EightBit. Errors are *domain.Error of
@@ -123,7 +138,7 @@ func (b *rawBody) WriteTo(w io.Writer) (int64, error) {
 func (b *rawBody) rewind() error {
 	b.writes++
 	switch {
-	case b.writes == 1:
+	case b.writes == 1 || b.data != nil:
 		return nil
 	case b.seeker == nil:
 		msg := "a non-seekable raw message can be written only once"
@@ -142,6 +157,9 @@ func (b *rawBody) rewind() error {
 // stream reads src through buf and hands s every run of complete lines; a
 // partial line waits at the front of buf for the rest.
 func (b *rawBody) stream(s *rawScan) error {
+	if b.data != nil {
+		return s.lines(b.data, true)
+	}
 	buf := b.buf
 	r, n, eof := 0, b.peeked, b.eof
 	b.peeked = 0
@@ -317,32 +335,40 @@ func (s *rawScan) body(p []byte, final bool) error {
 // where that line starts (len(p) when there is none); lfs and crlfs count
 // the LFs and the CRLF pairs before it.
 func checkLines(p []byte, done int) (good, lfs, crlfs int, err error) {
+	refuse := func(at int, long int) (int, int, int, error) {
+		line := done + lfs + bytes.Count(p[:at], []byte{'\r'}) - crlfs + 1
+		if long > 0 {
+			return at, lfs, crlfs, lineError(line, long)
+		}
+		return at, lfs, crlfs, nulError(line)
+	}
+	end := len(p) // lines before end hold no NUL
 	nul := bytes.IndexByte(p, 0)
-	for pos := 0; pos < len(p); {
-		i := bytes.IndexByte(p[pos:], '\n')
-		seg, next := p[pos:], len(p)
+	if nul >= 0 {
+		end = bytes.LastIndexByte(p[:nul], '\n') + 1
+	}
+	for pos := 0; pos < end; {
+		// The common case, one IndexByte a line.
+		i := bytes.IndexByte(p[pos:end], '\n')
+		for i >= 0 && i <= maxRawLine {
+			lfs++
+			if i > 0 && p[pos+i-1] == '\r' {
+				crlfs++
+			}
+			pos += i + 1
+			i = bytes.IndexByte(p[pos:end], '\n')
+		}
+		if pos == end {
+			break
+		}
+		// A run over 998 octets, or the last one, without LF: its bare CRs
+		// may cut it into lines short enough.
+		seg, next := p[pos:end], end
 		if i >= 0 {
-			seg, next = p[pos:pos+i], pos+i+1
+			seg, next = seg[:i], pos+i+1
 		}
-		long, n := -1, 0
-		if lineContent(seg) > maxRawLine { // unless bare CRs cut it into shorter lines
-			long, n = longPiece(seg)
-		}
-		nulAt := -1
-		if nul >= pos && nul < next {
-			nulAt = bytes.LastIndexByte(p[pos:nul], '\r') + 1
-		}
-		if long >= 0 || nulAt >= 0 {
-			bad := long
-			if long < 0 || (nulAt >= 0 && nulAt < long) {
-				bad = nulAt
-			}
-			good = pos + bad
-			line := done + lfs + bytes.Count(p[:good], []byte{'\r'}) - crlfs + 1
-			if bad == long {
-				return good, lfs, crlfs, lineError(line, n)
-			}
-			return good, lfs, crlfs, nulError(line)
+		if at, n := longPiece(seg); at >= 0 {
+			return refuse(pos+at, n)
 		}
 		if i >= 0 {
 			lfs++
@@ -352,7 +378,20 @@ func checkLines(p []byte, done int) (good, lfs, crlfs int, err error) {
 		}
 		pos = next
 	}
-	return len(p), lfs, crlfs, nil
+	if nul < 0 {
+		return len(p), lfs, crlfs, nil
+	}
+	// The run that holds the NUL: a long line before it, or on the NUL's
+	// own line, is reported first.
+	seg := p[end:]
+	if i := bytes.IndexByte(seg, '\n'); i >= 0 {
+		seg = seg[:i]
+	}
+	nulLine := bytes.LastIndexByte(p[end:nul], '\r') + 1
+	if at, n := longPiece(seg); at >= 0 && at <= nulLine {
+		return refuse(end+at, n)
+	}
+	return refuse(end+nulLine, 0)
 }
 
 // longPiece returns where the first line over 998 octets starts in seg, a
