@@ -3,9 +3,11 @@ package application
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/failsafe-go/failsafe-go"
+	"github.com/failsafe-go/failsafe-go/circuitbreaker"
 
 	"github.com/integrations/smtp/domain"
 	"github.com/integrations/smtp/ports"
@@ -42,13 +44,13 @@ func (c *Client) SendBatch(ctx context.Context, emails []*domain.Email) (*domain
 		return nil, domain.WrapError(domain.KindCancelled, "send batch", err)
 	}
 	start := c.o.now()
-	sticky := &stickySession{c: c}
-	defer sticky.close()
 	res := &domain.BatchResult{Items: make([]domain.BatchItem, len(emails)), Total: len(emails)}
 	if len(c.o.interceptors) > 0 {
+		sticky := &stickySession{c: c}
 		c.sendEach(context.WithValue(ctx, stickyKey{}, sticky), emails, res.Items)
+		sticky.close()
 	} else {
-		c.sendPipelined(ctx, sticky, emails, res.Items)
+		c.sendPipelined(ctx, emails, res.Items)
 	}
 	for _, it := range res.Items {
 		if it.Err != nil {
@@ -80,11 +82,19 @@ type batchMessage struct {
 	i   int           // its index in the batch
 	e   *domain.Email // validated, Message-ID and Date fixed
 	err error         // its last failure
+	// admitted is set once the rate limiter let it go; retries take no
+	// further permit.
+	admitted bool
 }
 
+// minShard is the fewest messages a batch gives each pooled session.
+const minShard = 32
+
 // sendPipelined validates every message, then sends the valid ones in
-// rounds under the retry policy until each has an outcome.
-func (c *Client) sendPipelined(ctx context.Context, sticky *stickySession, emails []*domain.Email, items []domain.BatchItem) {
+// rounds under the policies until each has an outcome. With a pool, the
+// messages are spread over up to the pool's size of sessions, in
+// contiguous shards of at least minShard messages, sent in parallel.
+func (c *Client) sendPipelined(ctx context.Context, emails []*domain.Email, items []domain.BatchItem) {
 	var pending []*batchMessage
 	for i, e := range emails {
 		if e == nil {
@@ -101,6 +111,33 @@ func (c *Client) sendPipelined(ctx context.Context, sticky *stickySession, email
 	if len(pending) == 0 {
 		return
 	}
+	n := 1
+	if c.o.pool != nil {
+		n = max(1, min(c.o.pool.Status().MaxSize, len(pending)/minShard))
+	}
+	if n == 1 {
+		c.sendShard(ctx, pending, items)
+		return
+	}
+	var wg sync.WaitGroup
+	size := (len(pending) + n - 1) / n
+	for len(pending) > 0 {
+		shard := pending[:min(size, len(pending))]
+		pending = pending[len(shard):]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.sendShard(ctx, shard, items)
+		}()
+	}
+	wg.Wait()
+}
+
+// sendShard sends messages on one session at a time, in rounds under the
+// breaker and the retry policy. Each message keeps its own last failure.
+func (c *Client) sendShard(ctx context.Context, pending []*batchMessage, items []domain.BatchItem) {
+	sticky := &stickySession{c: c}
+	defer sticky.close()
 	err := c.exec.WithContext(ctx).RunWithExecution(func(x failsafe.Execution[any]) error {
 		var err error
 		pending, err = c.round(x.Context(), sticky, pending, items)
@@ -108,10 +145,22 @@ func (c *Client) sendPipelined(ctx context.Context, sticky *stickySession, email
 	})
 	for _, m := range pending { // out of attempts, or stopped by the breaker or the context
 		if m.err == nil {
-			m.err = translate(err)
+			m.err = c.policyError(ctx, err)
 		}
 		items[m.i].Err = m.err
 	}
+}
+
+// policyError is the error of a message the policies stopped before it
+// was tried: an open circuit, or a context that ended.
+func (c *Client) policyError(ctx context.Context, err error) error {
+	if errors.Is(err, circuitbreaker.ErrOpen) {
+		return c.circuitOpen(err)
+	}
+	if cerr := ctx.Err(); cerr != nil && domain.AsError(err) == nil {
+		return &domain.Error{Kind: domain.KindOf(cerr), Op: "send batch", Message: "context ended before the message was sent", Err: cerr}
+	}
+	return err
 }
 
 // round tries every pending message once and returns those to try again,
@@ -132,7 +181,7 @@ func (c *Client) round(ctx context.Context, sticky *stickySession, todo []*batch
 		start := c.o.now()
 		var next []*batchMessage
 		first, taken := true, 0
-		chunks, stop := c.prepareChunks(s.Info().Capabilities, todo)
+		chunks, stop := c.prepareChunks(ctx, s.Info().Capabilities, todo)
 		for ch := range chunks {
 			taken += len(ch.sent) + len(ch.failed)
 			for k, m := range ch.failed {
@@ -169,7 +218,7 @@ type preparedChunk struct {
 // waiting for the server's replies to the previous ones. stop ends the
 // goroutine early (within one message's encoding) and waits for it; the
 // channel is closed when it is done.
-func (c *Client) prepareChunks(caps domain.Capabilities, todo []*batchMessage) (<-chan *preparedChunk, func()) {
+func (c *Client) prepareChunks(ctx context.Context, caps domain.Capabilities, todo []*batchMessage) (<-chan *preparedChunk, func()) {
 	out := make(chan *preparedChunk, 1)
 	quit := make(chan struct{})
 	go func() {
@@ -184,13 +233,20 @@ func (c *Client) prepareChunks(caps domain.Capabilities, todo []*batchMessage) (
 					return
 				default:
 				}
+				if !m.admitted { // a rate-limit permit right before its first send
+					if err := c.admit(ctx); err != nil {
+						ch.failed, ch.errs = append(ch.failed, m), append(ch.errs, err)
+						continue
+					}
+					m.admitted = true
+				}
 				msg, env, err := c.prepare(caps, m.e)
 				if err != nil {
 					ch.failed, ch.errs = append(ch.failed, m), append(ch.errs, err)
 					continue
 				}
 				ch.sent = append(ch.sent, m)
-				ch.txs = append(ch.txs, ports.Transaction{Envelope: env, Body: msg})
+				ch.txs = append(ch.txs, ports.Transaction{Envelope: env, Body: &countingBody{Message: msg}})
 			}
 			todo = todo[n:]
 			size = min(size*2, 128)
@@ -234,17 +290,18 @@ func (c *Client) sendChunk(ctx context.Context, s ports.Session, ch *preparedChu
 	var next []*batchMessage
 	for k, o := range outs {
 		m, tx := ch.sent[k], ch.txs[k]
-		id := tx.Body.(ports.Message).MessageID()
+		body := tx.Body.(*countingBody)
+		id := body.MessageID()
 		switch {
 		case o.Err == nil:
-			res := c.result(id, tx.Envelope, o.Result, start)
+			res := c.result(id, tx.Envelope, o.Result, start, body.n)
 			items[m.i].Result = res
 			c.o.log.Debugw("smtp message sent", "message_id", res.MessageID, "accepted", len(res.Accepted), "rejected", len(res.Rejected))
 		case errors.Is(o.Err, ports.ErrNotSent) && started && ctx.Err() == nil:
 			m.err = o.Err
 			next = append(next, m)
 		case o.Result != nil && len(o.Result.Accepted) > 0: // some recipients have it: sending again would duplicate it
-			items[m.i].Result = c.result(id, tx.Envelope, o.Result, start)
+			items[m.i].Result = c.result(id, tx.Envelope, o.Result, start, body.n)
 			items[m.i].Err = o.Err
 		case c.settle(m, o.Err, items):
 			again, retryErr = append(again, m), firstOf(retryErr, o.Err)
@@ -257,7 +314,7 @@ func (c *Client) sendChunk(ctx context.Context, s ports.Session, ch *preparedChu
 // again; otherwise the error is final.
 func (c *Client) settle(m *batchMessage, err error, items []domain.BatchItem) bool {
 	m.err = err
-	if domain.IsRetryable(err) {
+	if c.retryable(err) {
 		return true
 	}
 	items[m.i].Err = err
@@ -294,7 +351,7 @@ func (b *stickySession) get(ctx context.Context) (ports.Session, error) {
 
 func (b *stickySession) close() {
 	if b.s != nil {
-		b.c.releaseDirect(b.s)
+		b.c.releaseDirect(b.s, nil)
 		b.s = nil
 	}
 }

@@ -66,7 +66,11 @@ func prepareBySubject(f *fixture, ids map[string][]string, fail ...string) {
 func subjects(txs []ports.Transaction) []string {
 	var out []string
 	for _, tx := range txs {
-		out = append(out, tx.Body.(*subjectMessage).subject)
+		body := tx.Body
+		if cb, ok := body.(*countingBody); ok {
+			body = cb.Message
+		}
+		out = append(out, body.(*subjectMessage).subject)
 	}
 	return out
 }

@@ -5,41 +5,60 @@ import (
 	"sync"
 
 	"github.com/failsafe-go/failsafe-go"
+	"github.com/failsafe-go/failsafe-go/circuitbreaker"
 
 	"github.com/integrations/smtp/domain"
 	"github.com/integrations/smtp/ports"
 )
 
-// Client sends email through a Transport (or a Pool of its sessions) and an
-// Encoder. It is safe for concurrent use. Make one with New.
+// ErrClosed is in the chain of the error of every call made after Close
+// began: errors.Is(err, application.ErrClosed).
+var ErrClosed = ports.ErrClosed
+
+// Client sends email through a Pool of sessions (or a Transport, one
+// session per send) and an Encoder. It is safe for concurrent use. Make one
+// with New.
 type Client struct {
 	transport ports.Transport
 	enc       ports.Encoder
 	o         options
 	exec      failsafe.Executor[any]
-	send      ports.SendFunc // the interceptor chain around sendWithPolicies
+	breaker   circuitbreaker.CircuitBreaker[any] // nil when disabled
+	send      ports.SendFunc                     // the interceptor chain around sendWithPolicies
+	co        *coalescer                         // nil without a pool or with coalescing off
 
 	mu     sync.Mutex
 	closed bool
-	wg     sync.WaitGroup
+	wg     sync.WaitGroup // running calls
+	bg     sync.WaitGroup // background work: groups in flight, sessions closing
+	done   chan struct{}  // closed once every running call has returned after Close began
+	shutMu sync.Mutex
+	shut   bool // the pool was closed
 }
 
-// New returns a Client that sends through t (or through the pool given with
-// WithPool) and encodes with enc. It does not dial. Errors are
-// *domain.Error of KindInvalidInput.
+// New returns a Client that sends through the pool given with WithPool, or
+// through t with a session per send, and encodes with enc. It does not
+// dial. Errors are *domain.Error of KindInvalidInput.
 func New(t ports.Transport, enc ports.Encoder, opts ...Option) (*Client, error) {
-	if t == nil && !hasPool(opts) {
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt.apply(&o)
+	}
+	if t == nil && o.pool == nil {
 		return nil, domain.NewError(domain.KindInvalidInput, "new client", "a transport or a pool is required")
 	}
 	if enc == nil {
 		return nil, domain.NewError(domain.KindInvalidInput, "new client", "an encoder is required")
 	}
-	o := defaultOptions()
-	for _, opt := range opts {
-		opt.apply(&o)
+	o.limits = o.limits.WithDefaults()
+	if o.retry.RetryOn.IsZero() {
+		o.retry.RetryOn = domain.DefaultRetryConditions()
 	}
 	c := &Client{transport: t, enc: enc, o: o}
-	c.exec, _ = newExecutor(&c.o)
+	c.exec, c.breaker = newExecutor(&c.o)
+	if o.pool != nil && o.coalesce > 1 {
+		c.co = &coalescer{c: c, max: o.coalesce}
+	}
 	c.send = c.sendWithPolicies
 	for i := len(o.interceptors) - 1; i >= 0; i-- {
 		ic, next := o.interceptors[i], c.send
@@ -50,20 +69,12 @@ func New(t ports.Transport, enc ports.Encoder, opts ...Option) (*Client, error) 
 	return c, nil
 }
 
-func hasPool(opts []Option) bool {
-	var o options
-	for _, opt := range opts {
-		opt.apply(&o)
-	}
-	return o.pool != nil
-}
-
 // enter registers a running operation; it fails once Close has begun.
 func (c *Client) enter(op string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
-		return domain.NewError(domain.KindInvalidInput, op, "client is closed")
+		return &domain.Error{Kind: domain.KindInvalidInput, Op: op, Message: "client is closed", Err: ErrClosed}
 	}
 	c.wg.Add(1)
 	return nil
@@ -77,60 +88,45 @@ func (c *Client) PoolStatus() domain.PoolStatus {
 	return c.o.pool.Status()
 }
 
-// Close refuses new sends, waits for running ones until ctx ends, and closes
-// the pool. It is safe to call twice. Errors are *domain.Error.
+// Close refuses new calls (they fail with ErrClosed), waits for running
+// ones until ctx ends, then closes the pool: idle sessions get QUIT, lent
+// ones are closed when they come back. It is safe to call again, and a call
+// after one that ran out of time finishes the job. Errors are *domain.Error.
 func (c *Client) Close(ctx context.Context) error {
 	c.mu.Lock()
-	already := c.closed
 	c.closed = true
-	c.mu.Unlock()
-	if already {
-		return nil
+	if c.done == nil {
+		c.done = make(chan struct{})
+		go func() {
+			c.wg.Wait()
+			c.bg.Wait()
+			close(c.done)
+		}()
 	}
-	done := make(chan struct{})
-	go func() { c.wg.Wait(); close(done) }()
+	done := c.done
+	c.mu.Unlock()
 	select {
 	case <-done:
 	case <-ctx.Done():
 		return domain.WrapError(domain.KindCancelled, "close", ctx.Err())
 	}
-	if c.o.pool != nil {
-		return c.o.pool.Close(ctx)
+	c.shutMu.Lock()
+	defer c.shutMu.Unlock()
+	if c.o.pool == nil || c.shut {
+		return nil
 	}
+	if err := c.o.pool.Close(ctx); err != nil {
+		return err
+	}
+	c.shut = true
 	return nil
 }
 
-// acquire returns the batch's session when ctx carries one, else borrows
-// from the pool or opens a session.
-func (c *Client) acquire(ctx context.Context) (ports.Session, error) {
-	if b, ok := ctx.Value(stickyKey{}).(*stickySession); ok {
-		return b.get(ctx)
-	}
-	return c.acquireDirect(ctx)
-}
-
-func (c *Client) acquireDirect(ctx context.Context) (ports.Session, error) {
-	if c.o.pool != nil {
-		return c.o.pool.Get(ctx)
-	}
-	return c.transport.Open(ctx)
-}
-
-// release keeps a batch's session for the next message, else gives s back
-// to the pool or closes it.
-func (c *Client) release(ctx context.Context, s ports.Session) {
-	if b, ok := ctx.Value(stickyKey{}).(*stickySession); ok && b.s == s {
-		return
-	}
-	c.releaseDirect(s)
-}
-
-func (c *Client) releaseDirect(s ports.Session) {
-	if c.o.pool != nil {
-		c.o.pool.Put(s)
-		return
-	}
-	if err := s.Close(); err != nil {
-		c.o.log.Debugw("smtp close after send", "error", err)
-	}
+// goBackground runs f off the caller's path; Close waits for it.
+func (c *Client) goBackground(f func()) {
+	c.bg.Add(1)
+	go func() {
+		defer c.bg.Done()
+		f()
+	}()
 }

@@ -14,21 +14,26 @@ type optionFunc func(*options)
 
 func (f optionFunc) apply(o *options) { f(o) }
 
+// DefaultCoalesce is how many concurrent Send calls at most go together in
+// one pipelined group on a pooled session (WithCoalescing).
+const DefaultCoalesce = 64
+
 type options struct {
 	log          ports.Logger
 	pool         ports.Pool
+	limiter      ports.RateLimiter
+	limits       domain.Limits
 	retry        domain.RetryConfig
 	breaker      domain.CircuitBreakerConfig
 	interceptors []ports.Interceptor
 	allow8Bit    bool
+	coalesce     int
 	now          func() time.Time
-	host         string
-	port         int
 }
 
 func defaultOptions() options {
 	d := domain.DefaultConfig()
-	return options{log: nopLogger{}, retry: d.Retry, breaker: d.CircuitBreaker, now: time.Now}
+	return options{log: nopLogger{}, retry: d.Retry, breaker: d.CircuitBreaker, limits: d.Limits, coalesce: DefaultCoalesce, now: time.Now}
 }
 
 // WithLogger sends the client's structured logs to l (a *zap.SugaredLogger
@@ -41,10 +46,28 @@ func WithLogger(l ports.Logger) Option {
 	})
 }
 
-// WithPool borrows sessions from p instead of opening one per send.
+// WithPool borrows sessions from p instead of opening one per send; the
+// client closes p in Close. Concurrent Send calls that find every session
+// busy then go together on the next free one (see WithCoalescing).
 func WithPool(p ports.Pool) Option { return optionFunc(func(o *options) { o.pool = p }) }
 
-// WithRetry sets the retry policy; MaxAttempts 1 disables retries.
+// WithRateLimiter takes one permit of ports.QuotaEmails for every message
+// before it is sent (retries of it take none), as l's behaviour says
+// (reject, wait, wait with a timeout). Limit new connections by wrapping the
+// Transport instead. No limit by default.
+func WithRateLimiter(l ports.RateLimiter) Option {
+	return optionFunc(func(o *options) { o.limiter = l })
+}
+
+// WithLimits sets the client-side limits of message size, recipients and
+// attachments, checked before any connection is made; zero fields take the
+// defaults of domain.Limits.
+func WithLimits(l domain.Limits) Option {
+	return optionFunc(func(o *options) { o.limits = l.WithDefaults() })
+}
+
+// WithRetry sets the retry policy; MaxAttempts 1 disables retries. Zero
+// RetryOn means domain.DefaultRetryConditions.
 func WithRetry(c domain.RetryConfig) Option { return optionFunc(func(o *options) { o.retry = c }) }
 
 // WithCircuitBreaker sets the circuit breaker; Enabled false disables it.
@@ -60,6 +83,14 @@ func WithInterceptors(i ...ports.Interceptor) Option {
 // With8BitMIME lets text parts go as 8bit when the server has 8BITMIME.
 func With8BitMIME(allow bool) Option { return optionFunc(func(o *options) { o.allow8Bit = allow }) }
 
+// WithCoalescing bounds how many messages of concurrent Send calls go
+// together, pipelined, in one ports.Session.SendMany when they wait for a
+// pooled session (DefaultCoalesce). 1 sends each message on its own. It has
+// effect only with WithPool.
+func WithCoalescing(n int) Option {
+	return optionFunc(func(o *options) { o.coalesce = max(n, 1) })
+}
+
 // WithClock replaces time.Now (for tests).
 func WithClock(now func() time.Time) Option {
 	return optionFunc(func(o *options) {
@@ -67,11 +98,6 @@ func WithClock(now func() time.Time) Option {
 			o.now = now
 		}
 	})
-}
-
-// WithServer names the server in ConnectionInfo and logs.
-func WithServer(host string, port int) Option {
-	return optionFunc(func(o *options) { o.host, o.port = host, port })
 }
 
 type nopLogger struct{}

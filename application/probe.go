@@ -18,10 +18,11 @@ func (c *Client) TestConnection(ctx context.Context) (*domain.ConnectionInfo, er
 	if err != nil {
 		return nil, err
 	}
-	defer c.releaseDirect(s)
 	if err := s.Noop(ctx); err != nil {
+		c.releaseDirect(s, err)
 		return nil, err
 	}
+	defer c.releaseDirect(s, nil)
 	info := s.Info()
 	return &info, nil
 }

@@ -44,13 +44,13 @@ func (c *Client) SendRaw(ctx context.Context, from domain.Address, to []domain.A
 		if err != nil {
 			return err
 		}
-		defer c.release(x.Context(), s)
 		env := ports.Envelope{From: from, To: to, EightBit: m.EightBit()}
 		if s.Info().Capabilities.Size {
 			env.Size = m.size
 		}
 		tx, err := s.Send(x.Context(), env, m)
-		result, err = c.outcome(m.MessageID(), env, tx, err, start)
+		c.release(x.Context(), s, err)
+		result, err = c.outcome(m.MessageID(), env, tx, err, start, m.size)
 		return err
 	})
 	return finish(result, err)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/failsafe-go/failsafe-go"
+	"github.com/failsafe-go/failsafe-go/circuitbreaker"
 
 	"github.com/integrations/smtp/domain"
 	"github.com/integrations/smtp/ports"
@@ -31,19 +32,53 @@ func (c *Client) Send(ctx context.Context, e *domain.Email) (*domain.SendResult,
 }
 
 // sendWithPolicies validates e, fixes its Message-ID and Date so every
-// attempt writes the same message, then runs sendOnce under the policies.
+// attempt writes the same message, takes a rate-limit permit, then runs
+// attempts under the circuit breaker and the retry policy.
 func (c *Client) sendWithPolicies(ctx context.Context, e *domain.Email) (*domain.SendResult, error) {
 	msg, err := c.stamp(e)
 	if err != nil {
 		return nil, err
 	}
-	var result *domain.SendResult
-	err = c.exec.WithContext(ctx).RunWithExecution(func(x failsafe.Execution[any]) error {
-		r, err := c.sendOnce(x.Context(), msg)
-		result = r
+	if err := c.admit(ctx); err != nil {
+		return nil, err
+	}
+	return c.run(ctx, func(ctx context.Context) (*domain.SendResult, error) { return c.attempt(ctx, msg) })
+}
+
+// admit takes one permit of the emails quota.
+func (c *Client) admit(ctx context.Context) error {
+	if c.o.limiter == nil {
+		return nil
+	}
+	return c.o.limiter.Acquire(ctx, ports.QuotaEmails)
+}
+
+// run runs attempt under the breaker and the retry policy. The outcome is
+// always the last attempt's own: whatever the policies or the context do
+// afterwards, a delivered message stays delivered and delivery status
+// unknown stays unknown. Only when no attempt ran (an open circuit, a
+// context that ended first) does the policies' error come back.
+func (c *Client) run(ctx context.Context, attempt func(context.Context) (*domain.SendResult, error)) (*domain.SendResult, error) {
+	var last struct {
+		res *domain.SendResult
+		err error
+		ran bool
+	}
+	err := c.exec.WithContext(ctx).RunWithExecution(func(x failsafe.Execution[any]) error {
+		res, err := attempt(x.Context())
+		last.res, last.err, last.ran = res, err, true
 		return err
 	})
-	return finish(result, err)
+	if last.ran {
+		return finish(last.res, last.err)
+	}
+	if errors.Is(err, circuitbreaker.ErrOpen) {
+		return nil, c.circuitOpen(err)
+	}
+	if cerr := ctx.Err(); cerr != nil && domain.AsError(err) == nil {
+		return nil, &domain.Error{Kind: domain.KindOf(cerr), Op: "send", Message: "context ended before the message was sent", Err: cerr}
+	}
+	return nil, err
 }
 
 // partialDelivery marks a failure after some recipients already have the
@@ -54,16 +89,23 @@ type partialDelivery struct{ err error }
 func (p *partialDelivery) Error() string { return p.err.Error() }
 func (p *partialDelivery) Unwrap() error { return p.err }
 
-// outcome turns a transaction's result and error into Send's: a failure
-// that comes with accepted recipients becomes a partialDelivery.
-func (c *Client) outcome(id string, env ports.Envelope, tx *ports.TxResult, err error, start time.Time) (*domain.SendResult, error) {
+// outcome turns a transaction's result and error into Send's. A failure
+// that comes with accepted recipients becomes a partialDelivery, except
+// when it is only the refusal of the remaining recipients (a 452 or 550 to
+// the later transaction of a split recipient list): those are reported one
+// by one in Rejected with their codes, as a refusal in the first
+// transaction is, and the send succeeded.
+func (c *Client) outcome(id string, env ports.Envelope, tx *ports.TxResult, err error, start time.Time, written int64) (*domain.SendResult, error) {
 	if tx == nil {
 		return nil, err
 	}
-	res := c.result(id, env, tx, start)
+	res := c.result(id, env, tx, start, written)
 	if err != nil {
 		if len(res.Accepted) == 0 {
 			return res, err // every recipient refused: the result lists why
+		}
+		if recipientsRefused(err) {
+			return res, nil
 		}
 		return res, &partialDelivery{err}
 	}
@@ -71,12 +113,18 @@ func (c *Client) outcome(id string, env ports.Envelope, tx *ports.TxResult, err 
 	return res, nil
 }
 
+// recipientsRefused reports whether err only says that the server refused
+// every remaining recipient of a transaction at RCPT.
+func recipientsRefused(err error) bool {
+	e := domain.AsError(err)
+	return e != nil && e.Op == string(domain.StageRcpt) && (e.Kind == domain.KindTemporaryFailure || e.Kind == domain.KindInvalidRecipientAddress)
+}
+
 // finish unwraps the policies' error: a partial delivery keeps its result.
 func finish(res *domain.SendResult, err error) (*domain.SendResult, error) {
 	if err == nil {
 		return res, nil
 	}
-	err = translate(err)
 	var p *partialDelivery
 	if errors.As(err, &p) {
 		return res, p.err
@@ -90,6 +138,9 @@ func (c *Client) stamp(e *domain.Email) (*domain.Email, error) {
 	if err := e.Validate(); err != nil {
 		return nil, err
 	}
+	if err := c.checkLimits(e); err != nil {
+		return nil, err
+	}
 	msg := *e
 	if msg.MessageID == "" {
 		msg.MessageID = domain.NewMessageID(msg.From.ASCIIDomain())
@@ -100,15 +151,21 @@ func (c *Client) stamp(e *domain.Email) (*domain.Email, error) {
 	return &msg, nil
 }
 
-// sendOnce is one attempt on one session.
-func (c *Client) sendOnce(ctx context.Context, e *domain.Email) (*domain.SendResult, error) {
+// attempt is one attempt: on a pooled session together with other
+// callers' messages when sessions are busy (coalescing), else on a session
+// of its own.
+func (c *Client) attempt(ctx context.Context, e *domain.Email) (*domain.SendResult, error) {
+	if _, sticky := ctx.Value(stickyKey{}).(*stickySession); c.co != nil && !sticky {
+		return c.co.send(ctx, e)
+	}
 	start := c.o.now()
 	s, err := c.acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer c.release(ctx, s)
-	return c.transact(ctx, s, e, start)
+	res, err := c.transact(ctx, s, e, start)
+	c.release(ctx, s, err)
+	return res, err
 }
 
 // transact sends e on an open session.
@@ -117,8 +174,9 @@ func (c *Client) transact(ctx context.Context, s ports.Session, e *domain.Email,
 	if err != nil {
 		return nil, err
 	}
-	tx, err := s.Send(ctx, env, m)
-	return c.outcome(m.MessageID(), env, tx, err, start)
+	body := &countingBody{Message: m}
+	tx, err := s.Send(ctx, env, body)
+	return c.outcome(m.MessageID(), env, tx, err, start, body.n)
 }
 
 // prepare encodes e for a server with caps and builds its envelope.
@@ -138,13 +196,20 @@ func (c *Client) prepare(caps domain.Capabilities, e *domain.Email) (ports.Messa
 		if env.Size, err = m.Size(); err != nil {
 			return nil, ports.Envelope{}, err
 		}
+		if err := c.checkSize(env.Size); err != nil {
+			return nil, ports.Envelope{}, err
+		}
 	}
 	return m, env, nil
 }
 
-// result builds the SendResult of a transaction.
-func (c *Client) result(id string, env ports.Envelope, tx *ports.TxResult, start time.Time) *domain.SendResult {
+// result builds the SendResult of a transaction; written is the octets the
+// body wrote, for a server that was not told the size.
+func (c *Client) result(id string, env ports.Envelope, tx *ports.TxResult, start time.Time, written int64) *domain.SendResult {
 	res := &domain.SendResult{MessageID: id, Rejected: tx.Rejected, Size: env.Size, Duration: c.o.now().Sub(start)}
+	if res.Size == 0 {
+		res.Size = written
+	}
 	for _, a := range tx.Accepted {
 		res.Accepted = append(res.Accepted, a.Email())
 	}

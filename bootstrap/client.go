@@ -5,6 +5,8 @@ import (
 
 	"github.com/integrations/smtp/adapters/auth"
 	"github.com/integrations/smtp/adapters/mime"
+	"github.com/integrations/smtp/adapters/pool"
+	"github.com/integrations/smtp/adapters/ratelimit"
 	"github.com/integrations/smtp/adapters/tcp"
 	"github.com/integrations/smtp/adapters/tls"
 	"github.com/integrations/smtp/application"
@@ -27,6 +29,8 @@ type wiring struct {
 	interceptors []ports.Interceptor
 	transport    ports.Transport
 	encoder      ports.Encoder
+	limiter      ports.RateLimiter
+	noPool       bool
 }
 
 // WithTranscript receives every protocol line, secrets redacted.
@@ -56,6 +60,17 @@ func WithTransport(t ports.Transport) ClientOption {
 	return wiringFunc(func(w *wiring) { w.transport = t })
 }
 
+// WithRateLimiter replaces the in-memory rate limiter that Config.RateLimit
+// makes (for example with one whose quota is shared between processes). It
+// limits emails and, through the transport, new connections.
+func WithRateLimiter(l ports.RateLimiter) ClientOption {
+	return wiringFunc(func(w *wiring) { w.limiter = l })
+}
+
+// WithoutPool makes NewClient open a session for every send (and close it
+// afterwards) instead of pooling sessions as Config.Pool says.
+func WithoutPool() ClientOption { return wiringFunc(func(w *wiring) { w.noPool = true }) }
+
 // WithEncoder replaces the MIME encoder.
 func WithEncoder(e ports.Encoder) ClientOption { return wiringFunc(func(w *wiring) { w.encoder = e }) }
 
@@ -63,12 +78,14 @@ func WithEncoder(e ports.Encoder) ClientOption { return wiringFunc(func(w *wirin
 func NewEncoder() ports.Encoder { return mime.New() }
 
 // NewTransport returns the TCP/TLS transport for cfg, with the TLS and AUTH
-// adapters. It does not dial. Errors are *domain.Error.
+// adapters. It does not dial. Of the options it uses WithDialer,
+// WithTranscript and WithCredentialProvider. Errors are *domain.Error.
 func NewTransport(cfg domain.Config, opts ...ClientOption) (ports.Transport, error) {
 	var w wiring
 	for _, o := range opts {
 		o.apply(&w)
 	}
+	w.transport = nil
 	return newTransport(cfg, &w)
 }
 
@@ -87,20 +104,36 @@ func newTransport(cfg domain.Config, w *wiring) (ports.Transport, error) {
 	return tcp.New(cfg, deps)
 }
 
-// NewClient returns a ready Client for cfg: validated configuration, TCP/TLS
-// transport, SASL authenticator, MIME encoder, and the retry and circuit
-// breaker settings of cfg. It does not dial. Errors are *domain.Error.
+// NewClient returns a ready Client for cfg: validated configuration, the
+// TCP/TLS transport with the SASL authenticator, a connection pool sized
+// by cfg.Pool, the rate limiter of cfg.RateLimit (emails and new
+// connections), the client-side limits of cfg.Limits, the MIME encoder,
+// and the retry and circuit breaker settings of cfg. It does not dial.
+// Errors are *domain.Error.
 func NewClient(cfg domain.Config, opts ...ClientOption) (*application.Client, error) {
 	var w wiring
 	for _, o := range opts {
 		o.apply(&w)
 	}
-	if err := cfg.Validate(); err != nil {
+	validate := cfg.Validate
+	if w.credentials != nil {
+		validate = cfg.ValidateWithProvider
+	}
+	if err := validate(); err != nil {
 		return nil, err
 	}
 	t, err := newTransport(cfg, &w)
 	if err != nil {
 		return nil, err
+	}
+	limiter := w.limiter
+	if limiter == nil && cfg.RateLimit != nil {
+		if limiter, err = ratelimit.New(*cfg.RateLimit); err != nil {
+			return nil, err
+		}
+	}
+	if limiter != nil {
+		t = ratelimit.LimitConnections(t, limiter)
 	}
 	enc := w.encoder
 	if enc == nil {
@@ -110,11 +143,21 @@ func NewClient(cfg domain.Config, opts ...ClientOption) (*application.Client, er
 		application.WithRetry(cfg.Retry),
 		application.WithCircuitBreaker(cfg.CircuitBreaker),
 		application.With8BitMIME(cfg.Allow8BitMIME),
-		application.WithServer(cfg.Host, cfg.Port),
+		application.WithLimits(cfg.Limits),
 		application.WithInterceptors(w.interceptors...),
+	}
+	if limiter != nil {
+		appOpts = append(appOpts, application.WithRateLimiter(limiter))
 	}
 	if w.logger != nil {
 		appOpts = append(appOpts, application.WithLogger(w.logger.Sugar()))
+	}
+	if !w.noPool {
+		var poolOpts []pool.Option
+		if w.logger != nil {
+			poolOpts = append(poolOpts, pool.WithLogger(w.logger.Sugar()))
+		}
+		appOpts = append(appOpts, application.WithPool(pool.New(t, cfg.Pool, poolOpts...)))
 	}
 	return application.New(t, enc, appOpts...)
 }

@@ -11,9 +11,10 @@ import (
 	"github.com/integrations/smtp/ports"
 )
 
-// Module provides *application.Client, ports.Transport and ports.Encoder
-// from a domain.Config that the application supplies
-// (fx.Supply(cfg)). It uses the application's *zap.Logger when there is one
+// Module provides *application.Client (pooling sessions as Config.Pool
+// says), ports.Transport and ports.Encoder from a domain.Config that the
+// application supplies (fx.Supply(cfg)). An optional ports.RateLimiter in
+// the graph replaces the in-memory limiter of Config.RateLimit. It uses the application's *zap.Logger when there is one
 // and never provides one. OnStart does not dial; OnStop closes the client.
 //
 // To swap an adapter, decorate or replace its port:
@@ -48,13 +49,16 @@ type ClientParams struct {
 	Config       domain.Config
 	Transport    ports.Transport
 	Encoder      ports.Encoder
-	Logger       *zap.Logger         `optional:"true"`
-	Interceptors []ports.Interceptor `group:"smtp.interceptors"`
+	Logger       *zap.Logger              `optional:"true"`
+	Credentials  ports.CredentialProvider `optional:"true"`
+	RateLimiter  ports.RateLimiter        `optional:"true"` // replaces the in-memory limiter of Config.RateLimit
+	Interceptors []ports.Interceptor      `group:"smtp.interceptors"`
 	Lifecycle    fx.Lifecycle
 }
 
 func provideClient(p ClientParams) (*application.Client, error) {
-	c, err := NewClient(p.Config, WithTransport(p.Transport), WithEncoder(p.Encoder), WithLogger(p.Logger), WithInterceptors(p.Interceptors...))
+	c, err := NewClient(p.Config, WithTransport(p.Transport), WithEncoder(p.Encoder), WithLogger(p.Logger),
+		WithCredentialProvider(p.Credentials), WithRateLimiter(p.RateLimiter), WithInterceptors(p.Interceptors...))
 	if err != nil {
 		return nil, err
 	}

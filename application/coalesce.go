@@ -1,0 +1,234 @@
+package application
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+
+	"github.com/integrations/smtp/domain"
+	"github.com/integrations/smtp/ports"
+)
+
+// coalescer groups the messages of concurrent Send calls that wait for a
+// pooled session. Every caller queues its message and asks the pool for a
+// session; the first to get one takes its own message and the oldest
+// queued ones (up to max) and sends them together in one pipelined
+// ports.Session.SendMany; the callers whose messages it took stop waiting
+// for the pool and wait for their own outcome. A lone caller thus sends on
+// its own session as before, and callers who find every session busy get
+// one round trip a message instead of two.
+type coalescer struct {
+	c   *Client
+	max int
+
+	mu    sync.Mutex
+	queue []*job // waiting for a session, oldest first, none taken
+}
+
+// job is one attempt of one caller's message.
+type job struct {
+	ctx     context.Context
+	e       *domain.Email
+	stopGet context.CancelFunc // ends the caller's own wait for the pool once its message is taken
+	taken   bool               // guarded by coalescer.mu
+	done    chan struct{}      // closed when res and err are set
+	res     *domain.SendResult
+	err     error
+	state   atomic.Int32 // jobPending, jobSent or jobAbandoned
+}
+
+// The states of a job: its caller and the sender race for it once.
+const (
+	jobPending   int32 = iota // not handed to a session
+	jobSent                   // handed to a session: the caller must wait for the outcome
+	jobAbandoned              // the caller's context ended first: never sent
+)
+
+func (j *job) finish(res *domain.SendResult, err error) {
+	j.res, j.err = res, err
+	close(j.done)
+}
+
+// send is one attempt for e, alone or in a group.
+func (co *coalescer) send(ctx context.Context, e *domain.Email) (*domain.SendResult, error) {
+	getCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	j := &job{ctx: ctx, e: e, stopGet: stop, done: make(chan struct{})}
+	co.mu.Lock()
+	co.queue = append(co.queue, j)
+	co.mu.Unlock()
+
+	s, err := co.c.o.pool.Get(getCtx)
+	co.mu.Lock()
+	if j.taken { // another caller sends it
+		co.mu.Unlock()
+		if err == nil {
+			co.help(s)
+		}
+		return co.wait(ctx, j)
+	}
+	co.remove(j)
+	if err != nil {
+		co.mu.Unlock()
+		return nil, err
+	}
+	group := append([]*job{j}, co.take(co.max-1)...)
+	co.mu.Unlock()
+	if len(group) == 1 { // alone: on the caller's own goroutine and context
+		co.run(ctx, s, group)
+		return j.res, j.err
+	}
+	co.c.goBackground(func() { co.runGroup(s, group) })
+	return co.wait(ctx, j)
+}
+
+// help sends queued messages on s, a session got after the caller's own
+// message was taken by another caller, then gives s back.
+func (co *coalescer) help(s ports.Session) {
+	co.mu.Lock()
+	group := co.take(co.max)
+	co.mu.Unlock()
+	if len(group) == 0 {
+		co.c.releaseDirect(s, nil)
+		return
+	}
+	co.c.goBackground(func() { co.runGroup(s, group) })
+}
+
+// take marks up to n of the oldest queued jobs taken and ends their own
+// waits for the pool. The caller holds co.mu.
+func (co *coalescer) take(n int) []*job {
+	n = min(n, len(co.queue))
+	group := make([]*job, 0, n)
+	for _, j := range co.queue[:n] {
+		j.taken = true
+		j.stopGet()
+		group = append(group, j)
+	}
+	co.queue = append(co.queue[:0], co.queue[n:]...)
+	return group
+}
+
+// remove takes j out of the queue. The caller holds co.mu.
+func (co *coalescer) remove(j *job) {
+	for i, q := range co.queue {
+		if q == j {
+			co.queue = append(co.queue[:i], co.queue[i+1:]...)
+			return
+		}
+	}
+}
+
+// wait waits for the outcome of j, which another goroutine sends. When ctx
+// ends first the outcome is not known to the caller: a message already
+// handed to the session may reach the server.
+func (co *coalescer) wait(ctx context.Context, j *job) (*domain.SendResult, error) {
+	select {
+	case <-j.done:
+		return j.res, j.err
+	case <-ctx.Done():
+	}
+	select {
+	case <-j.done:
+		return j.res, j.err
+	default:
+	}
+	if j.state.CompareAndSwap(jobPending, jobAbandoned) {
+		// Not handed to the session yet, and now it never will be.
+		return nil, &domain.Error{Kind: domain.KindOf(ctx.Err()), Op: "send", Message: "context ended before the message was sent", Err: ctx.Err()}
+	}
+	return nil, &domain.Error{Kind: domain.KindDeliveryUnknown, Op: "send", Err: ctx.Err(),
+		Message: "context ended while the message was in flight in a pipelined group; the server may or may not have taken it"}
+}
+
+// runGroup sends a group of several callers' messages under a context that
+// ends only when every one of those callers has gone.
+func (co *coalescer) runGroup(s ports.Session, group []*job) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var left atomic.Int32
+	left.Store(int32(len(group)))
+	for _, j := range group {
+		stop := context.AfterFunc(j.ctx, func() {
+			if left.Add(-1) == 0 {
+				cancel()
+			}
+		})
+		defer stop()
+	}
+	co.run(ctx, s, group)
+}
+
+// run sends the jobs on s with one SendMany and gives s back. Jobs never
+// started because the session died under an earlier one go again on a new
+// session, as long as each round starts something.
+func (co *coalescer) run(ctx context.Context, s ports.Session, group []*job) {
+	c := co.c
+	for len(group) > 0 {
+		start := c.o.now()
+		caps := s.Info().Capabilities
+		var live []*job
+		var txs []ports.Transaction
+		var bodies []*countingBody
+		for _, j := range group {
+			m, env, err := c.prepare(caps, j.e)
+			if err != nil {
+				j.finish(nil, err)
+				continue
+			}
+			if !j.state.CompareAndSwap(jobPending, jobSent) { // its caller has gone: nothing of it is sent
+				j.finish(nil, &domain.Error{Kind: domain.KindCancelled, Op: "send", Message: "caller gone before the message was sent"})
+				continue
+			}
+			body := &countingBody{Message: m}
+			live, bodies = append(live, j), append(bodies, body)
+			txs = append(txs, ports.Transaction{Envelope: env, Body: body})
+		}
+		if len(txs) == 0 {
+			c.releaseDirect(s, nil)
+			return
+		}
+		outs := sendAll(ctx, s, txs)
+		var again []*job
+		var failure error
+		started := false
+		for _, o := range outs {
+			started = started || !errors.Is(o.Err, ports.ErrNotSent)
+		}
+		for k, o := range outs {
+			j := live[k]
+			if errors.Is(o.Err, ports.ErrNotSent) && started && ctx.Err() == nil {
+				j.state.Store(jobPending)
+				again = append(again, j)
+				continue
+			}
+			res, err := c.outcome(bodies[k].MessageID(), txs[k].Envelope, o.Result, o.Err, start, bodies[k].n)
+			if err != nil && failure == nil {
+				failure = err
+			}
+			j.finish(res, err)
+		}
+		c.releaseDirect(s, failure)
+		if len(again) == 0 {
+			return
+		}
+		group = again
+		var err error
+		if s, err = c.acquireDirect(ctx); err != nil {
+			for _, j := range group {
+				j.finish(nil, err)
+			}
+			return
+		}
+	}
+}
+
+// sendAll sends txs on s: one alone with Send, several with SendMany.
+func sendAll(ctx context.Context, s ports.Session, txs []ports.Transaction) []ports.TxOutcome {
+	if len(txs) == 1 {
+		res, err := s.Send(ctx, txs[0].Envelope, txs[0].Body)
+		return []ports.TxOutcome{{Result: res, Err: err}}
+	}
+	return s.SendMany(ctx, txs)
+}
