@@ -248,7 +248,7 @@ func TestNormalizeNewlines(t *testing.T) {
 }
 
 func TestBase64Size(t *testing.T) {
-	for _, n := range []int{0, 1, 2, 3, 56, 57, 58, 114, 1000, chunkOctets - 1, chunkOctets, chunkOctets + 1, 3*chunkOctets + 5} {
+	for _, n := range []int{0, 1, 2, 3, 56, 57, 58, 114, 1000, chunkOctets - 1, chunkOctets, chunkOctets + 1, 3*chunkOctets + 5, outOctets - 1, outOctets, outOctets + 1, 2*outOctets + chunkOctets + 7} {
 		data := bytes.Repeat([]byte{0xa5}, n)
 		ws := &writeState{}
 		var buf bytes.Buffer
@@ -266,6 +266,9 @@ func TestBase64Size(t *testing.T) {
 			t.Fatal(err)
 		}
 		ws.bw.Flush()
+		if c := cap(ws.out); c != outLines*(b64LineChars+2) {
+			t.Errorf("n=%d: the output buffer grew to %d", n, c)
+		}
 		if !bytes.Equal(buf.Bytes(), viaReader.Bytes()) {
 			t.Errorf("n=%d: bytes and reader paths differ", n)
 		}
