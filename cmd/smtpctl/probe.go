@@ -60,7 +60,7 @@ func runProbe(args []string, stdout, stderr io.Writer) int {
 	out := probeOutput{Host: cfg.Host, Port: cfg.Port, Capabilities: []string{}, AuthMechanisms: []string{}}
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
-	client, err := bootstrap.NewClient(cfg, opts...)
+	client, err := bootstrap.NewClient(cfg, append(opts, bootstrap.WithoutPool())...) // one message: nothing to reuse
 	var info *domain.ConnectionInfo
 	if err != nil {
 		err = &configError{err}

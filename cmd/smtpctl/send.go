@@ -131,7 +131,7 @@ func sendBuilt(ctx context.Context, cfg domain.Config, opts []bootstrap.ClientOp
 	if err != nil {
 		return nil, err
 	}
-	client, err := bootstrap.NewClient(cfg, opts...)
+	client, err := bootstrap.NewClient(cfg, append(opts, bootstrap.WithoutPool())...) // one message: nothing to reuse
 	if err != nil {
 		return nil, &configError{err}
 	}
@@ -164,7 +164,7 @@ func sendFile(ctx context.Context, cfg domain.Config, opts []bootstrap.ClientOpt
 			to = append(to, a)
 		}
 	}
-	client, err := bootstrap.NewClient(cfg, opts...)
+	client, err := bootstrap.NewClient(cfg, append(opts, bootstrap.WithoutPool())...) // one message: nothing to reuse
 	if err != nil {
 		return nil, &configError{err}
 	}
