@@ -125,6 +125,7 @@ func (b *rawBody) WriteTo(w io.Writer) (int64, error) {
 		return 0, err
 	}
 	s := rawScan{w: w, header: true}
+	s.crlf, _ = w.(ports.CRLFWriter)
 	err := b.stream(&s)
 	if err != nil {
 		b.failed = err
@@ -157,8 +158,19 @@ func (b *rawBody) rewind() error {
 // stream reads src through buf and hands s every run of complete lines; a
 // partial line waits at the front of buf for the rest.
 func (b *rawBody) stream(s *rawScan) error {
-	if b.data != nil {
-		return s.lines(b.data, true)
+	if b.data != nil { // in buffer-sized runs all the same, for a CRLFWriter to take most as they are
+		rest := b.data
+		for len(rest) > rawBufferSize {
+			cut := completeLines(rest[:rawBufferSize])
+			if cut == 0 {
+				break // a line longer than any may be: lines refuses it
+			}
+			if err := s.lines(rest[:cut], false); err != nil {
+				return err
+			}
+			rest = rest[cut:]
+		}
+		return s.lines(rest, true)
 	}
 	buf := b.buf
 	r, n, eof := 0, b.peeked, b.eof
@@ -250,11 +262,12 @@ func nulError(line int) error {
 // rawScan is the state of one WriteTo.
 type rawScan struct {
 	w        io.Writer
-	written  int64 // octets handed to w
-	size     int64 // octets on the wire: line ends as CRLF
-	line     int   // lines done
-	header   bool  // in the header section
-	dropping bool  // in a Bcc field
+	crlf     ports.CRLFWriter // w, when it is one: runs of CRLF lines go through WriteCRLF
+	written  int64            // octets handed to w
+	size     int64            // octets on the wire: line ends as CRLF
+	line     int              // lines done
+	header   bool             // in the header section
+	dropping bool             // in a Bcc field
 	eightBit bool
 }
 
@@ -317,14 +330,19 @@ func (s *rawScan) headerLines(p []byte) (int, error) {
 func (s *rawScan) body(p []byte, final bool) error {
 	good, lfs, crlfs, err := checkLines(p, s.line)
 	ok := p[:good]
-	ends := lfs + bytes.Count(ok, []byte{'\r'}) - crlfs
+	crs := bytes.Count(ok, []byte{'\r'})
+	ends := lfs + crs - crlfs
 	s.size += int64(good + ends - crlfs)
-	if final && err == nil && !isLineEnd(p[len(p)-1]) {
+	if last := p[len(p)-1]; final && err == nil && last != '\r' && last != '\n' {
 		s.size += 2 // the session ends the last line
 	}
 	s.line += ends
 	s.eightBit = s.eightBit || has8bit(ok)
-	if werr := s.write(ok); werr != nil {
+	write := s.w.Write
+	if s.crlf != nil && crs == crlfs && lfs == crlfs { // every line end a CRLF
+		write = s.crlf.WriteCRLF
+	}
+	if werr := s.put(write, ok); werr != nil {
 		return werr
 	}
 	return err
@@ -413,11 +431,14 @@ func longPiece(seg []byte) (at, n int) {
 	}
 }
 
-func (s *rawScan) write(p []byte) error {
+func (s *rawScan) write(p []byte) error { return s.put(s.w.Write, p) }
+
+// put hands p to write (w's Write or WriteCRLF) and counts what it took.
+func (s *rawScan) put(write func([]byte) (int, error), p []byte) error {
 	if len(p) == 0 {
 		return nil
 	}
-	n, err := s.w.Write(p)
+	n, err := write(p)
 	s.written += int64(n)
 	return err
 }
@@ -440,8 +461,6 @@ func nextLine(p []byte) (end, next int) {
 	}
 	return lf, lf + 1
 }
-
-func isLineEnd(c byte) bool { return c == '\r' || c == '\n' }
 
 // completeLines returns the length of the complete lines at the start of p:
 // up to its last line end, except a CR at the very end, whose LF may follow.

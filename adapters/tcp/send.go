@@ -354,10 +354,18 @@ func (s *Session) verdict(stage domain.Stage) (*domain.Reply, error) {
 	return r, nil
 }
 
-// bodyError reports a failure of the message itself (not of the network).
+// bodyError reports a failure of the message itself (not of the network):
+// the body's own *domain.Error as it is, so that a refused message stays
+// KindInvalidInput and is not retried. The final dot never left, so a body
+// that claims the delivery is unknown becomes KindEncodingFailed, its
+// words kept and its kind out of the chain.
 func bodyError(err error) *domain.Error {
-	if de := domain.AsError(err); de != nil {
-		return de
+	de := domain.AsError(err)
+	switch {
+	case de == nil:
+		return &domain.Error{Kind: domain.KindEncodingFailed, Op: string(domain.StageData), Message: "writing the message failed", Err: err}
+	case de.Kind == domain.KindDeliveryUnknown:
+		return &domain.Error{Kind: domain.KindEncodingFailed, Op: string(domain.StageData), Message: "writing the message failed: " + err.Error()}
 	}
-	return &domain.Error{Kind: domain.KindEncodingFailed, Op: string(domain.StageData), Message: "writing the message failed", Err: err}
+	return de
 }
