@@ -41,9 +41,11 @@ func (m *message) Size() (int64, error) {
 
 // WriteTo writes the message to w and returns the octets written. Files
 // are opened anew each time and streamed; a reader source can be written
-// only once, and a second WriteTo fails before writing anything. Errors of
-// the content are *domain.Error of KindAttachment; errors of w are returned
-// as they are.
+// only once, and a second WriteTo fails before writing anything. Every
+// line end of the output is CRLF, so when w is a ports.CRLFWriter (the
+// DATA writer of adapters/tcp) everything goes through WriteCRLF. Errors
+// of the content are *domain.Error of KindAttachment; errors of w are
+// returned as they are.
 func (m *message) WriteTo(w io.Writer) (int64, error) {
 	for _, s := range m.sources {
 		if s.typ == domain.SourceReader && s.used {
