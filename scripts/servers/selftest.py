@@ -242,6 +242,43 @@ def postfix_small():
     s.quit()
 
 
+def seconds(value):
+    """A Postfix time value ("2s", "1m", "300") in seconds."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+    if value and value[-1] in units:
+        return float(value[:-1]) * units[value[-1]]
+    return float(value)
+
+
+def postfix_idle_delivers():
+    s = smtp(E["POSTFIX_IDLE_ADDR"])
+    s.ehlo()
+    expect(not s.has_extn("starttls") and not s.has_extn("auth"), "idle listener offers STARTTLS or AUTH")
+    send_and_verify_postfix(s, "idle-" + UNIQ)
+
+
+def postfix_idle_timeout():
+    # An idle connection gets "421 4.4.2 <host> Error: timeout exceeded"
+    # after smtpd_timeout, then EOF.
+    timeout = seconds(E["POSTFIX_IDLE_TIMEOUT"])
+    sock = socket.create_connection(hostport(E["POSTFIX_IDLE_ADDR"]), timeout=timeout + 15)
+    f = sock.makefile("rb")
+    expect(f.readline().startswith(b"220 "), "no greeting")
+    sock.sendall(b"EHLO client.example.test\r\n")
+    while True:
+        line = f.readline()
+        expect(line.startswith(b"250"), "EHLO reply %r" % line)
+        if line[3:4] == b" ":
+            break
+    t = time.monotonic()
+    line = f.readline()
+    idle = time.monotonic() - t
+    expect(line.startswith(b"421 4.4.2 ") and b"timeout exceeded" in line, "after idling: %r" % line)
+    expect(idle >= timeout * 0.9, "closed after %.2fs, before smtpd_timeout %ss" % (idle, timeout))
+    expect(f.read() == b"", "connection still open after the 421")
+    sock.close()
+
+
 def smtp_sink():
     s = smtp(E["SMTP_SINK_ADDR"])
     refused = s.sendmail("a@example.test", ["b@example.test"], b"Subject: sink\r\n\r\nhi\r\n")
@@ -306,6 +343,8 @@ check("postfix submission: bad password -> 535", postfix_bad_password)
 check("postfix smtps: implicit TLS + AUTH + delivery", postfix_smtps)
 check("postfix: reject550 / defer451", postfix_rcpt_codes)
 check("postfix small: 20 KB -> 552", postfix_small)
+check("postfix idle: delivery", postfix_idle_delivers)
+check("postfix idle: 421 4.4.2 after smtpd_timeout", postfix_idle_timeout)
 check("smtp-sink", smtp_sink)
 for k in ("PLAIN", "STARTTLS", "TLS"):
     check("mailpit %s: send + API raw" % k.lower(), mailpit(k))

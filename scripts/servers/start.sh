@@ -22,6 +22,8 @@ fi
 POSTFIX_PLAIN_PORT="${POSTFIX_PLAIN_PORT:-2525}"
 POSTFIX_SMALL_PORT="${POSTFIX_SMALL_PORT:-2526}"
 SMTP_SINK_PORT="${SMTP_SINK_PORT:-2527}"
+POSTFIX_IDLE_PORT="${POSTFIX_IDLE_PORT:-2528}"
+POSTFIX_IDLE_TIMEOUT="${POSTFIX_IDLE_TIMEOUT:-2s}"
 POSTFIX_SUBMISSION_PORT="${POSTFIX_SUBMISSION_PORT:-2587}"
 POSTFIX_SMTPS_PORT="${POSTFIX_SMTPS_PORT:-2465}"
 MAILPIT_PLAIN_PORT="${MAILPIT_PLAIN_PORT:-2530}"
@@ -31,7 +33,7 @@ MAILPIT_PLAIN_HTTP_PORT="${MAILPIT_PLAIN_HTTP_PORT:-2540}"
 MAILPIT_STARTTLS_HTTP_PORT="${MAILPIT_STARTTLS_HTTP_PORT:-2541}"
 MAILPIT_TLS_HTTP_PORT="${MAILPIT_TLS_HTTP_PORT:-2542}"
 all_ports=(
-	"$POSTFIX_PLAIN_PORT" "$POSTFIX_SMALL_PORT" "$SMTP_SINK_PORT"
+	"$POSTFIX_PLAIN_PORT" "$POSTFIX_SMALL_PORT" "$SMTP_SINK_PORT" "$POSTFIX_IDLE_PORT"
 	"$POSTFIX_SUBMISSION_PORT" "$POSTFIX_SMTPS_PORT"
 	"$MAILPIT_PLAIN_PORT" "$MAILPIT_STARTTLS_PORT" "$MAILPIT_TLS_PORT"
 	"$MAILPIT_PLAIN_HTTP_PORT" "$MAILPIT_STARTTLS_HTTP_PORT" "$MAILPIT_TLS_HTTP_PORT"
@@ -257,6 +259,14 @@ virtual_mailbox_limit = 0
 smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination
 smtpd_recipient_restrictions = check_recipient_access texthash:$PF_ETC/recipient_access, permit
 smtpd_error_sleep_time = 0s
+# Recover quickly from the faults the tests inject (smtpd processes killed,
+# Postfix stopped and started mid-run): a service whose process died on its
+# first connection is throttled for throttle_time (default 60 s), and a
+# delivery cut short is retried after the backoff time (default 300 s).
+throttle_time = 2s
+queue_run_delay = 1s
+minimal_backoff_time = 1s
+maximal_backoff_time = 2s
 smtpd_soft_error_limit = 100
 smtpd_hard_error_limit = 200
 in_flow_delay = 0s
@@ -291,6 +301,11 @@ cat >"$PF_ETC/master.cf" <<EOF
 127.0.0.1:$POSTFIX_SMALL_PORT inet n - n - - smtpd
   -o syslog_name=postfix/small
   -o message_size_limit=10240
+# (e) plain with a short smtpd_timeout: an idle connection gets
+#     "421 4.4.2 <host> Error: timeout exceeded" and is closed
+127.0.0.1:$POSTFIX_IDLE_PORT inet n - n - - smtpd
+  -o syslog_name=postfix/idle
+  -o smtpd_timeout=$POSTFIX_IDLE_TIMEOUT
 # (b) submission: STARTTLS required, AUTH (PLAIN LOGIN CRAM-MD5) only after STARTTLS
 127.0.0.1:$POSTFIX_SUBMISSION_PORT inet n - n - - smtpd
   -o syslog_name=postfix/submission
@@ -464,6 +479,9 @@ A=127.0.0.1
 	echo "export POSTFIX_SUBMISSION_ADDR=$A:$POSTFIX_SUBMISSION_PORT"
 	echo "export POSTFIX_SMTPS_ADDR=$A:$POSTFIX_SMTPS_PORT"
 	echo "export POSTFIX_SMALL_ADDR=$A:$POSTFIX_SMALL_PORT"
+	echo "export POSTFIX_IDLE_ADDR=$A:$POSTFIX_IDLE_PORT"
+	echo "export POSTFIX_IDLE_TIMEOUT=$POSTFIX_IDLE_TIMEOUT"
+	echo "export POSTFIX_CONFIG_DIR=$PF_ETC"
 	echo "export POSTFIX_MAX_SIZE=52428800"
 	echo "export POSTFIX_SMALL_MAX_SIZE=10240"
 	echo "export POSTFIX_MAILDIR=$MAILDIR"
@@ -501,6 +519,6 @@ mv "$D/env.tmp" "$D/env"
 
 elapsed_ms=$((($(date +%s%N) - start_ts) / 1000000))
 echo "smtp test servers up in ${elapsed_ms}ms (state $D, env $D/env):" \
-	"postfix plain=$POSTFIX_PLAIN_PORT submission=$POSTFIX_SUBMISSION_PORT smtps=$POSTFIX_SMTPS_PORT small=$POSTFIX_SMALL_PORT;" \
+	"postfix plain=$POSTFIX_PLAIN_PORT submission=$POSTFIX_SUBMISSION_PORT smtps=$POSTFIX_SMTPS_PORT small=$POSTFIX_SMALL_PORT idle=$POSTFIX_IDLE_PORT;" \
 	"smtp-sink=$SMTP_SINK_PORT;" \
 	"mailpit plain=$MAILPIT_PLAIN_PORT/http $MAILPIT_PLAIN_HTTP_PORT starttls=$MAILPIT_STARTTLS_PORT/http $MAILPIT_STARTTLS_HTTP_PORT tls=$MAILPIT_TLS_PORT/http $MAILPIT_TLS_HTTP_PORT"
