@@ -1,9 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"flag"
+	"math/rand/v2"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -11,7 +11,6 @@ import (
 
 	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
-	"github.com/integrations/smtp/ports"
 )
 
 // benchMaxConcurrency bounds --concurrency.
@@ -21,6 +20,10 @@ const benchMaxConcurrency = 1024
 type benchOptions struct {
 	mode                                   string
 	count, size, conns, concurrency, batch int
+	attachSize                             int
+	messageFile                            string
+	rawBytes, noPool                       bool
+	rawSource                              string // set by prepare in raw mode
 	from, to                               string
 }
 
@@ -35,98 +38,103 @@ func (o *benchOptions) check(fs *flag.FlagSet) error {
 		return &usageError{"--count must be between 1 and " + strconv.Itoa(benchMaxCount)}
 	case o.size < 0 || o.size > benchMaxSize:
 		return &usageError{"--size must be between 0 and " + strconv.Itoa(benchMaxSize)}
+	case o.attachSize < 0 || o.attachSize > benchMaxSize:
+		return &usageError{"--attach-size must be between 0 and " + strconv.Itoa(benchMaxSize)}
 	case o.concurrency < 1 || o.concurrency > benchMaxConcurrency:
 		return &usageError{"--concurrency must be between 1 and " + strconv.Itoa(benchMaxConcurrency)}
+	case o.conns < 1 || o.conns > domain.MaxPoolConnections:
+		return &usageError{"--connections (the pool size) must be between 1 and " + strconv.Itoa(domain.MaxPoolConnections)}
 	case o.batch < 0:
 		return &usageError{"--batch must not be negative"}
-	}
-	if o.mode == benchModeBatch {
-		switch {
-		case o.conns < 1 || o.conns > benchMaxConnections:
-			return &usageError{"--connections must be between 1 and " + strconv.Itoa(benchMaxConnections)}
-		case o.conns > o.count:
-			return &usageError{"--connections must not exceed --count"}
-		}
-		return nil
-	}
-	switch {
-	case o.conns < 1 || o.conns > domain.MaxPoolConnections:
-		return &usageError{"--connections (the pool size) must be between 1 and " + strconv.Itoa(domain.MaxPoolConnections) + " in --mode " + o.mode}
-	case o.batch != 0:
+	case o.batch != 0 && o.mode != benchModeBatch:
 		return &usageError{"--batch applies to --mode batch"}
+	case o.attachSize != 0 && o.mode == benchModeRaw:
+		return &usageError{"--attach-size applies to --mode send and batch"}
+	case o.messageFile != "" && o.mode != benchModeRaw:
+		return &usageError{"--message-file applies to --mode raw"}
+	case o.rawBytes && o.messageFile == "":
+		return &usageError{"--raw-bytes applies to --message-file"}
 	}
 	return nil
 }
 
-// prepare builds (or renders) the messages, which the clock does not
-// count, and returns the timed run.
+// prepare builds (or renders, or opens) the messages, which the clock does
+// not count, and returns the timed run.
 func (o *benchOptions) prepare(cfg domain.Config) (func(context.Context) benchResult, error) {
-	if o.mode == benchModeBatch {
-		shares, err := benchMessages(o.count, o.conns, o.size, o.from, o.to)
-		if err != nil {
-			return nil, err
-		}
-		cfg.Pool.MaxConnections, cfg.Pool.MinIdle = 1, min(cfg.Pool.MinIdle, 1)
-		return func(ctx context.Context) benchResult { return benchRun(ctx, cfg, shares, o.batch) }, nil
-	}
 	cfg.Pool.MaxConnections, cfg.Pool.MinIdle = o.conns, min(cfg.Pool.MinIdle, o.conns)
-	if o.mode == benchModeSend {
-		emails, err := benchMessages(o.count, 1, o.size, o.from, o.to)
+	// A bench may send messages larger than the default client-side limit.
+	cfg.Limits.MaxMessageSize = domain.MaxMessageSizeLimit
+	var opts []bootstrap.ClientOption
+	if o.noPool {
+		opts = append(opts, bootstrap.WithoutPool())
+	}
+	if o.mode == benchModeRaw {
+		call, err := o.rawCall()
 		if err != nil {
 			return nil, err
 		}
 		return func(ctx context.Context) benchResult {
-			return benchConcurrent(ctx, cfg, o.count, o.concurrency, func(ctx context.Context, c benchClient, i int) (*domain.SendResult, error) {
-				return c.Send(ctx, emails[0][i])
-			})
+			return benchConcurrent(ctx, cfg, opts, o.count, o.concurrency, call)
 		}, nil
 	}
-	from, to, data, err := benchRaw(o.size, o.from, o.to)
+	emails, err := benchMessages(o.count, o.size, o.attachSize, o.from, o.to)
 	if err != nil {
 		return nil, err
 	}
+	if o.mode == benchModeSend {
+		return func(ctx context.Context) benchResult {
+			return benchConcurrent(ctx, cfg, opts, o.count, o.concurrency, func(ctx context.Context, c benchClient, i int, r *benchResult) {
+				t0 := time.Now()
+				res, err := c.Send(ctx, emails[i])
+				r.record(res, err, time.Since(t0))
+			})
+		}, nil
+	}
+	batches := benchBatches(emails, o.batch, o.concurrency)
 	return func(ctx context.Context) benchResult {
-		return benchConcurrent(ctx, cfg, o.count, o.concurrency, func(ctx context.Context, c benchClient, _ int) (*domain.SendResult, error) {
-			return c.SendRaw(ctx, from, to, data)
+		return benchConcurrent(ctx, cfg, opts, len(batches), o.concurrency, func(ctx context.Context, c benchClient, i int, r *benchResult) {
+			r.sessions++
+			res, err := c.SendBatch(ctx, batches[i])
+			if err != nil { // the batch could not run at all (cancelled, closed)
+				r.fail(err, len(batches[i]))
+				return
+			}
+			for _, it := range res.Items {
+				r.record(it.Result, it.Err, durationOf(it.Result))
+			}
 		})
 	}, nil
 }
 
-// benchRaw renders one bench message for SendRaw.
-func benchRaw(size int, from, to string) (domain.Address, []domain.Address, []byte, error) {
-	shares, err := benchMessages(1, 1, size, from, to)
-	if err != nil {
-		return domain.Address{}, nil, nil, err
+// benchBatches cuts emails into SendBatch calls of batch messages, or,
+// when batch is 0, into one call per caller.
+func benchBatches(emails []*domain.Email, batch, callers int) [][]*domain.Email {
+	if batch == 0 {
+		batch = (len(emails) + callers - 1) / callers
 	}
-	e := shares[0][0]
-	msg, err := bootstrap.NewEncoder().Prepare(e, ports.EncodeOptions{})
-	if err != nil {
-		return domain.Address{}, nil, nil, &configError{err}
+	var out [][]*domain.Email
+	for len(emails) > 0 {
+		n := min(batch, len(emails))
+		out = append(out, emails[:n])
+		emails = emails[n:]
 	}
-	var buf bytes.Buffer
-	if _, err := msg.WriteTo(&buf); err != nil {
-		return domain.Address{}, nil, nil, &configError{err}
-	}
-	return e.From, e.To, buf.Bytes(), nil
+	return out
 }
 
-// benchClient is what the send and raw modes call.
+// benchClient is what the bench calls.
 type benchClient interface {
 	Send(ctx context.Context, e *domain.Email) (*domain.SendResult, error)
+	SendBatch(ctx context.Context, emails []*domain.Email) (*domain.BatchResult, error)
 	SendRaw(ctx context.Context, from domain.Address, to []domain.Address, data []byte) (*domain.SendResult, error)
 }
 
-// benchConcurrent makes count calls of call from concurrency goroutines
-// sharing one client, timing each.
-func benchConcurrent(ctx context.Context, cfg domain.Config, count, concurrency int,
-	call func(ctx context.Context, c benchClient, i int) (*domain.SendResult, error)) benchResult {
-	client, err := bootstrap.NewClient(cfg)
-	if err != nil {
-		var r benchResult
-		r.fail(&configError{err}, count)
-		return r
-	}
-	defer client.Close(context.Background())
+// benchCall makes call number i and records its outcome in r.
+type benchCall func(ctx context.Context, c benchClient, i int, r *benchResult)
+
+// benchConcurrent makes calls calls from concurrency goroutines sharing
+// one client. The clock runs from the client's creation (before the first
+// dial) to the last reply.
+func benchConcurrent(ctx context.Context, cfg domain.Config, opts []bootstrap.ClientOption, calls, concurrency int, call benchCall) benchResult {
 	var (
 		next  atomic.Int64
 		mu    sync.Mutex
@@ -134,131 +142,50 @@ func benchConcurrent(ctx context.Context, cfg domain.Config, count, concurrency 
 		wg    sync.WaitGroup
 	)
 	start := time.Now()
-	for range min(concurrency, count) {
-		wg.Go(func() {
-			var r benchResult
-			for i := int(next.Add(1) - 1); i < count; i = int(next.Add(1) - 1) {
-				t0 := time.Now()
-				res, err := call(ctx, client, i)
-				if err != nil {
-					r.fail(err, 1)
-				} else {
-					r.succeed(res, time.Since(t0))
-				}
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			total.merge(r)
-		})
-	}
-	wg.Wait()
-	total.elapsed = time.Since(start)
-	return total
-}
-
-// benchResult sums the workers.
-type benchResult struct {
-	ok, failed, sessions int
-	bytes                int64
-	latencies            []time.Duration // of the successful messages
-	errors               map[string]int  // failed messages by kind
-	err                  error           // the first failure seen
-	elapsed              time.Duration
-}
-
-func (r *benchResult) succeed(res *domain.SendResult, d time.Duration) {
-	r.ok++
-	r.latencies = append(r.latencies, d)
-	if res != nil {
-		r.bytes += res.Size
-	}
-}
-
-func (r *benchResult) fail(err error, n int) {
-	r.failed += n
-	if r.errors == nil {
-		r.errors = map[string]int{}
-	}
-	r.errors[domain.KindOf(err).String()] += n
-	if r.err == nil {
-		r.err = err
-	}
-}
-
-func (r *benchResult) merge(o benchResult) {
-	r.ok += o.ok
-	r.failed += o.failed
-	r.sessions += o.sessions
-	r.bytes += o.bytes
-	r.latencies = append(r.latencies, o.latencies...)
-	for k, n := range o.errors {
-		if r.errors == nil {
-			r.errors = map[string]int{}
-		}
-		r.errors[k] += n
-	}
-	if r.err == nil {
-		r.err = o.err
-	}
-}
-
-// benchRun starts one worker per share at once and waits for all of them.
-func benchRun(ctx context.Context, cfg domain.Config, shares [][]*domain.Email, batch int) benchResult {
-	var (
-		mu    sync.Mutex
-		total benchResult
-		wg    sync.WaitGroup
-	)
-	start := time.Now()
-	for _, share := range shares {
-		wg.Go(func() {
-			r := benchWorker(ctx, cfg, share, batch)
-			mu.Lock()
-			defer mu.Unlock()
-			total.merge(r)
-		})
-	}
-	wg.Wait()
-	total.elapsed = time.Since(start)
-	return total
-}
-
-// benchWorker sends emails with its own client, batch messages per
-// SendBatch call (all of them when batch is 0).
-func benchWorker(ctx context.Context, cfg domain.Config, emails []*domain.Email, batch int) benchResult {
-	var r benchResult
-	client, err := bootstrap.NewClient(cfg)
+	client, err := bootstrap.NewClient(cfg, opts...)
 	if err != nil {
-		r.fail(&configError{err}, len(emails))
-		return r
+		total.fail(&configError{err}, calls)
+		return total
 	}
 	defer client.Close(context.Background())
-	for len(emails) > 0 {
-		n := len(emails)
-		if batch > 0 && batch < n {
-			n = batch
-		}
-		r.sessions++
-		res, err := client.SendBatch(ctx, emails[:n])
-		if err != nil { // the batch could not run (cancelled): neither can the rest
-			r.fail(err, len(emails))
-			return r
-		}
-		for _, it := range res.Items {
-			if it.Err != nil {
-				r.fail(it.Err, 1)
-			} else {
-				r.succeed(it.Result, durationOf(it.Result))
+	for range min(concurrency, calls) {
+		wg.Go(func() {
+			var r benchResult
+			for i := int(next.Add(1) - 1); i < calls; i = int(next.Add(1) - 1) {
+				call(ctx, client, i, &r)
 			}
-		}
-		emails = emails[n:]
+			mu.Lock()
+			defer mu.Unlock()
+			total.merge(r)
+		})
 	}
-	return r
+	wg.Wait()
+	total.elapsed = time.Since(start)
+	return total
 }
 
-func durationOf(res *domain.SendResult) time.Duration {
-	if res == nil {
-		return 0
+// benchMessages builds count messages with size-octet text bodies and, when
+// attachSize > 0, a binary attachment of that many octets. The messages
+// share one body string and one attachment.
+func benchMessages(count, size, attachSize int, from, to string) ([]*domain.Email, error) {
+	body := benchBody(size)
+	var attachment []byte
+	if attachSize > 0 {
+		attachment = make([]byte, attachSize)
+		rng := rand.NewChaCha8([32]byte{'s', 'm', 't', 'p'}) // not compressible, the same every run
+		_, _ = rng.Read(attachment)
 	}
-	return res.Duration
+	emails := make([]*domain.Email, 0, count)
+	for i := range count {
+		b := domain.NewEmail().From(from).To(to).Subject("bench " + strconv.Itoa(i+1)).Text(body)
+		if attachment != nil {
+			b = b.AttachBytes("bench.bin", "application/octet-stream", attachment)
+		}
+		e, err := b.Build()
+		if err != nil {
+			return nil, &configError{err}
+		}
+		emails = append(emails, e)
+	}
+	return emails, nil
 }

@@ -5,11 +5,15 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/integrations/smtp/bootstrap"
+	"github.com/integrations/smtp/domain"
 	"github.com/integrations/smtp/smtptest"
 )
 
@@ -43,7 +47,7 @@ func TestBenchOneConnection(t *testing.T) {
 func TestBenchConnectionsAndBatchesJSON(t *testing.T) {
 	srv := smtptest.Start(t)
 	var stdout, stderr bytes.Buffer
-	code := run(benchArgs(srv, "--count", "20", "--connections", "2", "--batch", "5", "--size", "100", "--json"), &stdout, &stderr)
+	code := run(benchArgs(srv, "--count", "20", "--connections", "2", "--concurrency", "2", "--batch", "5", "--size", "100", "--json"), &stdout, &stderr)
 	if code != exitOK {
 		t.Fatalf("exit code %d, want 0; stderr: %s", code, stderr.String())
 	}
@@ -51,17 +55,16 @@ func TestBenchConnectionsAndBatchesJSON(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
 		t.Fatalf("stdout is not JSON: %v\n%s", err, stdout.String())
 	}
-	if out.Succeeded != 20 || out.Failed != 0 || out.Connections != 2 || out.Sessions != 4 {
-		t.Errorf("got succeeded %d, failed %d, connections %d, sessions %d; want 20, 0, 2, 4", out.Succeeded, out.Failed, out.Connections, out.Sessions)
+	if out.Succeeded != 20 || out.Failed != 0 || out.Connections != 2 || out.Sessions != 4 || !out.Pooled {
+		t.Errorf("got succeeded %d, failed %d, connections %d, sessions %d, pooled %v; want 20, 0, 2, 4, true", out.Succeeded, out.Failed, out.Connections, out.Sessions, out.Pooled)
 	}
 	if n := len(srv.Messages()); n != 20 {
 		t.Errorf("server received %d messages, want 20", n)
 	}
-	// 2 workers with 10 messages each, 5 per SendBatch call: each worker's
-	// client keeps one connection when it pools sessions, and opens one per
-	// call when it does not.
-	if n := srv.Connections(); n < 2 || n > 4 {
-		t.Errorf("server saw %d connections, want 2 to 4", n)
+	// 2 callers, 4 SendBatch calls of 5 messages over one client whose
+	// pool holds 2 sessions: the calls reuse the pooled sessions.
+	if n := srv.Connections(); n < 1 || n > 2 {
+		t.Errorf("server saw %d connections, want 1 or 2 (the pool)", n)
 	}
 }
 
@@ -88,7 +91,7 @@ func TestBenchUsage(t *testing.T) {
 		give []string
 	}{
 		{"zero count", []string{"--count", "0"}},
-		{"more connections than messages", []string{"--count", "2", "--connections", "3"}},
+		{"pool above the maximum", []string{"--count", "2", "--connections", "21"}},
 		{"negative batch", []string{"--batch", "-1"}},
 		{"no host", nil},
 	} {
@@ -206,6 +209,12 @@ func TestBenchModeUsage(t *testing.T) {
 		{"batch size in send mode", []string{"--mode", "raw", "--batch", "5"}},
 		{"zero concurrency", []string{"--mode", "send", "--concurrency", "0"}},
 		{"huge concurrency", []string{"--mode", "send", "--concurrency", "5000"}},
+		{"batch size in send mode", []string{"--mode", "send", "--batch", "5"}},
+		{"attachment in raw mode", []string{"--mode", "raw", "--attach-size", "10"}},
+		{"negative attachment", []string{"--mode", "send", "--attach-size", "-1"}},
+		{"message file in send mode", []string{"--mode", "send", "--message-file", "m.eml"}},
+		{"raw bytes without a file", []string{"--mode", "raw", "--raw-bytes"}},
+		{"missing message file", []string{"--mode", "raw", "--message-file", "/nonexistent/m.eml"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
@@ -243,5 +252,141 @@ func TestLatencyOf(t *testing.T) {
 	}
 	if got := latencyOf(nil); got != (benchLatency{}) {
 		t.Errorf("latencyOf(nil) = %+v, want zeros", got)
+	}
+}
+
+func TestBenchNoPoolOpensASessionPerMessage(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.Start(t)
+	var stdout, stderr bytes.Buffer
+	if code := run(benchArgs(srv, "--mode", "send", "--count", "4", "--no-pool", "--json"), &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit code %d, want 0; stderr: %s", code, stderr.String())
+	}
+	var out benchOutput
+	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, stdout.String())
+	}
+	if out.Pooled || out.Succeeded != 4 {
+		t.Errorf("pooled %v, succeeded %d; want false, 4", out.Pooled, out.Succeeded)
+	}
+	if n := srv.Connections(); n != 4 {
+		t.Errorf("server saw %d connections, want 4 (one per message)", n)
+	}
+}
+
+func TestBenchPooledSendsShareOneSession(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.Start(t)
+	var stdout, stderr bytes.Buffer
+	if code := run(benchArgs(srv, "--mode", "send", "--count", "4"), &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit code %d, want 0; stderr: %s", code, stderr.String())
+	}
+	if n := srv.Connections(); n != 1 {
+		t.Errorf("server saw %d connections, want 1 (the pooled session)", n)
+	}
+}
+
+func TestBenchAttachment(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.Start(t)
+	var stdout, stderr bytes.Buffer
+	if code := run(benchArgs(srv, "--mode", "batch", "--count", "2", "--size", "10", "--attach-size", "3000", "--json"), &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit code %d, want 0; stderr: %s", code, stderr.String())
+	}
+	var out benchOutput
+	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, stdout.String())
+	}
+	if out.AttachSize != 3000 || out.Bytes < 2*4000 { // base64 makes 4 octets of 3
+		t.Errorf("attach_size %d, bytes %d; want 3000 and at least 8000", out.AttachSize, out.Bytes)
+	}
+	msgs := srv.Messages()
+	if len(msgs) != 2 {
+		t.Fatalf("server received %d messages, want 2", len(msgs))
+	}
+	for _, want := range []string{"multipart/mixed", `filename="bench.bin"`, "Content-Transfer-Encoding: base64"} {
+		if !bytes.Contains(msgs[0].Data, []byte(want)) {
+			t.Errorf("message lacks %q", want)
+		}
+	}
+}
+
+func TestBenchRawMessageFile(t *testing.T) {
+	t.Parallel()
+	msg := "From: a@example.test\r\nTo: b@example.test\r\nSubject: file\r\nMessage-ID: <bench-file@example.test>\r\n\r\n" +
+		strings.Repeat("a line of the body\r\n", 100)
+	path := filepath.Join(t.TempDir(), "m.eml")
+	if err := os.WriteFile(path, []byte(msg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, extra := range [][]string{nil, {"--raw-bytes"}} {
+		t.Run(strings.Join(append([]string{"default"}, extra...), " "), func(t *testing.T) {
+			t.Parallel()
+			srv := smtptest.Start(t)
+			var stdout, stderr bytes.Buffer
+			args := benchArgs(srv, append([]string{"--mode", "raw", "--count", "3", "--message-file", path, "--json"}, extra...)...)
+			if code := run(args, &stdout, &stderr); code != exitOK {
+				t.Fatalf("exit code %d, want 0; stderr: %s", code, stderr.String())
+			}
+			var out benchOutput
+			if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+				t.Fatalf("stdout is not JSON: %v\n%s", err, stdout.String())
+			}
+			wantSource := rawFileBytes
+			if extra == nil && clientStreams(bootstrap.NewClient) {
+				wantSource = rawFileStream
+			}
+			if out.Size != len(msg) || out.RawSource != wantSource || out.Succeeded != 3 {
+				t.Errorf("size %d, raw_source %q, succeeded %d; want %d, %q, 3", out.Size, out.RawSource, out.Succeeded, len(msg), wantSource)
+			}
+			msgs := srv.Messages()
+			if len(msgs) != 3 {
+				t.Fatalf("server received %d messages, want 3", len(msgs))
+			}
+			if !bytes.Equal(msgs[2].Data, []byte(msg)) {
+				t.Errorf("server received %q, want the file's octets", msgs[2].Data)
+			}
+		})
+	}
+}
+
+func TestBenchReportsCPUAndMemory(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.Start(t)
+	var stdout, stderr bytes.Buffer
+	if code := run(benchArgs(srv, "--mode", "send", "--count", "20", "--json"), &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit code %d, want 0; stderr: %s", code, stderr.String())
+	}
+	var out benchOutput
+	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, stdout.String())
+	}
+	if out.CPUSeconds < 0 || out.CPUPerMsgMS < 0 || out.CPUPerMsgMS*20 > out.CPUSeconds*1000*1.001+1e-9 {
+		t.Errorf("cpu_seconds %v, cpu_ms_per_message %v; want non-negative, per message = total / 20", out.CPUSeconds, out.CPUPerMsgMS)
+	}
+	if runtime.GOOS == "linux" && out.MaxRSSKiB <= 0 {
+		t.Errorf("max_rss_kib %d; want the process's peak RSS", out.MaxRSSKiB)
+	}
+}
+
+func TestBenchBatches(t *testing.T) {
+	t.Parallel()
+	emails := make([]*domain.Email, 10)
+	for _, tt := range []struct {
+		batch, callers int
+		want           []int
+	}{
+		{0, 1, []int{10}},
+		{0, 3, []int{4, 4, 2}},
+		{4, 1, []int{4, 4, 2}},
+		{20, 2, []int{10}},
+	} {
+		var got []int
+		for _, b := range benchBatches(emails, tt.batch, tt.callers) {
+			got = append(got, len(b))
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("benchBatches(10, batch %d, callers %d) sizes %v, want %v", tt.batch, tt.callers, got, tt.want)
+		}
 	}
 }
