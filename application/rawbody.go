@@ -17,16 +17,21 @@ const (
 	rawOp         = "send raw"
 )
 
-// rawBody streams a prebuilt RFC 5322 message from a reader in one pass per
-// write, through one buffer of rawBufferSize octets, so that a message of
-// any size costs the same memory. It implements ports.Message.
+// rawBody streams a prebuilt RFC 5322 message in one pass per write: from
+// a reader through one buffer of rawBufferSize octets, so that a message of
+// any size costs the same memory, or from memory in place. It implements
+// ports.Message and replaces SendRaw's checkRaw, stripBcc, normalizedSize,
+// 8-bit scan and net/mail parse.
 //
 // Lines end with CRLF, a bare CR or a bare LF, as the session sees them (it
-// turns each into CRLF). WriteTo writes the octets of src unchanged except
-// that every Bcc field of the header section (which ends at the first empty
-// line) is left out with its continuation lines, as sendmail -t and Postfix
-// do, so that blind recipients stay blind. A line longer than 998 octets or
-// a NUL stops the write before any octet of that line is written.
+// turns each into CRLF; stripBcc split at LF only). WriteTo writes the
+// octets of the message unchanged except that every Bcc field of the header
+// section (which ends at the first empty line) is left out with its
+// continuation lines, as sendmail -t and Postfix do, so that blind
+// recipients stay blind. A line longer than 998 octets or a NUL, in a Bcc
+// field too, stops the write before any octet of that line is written.
+// When w is a ports.CRLFWriter, runs of lines that all end in CRLF go
+// through WriteCRLF, sparing the session its line-end normalisation.
 //
 // It is not safe for concurrent use.
 type rawBody struct {
