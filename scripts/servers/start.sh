@@ -261,9 +261,9 @@ smtpd_recipient_restrictions = check_recipient_access texthash:$PF_ETC/recipient
 smtpd_error_sleep_time = 0s
 # Recover quickly from the faults the tests inject (smtpd processes killed,
 # Postfix stopped and started mid-run): a service whose process died on its
-# first connection is throttled for throttle_time (default 60 s), and a
+# first connection is throttled for service_throttle_time (default 60 s), and a
 # delivery cut short is retried after the backoff time (default 300 s).
-throttle_time = 2s
+service_throttle_time = 2s
 queue_run_delay = 1s
 minimal_backoff_time = 1s
 maximal_backoff_time = 2s
@@ -351,6 +351,10 @@ capture   unix  -       n       n       -       -       pipe
 EOF
 
 pf() { /usr/sbin/postfix -c "$PF_ETC" "$@"; }
+
+# A misspelt or obsolete parameter is only a warning to Postfix; refuse it.
+unused="$(/usr/sbin/postconf -c "$PF_ETC" -n 2>&1 >/dev/null | grep -E 'unused parameter|unknown parameter' || true)"
+[[ -z $unused ]] || die "main.cf/master.cf: $unused"
 
 # Postfix refuses to read main.cf until it is ~2 s old (it assumes a file
 # modified "just now" may still be being edited, and sleeps in 300 ms steps).
