@@ -24,7 +24,8 @@
 #   g  STARTTLS + AUTH PLAIN against Postfix's submission listener:
 #      Send through the pool vs --no-pool (a session per message)     [>= 10x]
 #
-# Every process runs under /usr/bin/time (user+sys CPU, peak RSS) and its
+# Every process runs under /usr/bin/time (user+sys CPU, peak RSS; the
+# sinks' CPU comes from /proc/PID/stat, in clock ticks) and its
 # wall clock is taken around it (process start, message building, connect
 # and QUIT included, for every tool alike). msg/s is count / median wall
 # time; smtpctl bench also reports its own clock (from the client's
@@ -49,7 +50,7 @@ while getopts "r:R:c:qkh" opt; do
 	q) QUICK=1 ;;
 	k) KEEP=1 ;;
 	*)
-		sed -n '2,41s/^# \{0,1\}//p' "$0" >&2
+		sed -n '2,42s/^# \{0,1\}//p' "$0" >&2
 		exit 64
 		;;
 	esac
@@ -111,7 +112,7 @@ commit="$(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 dirty="$(cd "$root" && git status --porcelain -- cmd scripts/bench application adapters bootstrap domain ports 2>/dev/null | head -c1)"
 
 # ---------------------------------------------------------------- sinks
-sink_addr="" fast_addr=""
+sink_addr="" fast_addr="" sink_pid="" fast_pid=""
 if want a || want b || want c; then
 	port="$(free_port)"
 	user=()
@@ -119,14 +120,14 @@ if want a || want b || want c; then
 		if id postfix >/dev/null 2>&1; then user=(-u postfix); else user=(-u nobody); fi
 	fi
 	"${pin[@]}" "$SINK" "${user[@]}" -c "127.0.0.1:$port" 1000 >"$work/smtp-sink.log" 2>&1 </dev/null &
-	pids+=($!)
+	pids+=($!) sink_pid=$!
 	wait_listening "$port" "$work/smtp-sink.log"
 	sink_addr="127.0.0.1:$port"
 fi
 if want d || want e || want f; then
 	port="$(free_port)"
 	"${pin[@]}" "$work/fastsink" -addr "127.0.0.1:$port" >"$work/fastsink.log" 2>&1 </dev/null &
-	pids+=($!)
+	pids+=($!) fast_pid=$!
 	wait_listening "$port" "$work/fastsink.log"
 	fast_addr="127.0.0.1:$port"
 fi
@@ -211,23 +212,39 @@ cmd_of() {
 }
 
 # results: one line a tool run:
-# row name run count wall_ns user_s sys_s maxrss_kib self_s self_cpu_ms_per_msg self_rss_kib
+# row name run count wall_ns user_s sys_s maxrss_kib self_s self_cpu_ms_per_msg self_rss_kib sink_cpu_ticks
 results="$work/results.tsv"
 : >"$results"
 jsonfield() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d.get(sys.argv[2], ""))' "$1" "$2" 2>/dev/null || true; }
 
+# sink_ticks ROW: user+system clock ticks of the row's sink so far ("-" for
+# Postfix, which is many processes)
+sink_ticks() {
+	local pid=""
+	case $1 in a | b | c) pid=$sink_pid ;; d | e | f) pid=$fast_pid ;; esac
+	if [[ -n $pid && -r /proc/$pid/stat ]]; then
+		sed 's/^.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13 }'
+	else
+		echo -
+	fi
+}
+TICK_MS=$(awk -v t="$(getconf CLK_TCK)" 'BEGIN { print 1000 / t }')
+
 run_one() { # ROW NAME RUN
-	local row=$1 name=$2 r=$3 n t0 t1 ns u s m self="-" selfcpu="-" selfrss="-" argv
+	local row=$1 name=$2 r=$3 n t0 t1 ns u s m self="-" selfcpu="-" selfrss="-" argv k0 k1 sink="-"
 	n=$(count "$row" "$name")
 	read -ra argv <<<"$(cmd_of "$row" "$name")"
+	k0=$(sink_ticks "$row")
 	t0=$(date +%s%N)
 	if ! timeout "$LIMIT" "${pin[@]}" "$TIME" -f '%U %S %M' -o "$work/time" "${argv[@]}" >"$work/out" 2>"$work/err"; then
 		echo "pool.sh: row $row, $name failed (run $r): $(cat "$work/out" "$work/err" | tr '\n' ' ' | cut -c1-600)" >&2
-		echo "$row $name $r $n FAIL - - - - - -" >>"$results"
+		echo "$row $name $r $n FAIL - - - - - - -" >>"$results"
 		return 0
 	fi
 	t1=$(date +%s%N)
+	k1=$(sink_ticks "$row")
 	ns=$((t1 - t0))
+	[[ $k0 != - && $k1 != - ]] && sink=$((k1 - k0))
 	read -r u s m < <(grep -E '^[0-9.]+ [0-9.]+ [0-9]+$' "$work/time" | tail -n 1)
 	if [[ $name == smtpctl* && $name != smtpctl-send ]]; then
 		cp "$work/out" "$work/json-$row-$name-$r.json"
@@ -240,14 +257,15 @@ run_one() { # ROW NAME RUN
 		[[ -n $src ]] && echo "$src" >"$work/rawsource-$row"
 		if [[ $ok != "$n" ]]; then
 			echo "pool.sh: row $row, $name: $ok of $n messages succeeded (run $r)" >&2
-			echo "$row $name $r $n FAIL - - - - - -" >>"$results"
+			echo "$row $name $r $n FAIL - - - - - - -" >>"$results"
 			return 0
 		fi
 	fi
-	echo "$row $name $r $n $ns $u $s $m $self $selfcpu $selfrss" >>"$results"
-	printf '  run %d %-18s %8.3f s wall %9.0f msg/s  cpu %6.3f ms/msg  rss %7d KiB%s\n' "$r" "$name" \
+	echo "$row $name $r $n $ns $u $s $m $self $selfcpu $selfrss $sink" >>"$results"
+	printf '  run %d %-18s %8.3f s wall %9.0f msg/s  cpu %6.3f ms/msg  rss %7d KiB  sink cpu %s ms/msg%s\n' "$r" "$name" \
 		"$(bc -l <<<"$ns / 1000000000")" "$(bc -l <<<"$n / ($ns / 1000000000)")" \
 		"$(bc -l <<<"($u + $s) * 1000 / $n")" "$m" \
+		"$([[ $sink != - ]] && printf '%.3f' "$(bc -l <<<"$sink * $TICK_MS / $n")" || echo -)" \
 		"$([[ $self != - ]] && printf '   self: %.3f s, %.0f msg/s, cpu %.3f ms/msg' "$self" "$(bc -l <<<"$n / $self")" "$selfcpu")"
 }
 
@@ -259,6 +277,9 @@ med() {
 }
 cpu_of() { # ROW NAME: median process CPU ms per message
 	awk -v r="$1" -v n="$2" '$1 == r && $2 == n && $5 != "FAIL" { print ($6 + $7) * 1000 / $4 }' "$results" | median
+}
+sink_of() { # ROW NAME: median sink CPU ms per message
+	awk -v r="$1" -v n="$2" -v t="$TICK_MS" '$1 == r && $2 == n && $5 != "FAIL" && $12 != "-" { print $12 * t / $4 }' "$results" | median
 }
 fails() { awk -v r="$1" -v n="$2" '$1 == r && $2 == n && $5 == "FAIL"' "$results" | wc -l; }
 
@@ -288,8 +309,8 @@ verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { if (v == "nan" || v == "
 
 echo
 echo "== results (medians of $RUNS runs; msg/s = messages / median wall clock of the process)"
-printf '| row | contender | msgs/run | wall s | msg/s | CPU ms/msg (process) | peak RSS KiB | self msg/s | self CPU ms/msg | failed runs | load before → after |\n'
-printf '|---|---|---|---|---|---|---|---|---|---|---|\n'
+printf '| row | contender | msgs/run | wall s | msg/s | CPU ms/msg (process) | sink CPU ms/msg | peak RSS KiB | self msg/s | self CPU ms/msg | failed runs | load before → after |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 declare -A rate_of
 for row in a b c d e f g; do
 	want "$row" || continue
@@ -300,9 +321,9 @@ for row in a b c d e f g; do
 		rate_of[$row/$name]=$(rate "$n" "$wall")
 		self=$(med "$row" "$name" 9)
 		selfrate=$(rate "$n" "$(awk -v s="$self" 'BEGIN { print (s == "nan") ? "nan" : s * 1e9 }')")
-		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s → %s |\n' "$row" "$name" "$n" \
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s → %s |\n' "$row" "$name" "$n" \
 			"$(fmt "$(awk -v w="$wall" 'BEGIN { print (w == "nan") ? "nan" : w / 1e9 }')" '%.3f')" \
-			"$(fmt "${rate_of[$row/$name]}" '%.0f')" "$(fmt "$(cpu_of "$row" "$name")" '%.3f')" \
+			"$(fmt "${rate_of[$row/$name]}" '%.0f')" "$(fmt "$(cpu_of "$row" "$name")" '%.3f')" "$(fmt "$(sink_of "$row" "$name")" '%.3f')" \
 			"$(fmt "$(med "$row" "$name" 8)" '%.0f')" "$(fmt "$selfrate" '%.0f')" \
 			"$(fmt "$(med "$row" "$name" 10)" '%.3f')" "$(fails "$row" "$name")" \
 			"${load_before[$row]%% *}" "${load_after[$row]%% *}"
