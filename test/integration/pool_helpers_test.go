@@ -41,23 +41,55 @@ func messageIDOf(data []byte) string {
 	return ""
 }
 
-// receivedIDs reads every message Postfix delivered into POSTFIX_MAILDIR and
-// counts, by Message-ID, those whose ID has suffix.
-func receivedIDs(t *testing.T, suffix string) map[string]int {
+// arrivals is what Postfix delivered, by Message-ID: the queue IDs of the
+// transactions that carried it (one per time a client sent it and smtpd
+// took it), each with the number of files delivered for it. Postfix
+// delivers at least once: a delivery agent killed before it reported
+// success (a "postfix stop") delivers the same queue file again, which is
+// not the client sending twice.
+type arrivals map[string]map[string]int
+
+// accepted is how many transactions carrying id the server accepted.
+func (a arrivals) accepted(id string) int { return len(a[id]) }
+
+// redelivered counts the files Postfix delivered again for a queue ID it
+// had delivered already.
+func (a arrivals) redelivered() int {
+	n := 0
+	for _, queued := range a {
+		for _, files := range queued {
+			n += files - 1
+		}
+	}
+	return n
+}
+
+// receivedIDs reads every message Postfix delivered into POSTFIX_MAILDIR
+// ("<time>-<queue id>-<pid>.eml") whose Message-ID has suffix.
+func receivedIDs(t *testing.T, suffix string) arrivals {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(env(t, "POSTFIX_MAILDIR"), "*.eml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]int{}
+	got := arrivals{}
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatalf("read %s: %v", f, err)
 		}
-		if id := messageIDOf(data); strings.HasSuffix(id, suffix) {
-			got[id]++
+		id := messageIDOf(data)
+		if !strings.HasSuffix(id, suffix) {
+			continue
 		}
+		parts := strings.Split(strings.TrimSuffix(filepath.Base(f), ".eml"), "-")
+		if len(parts) != 3 {
+			t.Fatalf("delivered file %s is not named <time>-<queue id>-<pid>.eml", f)
+		}
+		if got[id] == nil {
+			got[id] = map[string]int{}
+		}
+		got[id][parts[1]]++
 	}
 	return got
 }
@@ -87,14 +119,14 @@ func postfixQueueEmpty(t *testing.T) bool {
 // is there and the queue is empty (so late deliveries have landed), or
 // until timeout, and returns the counts by Message-ID of messages with
 // suffix. It fails the test only when a wanted ID is still missing.
-func awaitReceived(t *testing.T, suffix string, want []string, timeout time.Duration) map[string]int {
+func awaitReceived(t *testing.T, suffix string, want []string, timeout time.Duration) arrivals {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
 		got := receivedIDs(t, suffix)
 		var missing []string
 		for _, id := range want {
-			if got[id] == 0 {
+			if got.accepted(id) == 0 {
 				missing = append(missing, id)
 			}
 		}
@@ -147,22 +179,28 @@ func greeting(addr string) error {
 	return nil
 }
 
-// postfixCtl runs the postfix command of the test instance, e.g. "start".
-func postfixCtl(t *testing.T, args ...string) {
-	t.Helper()
+// postfixRun runs the test instance's postfix command, e.g. "start" or
+// "quick-stop". It may be called off the test's goroutine.
+func postfixRun(args ...string) error {
+	dir := os.Getenv("POSTFIX_CONFIG_DIR")
+	if dir == "" {
+		return fmt.Errorf("POSTFIX_CONFIG_DIR is not set: restart the servers with scripts/servers/start.sh")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	// Output goes to a file, not a pipe: the daemons that "start" leaves
 	// running would hold a pipe open, and the command would never return.
-	out, err := os.CreateTemp(t.TempDir(), "postfix-*.log")
+	out, err := os.CreateTemp("", "postfix-*.log")
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
+	defer os.Remove(out.Name())
 	defer out.Close()
-	cmd := exec.CommandContext(ctx, "/usr/sbin/postfix", append([]string{"-c", env(t, "POSTFIX_CONFIG_DIR")}, args...)...)
+	cmd := exec.CommandContext(ctx, "/usr/sbin/postfix", append([]string{"-c", dir}, args...)...)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Run(); err != nil {
 		text, _ := os.ReadFile(out.Name())
-		t.Fatalf("postfix %s: %v\n%s", strings.Join(args, " "), err, text)
+		return fmt.Errorf("postfix %s: %w\n%s", strings.Join(args, " "), err, text)
 	}
+	return nil
 }

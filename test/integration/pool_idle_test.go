@@ -47,8 +47,8 @@ func sendTwiceAcrossIdle(t *testing.T, h *harness) {
 	}
 	got := awaitReceived(t, run+"@example.test", ids, time.Minute)
 	for _, id := range ids {
-		if got[id] != 1 {
-			t.Errorf("%s received %d times; want exactly once", id, got[id])
+		if got.accepted(id) != 1 || got.redelivered() != 0 {
+			t.Errorf("%s received %v (files by queue ID); want exactly once", id, got[id])
 		}
 	}
 	if len(got) != len(ids) {
