@@ -20,7 +20,7 @@ const benchMaxConcurrency = 1024
 type benchOptions struct {
 	mode                                   string
 	count, size, conns, concurrency, batch int
-	attachSize                             int
+	attachSize, minIdle                    int
 	messageFile                            string
 	rawBytes, noPool                       bool
 	rawSource                              string // set by prepare in raw mode
@@ -44,6 +44,8 @@ func (o *benchOptions) check(fs *flag.FlagSet) error {
 		return &usageError{"--concurrency must be between 1 and " + strconv.Itoa(benchMaxConcurrency)}
 	case o.conns < 1 || o.conns > domain.MaxPoolConnections:
 		return &usageError{"--connections (the pool size) must be between 1 and " + strconv.Itoa(domain.MaxPoolConnections)}
+	case o.minIdle < 0:
+		return &usageError{"--min-idle must not be negative"}
 	case o.batch < 0:
 		return &usageError{"--batch must not be negative"}
 	case o.batch != 0 && o.mode != benchModeBatch:
@@ -61,7 +63,7 @@ func (o *benchOptions) check(fs *flag.FlagSet) error {
 // prepare builds (or renders, or opens) the messages, which the clock does
 // not count, and returns the timed run.
 func (o *benchOptions) prepare(cfg domain.Config) (func(context.Context) benchResult, error) {
-	cfg.Pool.MaxConnections, cfg.Pool.MinIdle = o.conns, min(cfg.Pool.MinIdle, o.conns)
+	cfg.Pool.MaxConnections, cfg.Pool.MinIdle = o.conns, min(o.minIdle, o.conns)
 	// A bench may send messages larger than the default client-side limit.
 	cfg.Limits.MaxMessageSize = domain.MaxMessageSizeLimit
 	var opts []bootstrap.ClientOption

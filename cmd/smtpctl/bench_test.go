@@ -214,6 +214,7 @@ func TestBenchModeUsage(t *testing.T) {
 		{"negative attachment", []string{"--mode", "send", "--attach-size", "-1"}},
 		{"message file in send mode", []string{"--mode", "send", "--message-file", "m.eml"}},
 		{"raw bytes without a file", []string{"--mode", "raw", "--raw-bytes"}},
+		{"negative min idle", []string{"--mode", "send", "--min-idle", "-1"}},
 		{"missing message file", []string{"--mode", "raw", "--message-file", "/nonexistent/m.eml"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
