@@ -1,169 +1,144 @@
 package application
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"io"
-	"net/mail"
-	"strings"
-
-	"github.com/failsafe-go/failsafe-go"
+	"strconv"
 
 	"github.com/integrations/smtp/domain"
 	"github.com/integrations/smtp/ports"
 )
 
-// SendRaw sends a prebuilt RFC 5322 message with the given envelope, under
-// the same retries as Send (interceptors, which work on *domain.Email, are
-// not applied). The session still normalises line ends to CRLF and
-// dot-stuffs the data. Errors are *domain.Error.
+// SendRaw sends a prebuilt RFC 5322 message held in memory with the given
+// envelope, under the same rate limit, breaker and retries as Send
+// (interceptors, which work on *domain.Email, are not applied). Every Bcc
+// field is removed from the header section, as sendmail -t does; a line
+// over 998 octets or a NUL octet is refused before anything is sent; the
+// session normalises line ends to CRLF and dot-stuffs the data. data must
+// not change until SendRaw returns. It is a convenience over
+// SendRawReader. Errors are *domain.Error.
 func (c *Client) SendRaw(ctx context.Context, from domain.Address, to []domain.Address, data []byte) (*domain.SendResult, error) {
-	if err := c.enter("send raw"); err != nil {
+	const op = "send raw"
+	if err := c.enter(op); err != nil {
 		return nil, err
 	}
 	defer c.wg.Done()
-	if from.IsZero() {
-		return nil, domain.NewError(domain.KindInvalidFromAddress, "send raw", "envelope sender is required")
+	if err := c.checkRawEnvelope(op, from, to); err != nil {
+		return nil, err
 	}
-	if len(to) == 0 {
-		return nil, domain.NewError(domain.KindInvalidRecipientAddress, "send raw", "at least one recipient is required")
-	}
-	if len(data) == 0 {
-		return nil, domain.NewError(domain.KindInvalidInput, "send raw", "message is empty")
-	}
-	data, err := checkRaw(data)
+	rb, err := newRawBodyBytes(data)
 	if err != nil {
 		return nil, err
 	}
-	m := newRawMessage(data)
-	var result *domain.SendResult
-	err = c.exec.WithContext(ctx).RunWithExecution(func(x failsafe.Execution[any]) error {
+	// One pass over memory (a fraction of a millisecond for a megabyte)
+	// refuses bad input before any byte reaches the network, and gives the
+	// exact size and 8-bit flag to declare.
+	if _, err := rb.WriteTo(io.Discard); err != nil {
+		return nil, err
+	}
+	size, _ := rb.Size()
+	if err := c.checkSize(size); err != nil {
+		return nil, err
+	}
+	return c.sendRaw(ctx, from, to, rb, size)
+}
+
+// SendRawReader sends a prebuilt RFC 5322 message read from r (a file, a
+// pipe) in bounded memory, whatever its size, as SendRaw does: the Bcc
+// strip, the 998-octet line check and the count of octets happen in one
+// streaming pass over buffers.
+//
+// When r is an io.Seeker (a file), a first such pass checks the message and
+// measures it before anything is sent, as SendRaw does, and r is read again
+// from its current offset for the send, a retry or a recipient list the
+// server splits. Otherwise (a pipe) the only pass is the one that writes to
+// the server: no SIZE is declared, BODY=8BITMIME is declared whenever the
+// server offers it, the client's size limit cannot apply (the server's
+// does), a bad line found half-way aborts the transaction without its final
+// dot (nothing is delivered; the connection is dropped) with a
+// *domain.Error of KindInvalidInput, and a failure that would need a second
+// write is returned as it is. SendResult.Size is the octets sent. Errors
+// are *domain.Error.
+func (c *Client) SendRawReader(ctx context.Context, from domain.Address, to []domain.Address, r io.Reader) (*domain.SendResult, error) {
+	const op = "send raw"
+	if err := c.enter(op); err != nil {
+		return nil, err
+	}
+	defer c.wg.Done()
+	if err := c.checkRawEnvelope(op, from, to); err != nil {
+		return nil, err
+	}
+	if r == nil {
+		return nil, domain.NewError(domain.KindInvalidInput, op, "nil reader")
+	}
+	rb, err := newRawBody(r)
+	if err != nil {
+		return nil, err
+	}
+	if rb.seeker == nil {
+		return c.sendRaw(ctx, from, to, rb, 0)
+	}
+	// A file can be read twice: a first pass, at the same speed and in the
+	// same bounded memory, refuses bad input and a message over the size
+	// limit before anything reaches the network, and gives the exact size.
+	if _, err := rb.WriteTo(io.Discard); err != nil {
+		return nil, err
+	}
+	size, _ := rb.Size()
+	if err := c.checkSize(size); err != nil {
+		return nil, err
+	}
+	return c.sendRaw(ctx, from, to, rb, size)
+}
+
+// checkRawEnvelope refuses an incomplete envelope or one over the recipient
+// limit.
+func (c *Client) checkRawEnvelope(op string, from domain.Address, to []domain.Address) error {
+	if from.IsZero() {
+		return domain.NewError(domain.KindInvalidFromAddress, op, "envelope sender is required")
+	}
+	if len(to) == 0 {
+		return domain.NewError(domain.KindInvalidRecipientAddress, op, "at least one recipient is required")
+	}
+	if n := len(to); n > c.o.limits.MaxRecipients {
+		return domain.NewError(domain.KindInvalidInput, op, strconv.Itoa(n)+" recipients; the limit is "+strconv.Itoa(c.o.limits.MaxRecipients)+" a message")
+	}
+	return nil
+}
+
+// sendRaw sends rb under the policies; size is declared when the server has
+// SIZE and size is known (> 0).
+func (c *Client) sendRaw(ctx context.Context, from domain.Address, to []domain.Address, rb *rawBody, size int64) (*domain.SendResult, error) {
+	if err := c.admit(ctx); err != nil {
+		return nil, err
+	}
+	var prev error
+	return c.run(ctx, func(ctx context.Context) (*domain.SendResult, error) {
+		if prev != nil && !rb.replayable() { // a stream cannot be read twice
+			return nil, &finalError{prev}
+		}
 		start := c.o.now()
-		s, err := c.acquire(x.Context())
+		s, err := c.acquire(ctx)
 		if err != nil {
-			return err
+			prev = err
+			return nil, err
 		}
-		env := ports.Envelope{From: from, To: to, EightBit: m.EightBit()}
-		if s.Info().Capabilities.Size {
-			env.Size = m.size
+		caps := s.Info().Capabilities
+		env := ports.Envelope{From: from, To: to, EightBit: rb.EightBit() || (size == 0 && caps.EightBitMIME)}
+		if caps.Size {
+			env.Size = size
 		}
-		tx, err := s.Send(x.Context(), env, m)
-		c.release(x.Context(), s, err)
-		result, err = c.outcome(m.MessageID(), env, tx, err, start, m.size)
-		return err
+		tx, err := s.Send(ctx, env, rb)
+		c.release(ctx, s, err)
+		written, _ := rb.Size()
+		res, err := c.outcome(rb.MessageID(), env, tx, err, start, written)
+		prev = err
+		return res, err
 	})
-	return finish(result, err)
 }
 
-// rawMessage is a prebuilt message as a ports.Message.
-type rawMessage struct {
-	data     []byte
-	size     int64 // after CRLF normalisation
-	eightBit bool
-	id       string
-}
+// finalError marks an error that must not be retried, whatever its kind.
+type finalError struct{ err error }
 
-var _ ports.Message = (*rawMessage)(nil)
-
-func newRawMessage(data []byte) *rawMessage {
-	m := &rawMessage{data: data, size: normalizedSize(data)}
-	for _, b := range data {
-		if b >= 0x80 {
-			m.eightBit = true
-			break
-		}
-	}
-	if msg, err := mail.ReadMessage(bytes.NewReader(data)); err == nil {
-		m.id = strings.Trim(strings.TrimSpace(msg.Header.Get("Message-Id")), "<>")
-	}
-	return m
-}
-
-// normalizedSize counts data as it goes on the wire: every bare CR or bare
-// LF becomes CRLF.
-func normalizedSize(data []byte) int64 {
-	n := int64(len(data))
-	for i := 0; i < len(data); i++ {
-		switch data[i] {
-		case '\r':
-			if i+1 < len(data) && data[i+1] == '\n' {
-				i++
-			} else {
-				n++
-			}
-		case '\n':
-			n++
-		}
-	}
-	if len(data) > 0 && data[len(data)-1] != '\n' && data[len(data)-1] != '\r' {
-		n += 2 // the session ends the last line before the final dot
-	}
-	return n
-}
-
-func (m *rawMessage) WriteTo(w io.Writer) (int64, error) {
-	n, err := w.Write(m.data)
-	return int64(n), err
-}
-
-func (m *rawMessage) MessageID() string    { return m.id }
-func (m *rawMessage) Size() (int64, error) { return m.size, nil }
-func (m *rawMessage) EightBit() bool       { return m.eightBit }
-
-// checkRaw refuses a prebuilt message that SMTP cannot carry as it is (a
-// line over 998 octets, a NUL) and removes its Bcc header fields, as
-// sendmail -t and Postfix do, so blind recipients stay blind. Errors are
-// *domain.Error of KindInvalidInput.
-func checkRaw(data []byte) ([]byte, error) {
-	line := 1
-	for rest := data; len(rest) > 0; line++ {
-		end := bytes.IndexAny(rest, "\r\n")
-		if end < 0 {
-			end = len(rest)
-		}
-		if end > 998 {
-			return nil, domain.NewError(domain.KindInvalidInput, "send raw", fmt.Sprintf("line %d is %d octets long; SMTP allows 998 (encode the message, e.g. quoted-printable)", line, end))
-		}
-		if bytes.IndexByte(rest[:end], 0) >= 0 {
-			return nil, domain.NewError(domain.KindInvalidInput, "send raw", fmt.Sprintf("line %d holds a NUL octet", line))
-		}
-		rest = rest[end:]
-		if len(rest) > 1 && rest[0] == '\r' && rest[1] == '\n' {
-			rest = rest[2:]
-		} else if len(rest) > 0 {
-			rest = rest[1:]
-		}
-	}
-	return stripBcc(data), nil
-}
-
-// stripBcc removes every Bcc field (with its folded continuation lines) from
-// the header section of data; it returns data itself when there is none.
-func stripBcc(data []byte) []byte {
-	out := make([]byte, 0, len(data))
-	found, dropping := false, false
-	for rest := data; len(rest) > 0; {
-		end := bytes.IndexByte(rest, '\n') + 1
-		if end == 0 {
-			end = len(rest)
-		}
-		line := rest[:end]
-		rest = rest[end:]
-		if len(bytes.TrimRight(line, "\r\n")) == 0 { // the blank line ends the header section
-			out = append(append(out, line...), rest...)
-			break
-		}
-		if line[0] != ' ' && line[0] != '\t' {
-			dropping = len(line) >= 4 && strings.EqualFold(string(line[:4]), "bcc:")
-			found = found || dropping
-		}
-		if !dropping {
-			out = append(out, line...)
-		}
-	}
-	if !found {
-		return data
-	}
-	return out
-}
+func (f *finalError) Error() string { return f.err.Error() }
+func (f *finalError) Unwrap() error { return f.err }

@@ -101,7 +101,8 @@ func (c *Client) retryable(err error) bool { return retryableWith(c.o.retry.Retr
 // wait for a session.
 func retryableWith(conds domain.RetryConditions, err error) bool {
 	var p *partialDelivery
-	if err == nil || errors.As(err, &p) {
+	var f *finalError
+	if err == nil || errors.As(err, &p) || errors.As(err, &f) {
 		return false
 	}
 	e := domain.AsError(err)

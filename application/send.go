@@ -129,6 +129,10 @@ func finish(res *domain.SendResult, err error) (*domain.SendResult, error) {
 	if errors.As(err, &p) {
 		return res, p.err
 	}
+	var f *finalError
+	if errors.As(err, &f) {
+		return res, f.err
+	}
 	return res, err // res, when set, lists the refused recipients
 }
 

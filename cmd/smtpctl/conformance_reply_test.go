@@ -249,7 +249,7 @@ func TestConformanceSlowAndStalledServers(t *testing.T) {
 		t.Run("stalled: "+tt.name, func(t *testing.T) {
 			t.Parallel()
 			ss, conn := script(t, tt.steps...)
-			r := sendCLI(t, append(append(conn, "--tls", "none", "--timeout", "2s"), messageFile(t, tt.message)...)...)
+			r := sendCLI(t, append(append(conn, "--tls", "none", "--timeout", "2s", "--max-size", "26214400"), messageFile(t, tt.message)...)...)
 			r.want(t, exitTempFail, tt.wantKind)
 			if r.elapsed > 2*time.Second+3*time.Second {
 				t.Errorf("took %v with --timeout 2s", r.elapsed)

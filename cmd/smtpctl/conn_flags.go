@@ -16,6 +16,7 @@ type connFlags struct {
 	port                                                             int
 	user, passwordEnv, passwordFile, tokenEnv, auth, heloName        string
 	timeout                                                          time.Duration
+	maxSize                                                          int64
 	pins                                                             listFlag
 }
 
@@ -36,7 +37,8 @@ func (c *connFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.tokenEnv, "token-env", "", "read the OAuth2 access token from environment `variable` (XOAUTH2, OAUTHBEARER)")
 	fs.StringVar(&c.auth, "auth", "auto", "AUTH `mechanism`: auto, plain, login, cram-md5, xoauth2, oauthbearer")
 	fs.BoolVar(&c.allowInsecureAuth, "allow-insecure-auth", false, "permit AUTH over a connection without TLS")
-	fs.StringVar(&c.heloName, "helo-name", "", "`name` to say in EHLO/HELO (default localhost)")
+	fs.StringVar(&c.heloName, "helo-name", "", "`name` to say in EHLO/HELO (default the host name when fully qualified, else localhost)")
+	fs.Int64Var(&c.maxSize, "max-size", 0, "refuse a message over `octets` before connecting (default 10 MiB, at most 25 MiB)")
 	fs.DurationVar(&c.timeout, "timeout", 2*time.Minute, "overall `duration` limit")
 }
 
@@ -70,6 +72,7 @@ func (c *connFlags) config() (domain.Config, error) {
 	if c.heloName != "" {
 		cfg.LocalName = c.heloName
 	}
+	cfg.Limits.MaxMessageSize = c.maxSize // 0: the default; above the maximum: refused by Validate
 	creds, err := c.credentials(mech)
 	if err != nil {
 		return cfg, err

@@ -54,7 +54,7 @@ func runSend(args []string, stdout, stderr io.Writer) int {
 	var m messageFlags
 	c.register(fs)
 	m.register(fs)
-	messageFile := fs.String("message-file", "", "send the prebuilt RFC 5322 message in `file` (envelope from --from/--to/--cc/--bcc)")
+	messageFile := fs.String("message-file", "", "send the prebuilt RFC 5322 message in `file`, streamed (- for stdin; envelope from --from/--to/--cc/--bcc)")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
 	verbose := fs.Bool("verbose", false, "print the protocol transcript to stderr (secrets redacted)")
 	eightBit := fs.Bool("8bit", true, "send text as 8bit when the server has 8BITMIME")
@@ -146,9 +146,14 @@ func sendFile(ctx context.Context, cfg domain.Config, opts []bootstrap.ClientOpt
 	if m.subject != "" || m.text != "" || m.textFile != "" || m.html != "" || m.htmlFil != "" || len(m.attach)+len(m.inline)+len(m.headers) > 0 {
 		return nil, &usageError{"--message-file excludes --subject, body, --attach, --inline and --header flags"}
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, &domain.Error{Kind: domain.KindInvalidInput, Op: "read message", Message: "cannot read " + quote(path), Err: err}
+	src := os.Stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, &domain.Error{Kind: domain.KindInvalidInput, Op: "read message", Message: "cannot read " + quote(path), Err: err}
+		}
+		defer f.Close()
+		src = f
 	}
 	from, err := domain.ParseAddress(m.from)
 	if err != nil {
@@ -169,5 +174,5 @@ func sendFile(ctx context.Context, cfg domain.Config, opts []bootstrap.ClientOpt
 		return nil, &configError{err}
 	}
 	defer client.Close(context.Background())
-	return client.SendRaw(ctx, from, to, data)
+	return client.SendRawReader(ctx, from, to, src) // streamed: any size in bounded memory
 }
