@@ -58,7 +58,9 @@ func TestA450AtRcptIsRetriedOnAFreshSession(t *testing.T) {
 		p.pool.EXPECT().Discard(s1),
 		p.pool.EXPECT().Get(gomock.Any()).Return(s2, nil),
 		s2.EXPECT().Send(gomock.Any(), gomock.Any(), gomock.Any()).
-			DoAndReturn(func(_ context.Context, env ports.Envelope, _ io.WriterTo) (*ports.TxResult, error) { return accepted(env), nil }),
+			DoAndReturn(func(_ context.Context, env ports.Envelope, _ io.WriterTo) (*ports.TxResult, error) {
+				return accepted(env), nil
+			}),
 		p.pool.EXPECT().Put(s2),
 	)
 	res, err := p.client(t, retries(3)).Send(context.Background(), batchEmail(t, "m"))
@@ -347,7 +349,9 @@ func TestWithoutAPoolQuitHappensOffTheCallersPath(t *testing.T) {
 	f.session.EXPECT().Info().Return(caps(false)).AnyTimes()
 	f.transport.EXPECT().Open(gomock.Any()).Return(f.session, nil)
 	f.session.EXPECT().Send(gomock.Any(), gomock.Any(), gomock.Any()).
-		DoAndReturn(func(_ context.Context, env ports.Envelope, _ io.WriterTo) (*ports.TxResult, error) { return accepted(env), nil })
+		DoAndReturn(func(_ context.Context, env ports.Envelope, _ io.WriterTo) (*ports.TxResult, error) {
+			return accepted(env), nil
+		})
 	quitting, quitDone := make(chan struct{}), make(chan struct{})
 	f.session.EXPECT().Close().DoAndReturn(func() error {
 		close(quitting)
