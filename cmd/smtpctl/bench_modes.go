@@ -64,8 +64,11 @@ func (o *benchOptions) check(fs *flag.FlagSet) error {
 // not count, and returns the timed run.
 func (o *benchOptions) prepare(cfg domain.Config) (func(context.Context) benchResult, error) {
 	cfg.Pool.MaxConnections, cfg.Pool.MinIdle = o.conns, min(o.minIdle, o.conns)
-	// A bench may send messages larger than the default client-side limit.
-	cfg.Limits.MaxMessageSize = domain.MaxMessageSizeLimit
+	// A bench may send messages larger than the default client-side limit:
+	// unless --max-size says otherwise, allow the largest.
+	if cfg.Limits.MaxMessageSize == 0 {
+		cfg.Limits.MaxMessageSize = domain.MaxMessageSizeLimit
+	}
 	var opts []bootstrap.ClientOption
 	if o.noPool {
 		opts = append(opts, bootstrap.WithoutPool())

@@ -391,3 +391,29 @@ func TestBenchBatches(t *testing.T) {
 		}
 	}
 }
+
+func TestBenchMaxSize(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.Start(t)
+	var stdout, stderr bytes.Buffer
+	// Without --max-size a bench allows the largest message; with it, the
+	// client refuses bigger ones before connecting.
+	if code := run(benchArgs(srv, "--mode", "raw", "--count", "1", "--size", "20000"), &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit code %d without --max-size, want 0; stderr: %s", code, stderr.String())
+	}
+	stdout.Reset()
+	code := run(benchArgs(srv, "--mode", "raw", "--count", "2", "--size", "20000", "--max-size", "10000", "--json"), &stdout, &stderr)
+	if code == exitOK {
+		t.Fatalf("exit code 0 with --max-size under the message size")
+	}
+	var out benchOutput
+	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, stdout.String())
+	}
+	if out.Errors["message_too_large"] != 2 {
+		t.Errorf("errors %v; want 2 message_too_large", out.Errors)
+	}
+	if n := len(srv.Messages()); n != 1 {
+		t.Errorf("server received %d messages, want only the first run's 1", n)
+	}
+}
