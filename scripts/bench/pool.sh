@@ -17,10 +17,17 @@
 #   d  Send of a message with a 1 MiB attachment (built before the
 #      clock, encoded in it), against fastsink: CPU per message        [<= 1.5 ms]
 #   e  a pre-built 1.4 MB message (smtpctl render of a 1 MiB
-#      attachment) through the raw path, against fastsink;
+#      attachment) through the raw path, against fastsink: from the
+#      file (--message-file: SendRawReader, or SendRaw where the client
+#      has no SendRawReader) and from memory (--raw-bytes: SendRaw);
 #      smtp-source -F with the same file, net/smtp 1.4 MB bodies       [>= smtp-source's msg/s, <= 1 ms CPU]
-#   f  a 34 MB pre-built message (a 25 MiB attachment) from a file
-#      through the raw path: peak RSS of the process                   [<= 16 MiB]
+#   f  a pre-built message from a file through the raw path, against
+#      fastsink: peak RSS of smtpctl bench --mode raw and of smtpctl
+#      send --message-file                                             [<= 16 MiB]
+#      The issue asks for 34 MB (a 25 MiB attachment); the client's
+#      size limit is at most 25 MiB (domain.MaxMessageSizeLimit), so
+#      the script records how a 34 MB message is refused and measures
+#      the largest that is allowed, 24.6 MiB (an 18 MiB attachment).
 #   g  STARTTLS + AUTH PLAIN against Postfix's submission listener:
 #      Send through the pool vs --no-pool (a session per message)     [>= 10x]
 #
@@ -50,7 +57,7 @@ while getopts "r:R:c:qkh" opt; do
 	q) QUICK=1 ;;
 	k) KEEP=1 ;;
 	*)
-		sed -n '2,42s/^# \{0,1\}//p' "$0" >&2
+		sed -n '2,48s/^# \{0,1\}//p' "$0" >&2
 		exit 64
 		;;
 	esac
@@ -150,7 +157,7 @@ if want g; then
 fi
 
 # ------------------------------------------------------------- messages
-msg14="" msg34=""
+msg14="" msg34="" msgmax=""
 if want e || want f; then
 	render=("$work/smtpctl" render --from bench@example.test --to sink@example.test --subject "pool.sh" --text "attached")
 	if want e; then
@@ -161,8 +168,10 @@ if want e || want f; then
 	if want f; then
 		head -c $((25 << 20)) /dev/urandom >"$work/att-25MiB.bin"
 		"${render[@]}" --attach "$work/att-25MiB.bin" >"$work/msg-34MB.eml"
-		rm -f "$work/att-25MiB.bin"
-		msg34="$work/msg-34MB.eml"
+		head -c $((18 << 20)) "$work/att-25MiB.bin" >"$work/att-18MiB.bin"
+		"${render[@]}" --attach "$work/att-18MiB.bin" >"$work/msg-max.eml"
+		rm -f "$work/att-25MiB.bin" "$work/att-18MiB.bin"
+		msg34="$work/msg-34MB.eml" msgmax="$work/msg-max.eml"
 	fi
 fi
 
@@ -171,7 +180,8 @@ hostport() { echo "--host ${1%:*} --port ${1##*:}"; }
 # contenders ROW: the names of the row's contenders, ours first
 contenders() {
 	case $1 in
-	a | b | c | e) echo "smtpctl smtp-source net/smtp" ;;
+	a | b | c) echo "smtpctl smtp-source net/smtp" ;;
+	e) echo "smtpctl smtpctl-memory smtp-source net/smtp" ;;
 	d) echo "smtpctl" ;;
 	f) echo "smtpctl-bench-raw smtpctl-send" ;;
 	g) echo "smtpctl-pool smtpctl-no-pool" ;;
@@ -202,10 +212,11 @@ cmd_of() {
 	c/net/smtp) echo "$work/netsmtp -addr $sink_addr -count $n -size 1024 -c 5" ;;
 	d/smtpctl) echo "$bench $(hostport "$fast_addr") --mode send --concurrency 1 --connections 1 --size 1024 --attach-size 1048576" ;;
 	e/smtpctl) echo "$bench $(hostport "$fast_addr") --mode raw --concurrency 1 --connections 1 --message-file $msg14" ;;
+	e/smtpctl-memory) echo "$bench $(hostport "$fast_addr") --mode raw --concurrency 1 --connections 1 --message-file $msg14 --raw-bytes" ;;
 	e/smtp-source) echo "$SOURCE -d -s 1 -m $n -F $msg14 $from $fast_addr" ;;
 	e/net/smtp) echo "$work/netsmtp -addr $fast_addr -count $n -size $(stat -c %s "$msg14") -c 1" ;;
-	f/smtpctl-bench-raw) echo "$bench $(hostport "$fast_addr") --mode raw --concurrency 1 --connections 1 --message-file $msg34" ;;
-	f/smtpctl-send) echo "$work/smtpctl send $(hostport "$fast_addr") --tls none --from bench@example.test --to sink@example.test --message-file $msg34" ;;
+	f/smtpctl-bench-raw) echo "$bench $(hostport "$fast_addr") --mode raw --concurrency 1 --connections 1 --message-file $msgmax" ;;
+	f/smtpctl-send) echo "$work/smtpctl send $(hostport "$fast_addr") --tls none --from bench@example.test --to sink@example.test --max-size $((25 << 20)) --message-file $msgmax" ;;
 	g/smtpctl-pool) echo "$bench $(hostport "$sub_addr") ${tlsflags[*]} --to sink@example.test --mode send --concurrency 1 --connections 1 --size 1024" ;;
 	g/smtpctl-no-pool) echo "$bench $(hostport "$sub_addr") ${tlsflags[*]} --to sink@example.test --mode send --concurrency 1 --connections 1 --size 1024 --no-pool" ;;
 	esac
@@ -254,7 +265,7 @@ run_one() { # ROW NAME RUN
 		local ok src
 		ok=$(jsonfield "$work/out" succeeded)
 		src=$(jsonfield "$work/out" raw_source)
-		[[ -n $src ]] && echo "$src" >"$work/rawsource-$row"
+		[[ -n $src ]] && echo "$src" >"$work/rawsource-$row-$name"
 		if [[ $ok != "$n" ]]; then
 			echo "pool.sh: row $row, $name: $ok of $n messages succeeded (run $r)" >&2
 			echo "$row $name $r $n FAIL - - - - - - -" >>"$results"
@@ -300,6 +311,16 @@ for row in a b c d e f g; do
 	done
 	load_after[$row]=$(load)
 done
+
+# The 34 MB message of the issue: how the client answers it.
+refusal34=""
+if want f; then
+	refusal34=$("$work/smtpctl" send $(hostport "$fast_addr") --tls none --from bench@example.test --to sink@example.test \
+		--max-size $((25 << 20)) --message-file "$msg34" 2>&1 >/dev/null | head -n 1 || true)
+	echo
+	echo "== row f, the issue's 34 MB message ($(stat -c %s "$msg34") octets): smtpctl send --max-size $((25 << 20)) --message-file says:"
+	echo "  ${refusal34:-(accepted)}"
+fi
 
 # ---------------------------------------------------------------- report
 fmt() { awk -v v="$1" -v f="$2" 'BEGIN { if (v == "nan" || v == "") print "-"; else printf f, v }'; }
@@ -353,13 +374,16 @@ if want d; then
 	target_max d "$(cpu_of d smtpctl)" 1.5 "CPU ms/msg of the whole process (/usr/bin/time)"
 fi
 if want e; then
-	target_ratio e smtpctl smtp-source 1 "smtpctl / smtp-source msg/s ($(cat "$work/rawsource-e" 2>/dev/null || echo '?'))"
-	target_max e "$(med e smtpctl 10)" 1 "CPU ms/msg during the run (getrusage)"
-	target_max e "$(cpu_of e smtpctl)" 1 "CPU ms/msg of the whole process (/usr/bin/time)"
+	for name in smtpctl smtpctl-memory; do
+		src=$(cat "$work/rawsource-e-$name" 2>/dev/null || echo '?')
+		target_ratio e "$name" smtp-source 1 "$name / smtp-source msg/s ($src)"
+		target_max e "$(med e "$name" 10)" 1 "$name CPU ms/msg during the run, getrusage ($src)"
+		target_max e "$(cpu_of e "$name")" 1 "$name CPU ms/msg of the whole process, /usr/bin/time ($src)"
+	done
 fi
 if want f; then
-	target_max f "$(med f smtpctl-bench-raw 8)" 16384 "peak RSS KiB, bench raw ($(cat "$work/rawsource-f" 2>/dev/null || echo '?'))" '%.0f'
-	target_max f "$(med f smtpctl-send 8)" 16384 "peak RSS KiB, smtpctl send --message-file" '%.0f'
+	target_max f "$(med f smtpctl-bench-raw 8)" 16384 "peak RSS KiB, bench raw, $(stat -c %s "$msgmax") octets ($(cat "$work/rawsource-f-smtpctl-bench-raw" 2>/dev/null || echo '?'))" '%.0f'
+	target_max f "$(med f smtpctl-send 8)" 16384 "peak RSS KiB, smtpctl send --message-file, $(stat -c %s "$msgmax") octets" '%.0f'
 fi
 if want g && [[ -n $sub_addr ]]; then
 	target_ratio g smtpctl-pool smtpctl-no-pool 10 "pool / no pool msg/s ($(fmt "${rate_of[g/smtpctl-pool]}" '%.0f') vs $(fmt "${rate_of[g/smtpctl-no-pool]}" '%.1f'))"
