@@ -16,7 +16,7 @@ type proxy struct {
 	wg     sync.WaitGroup
 
 	mu       sync.Mutex
-	conns    map[net.Conn]struct{} // both ends of every forwarded connection
+	pairs    map[net.Conn]net.Conn // every forwarded connection: client end -> server end
 	refusing bool
 	accepted int
 	cut      int // connections cut by kill or refused
@@ -29,7 +29,7 @@ func startProxy(t *testing.T, target string) *proxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proxy{ln: ln, target: target, conns: map[net.Conn]struct{}{}}
+	p := &proxy{ln: ln, target: target, pairs: map[net.Conn]net.Conn{}}
 	p.wg.Add(1)
 	go p.serve()
 	t.Cleanup(p.close)
@@ -92,8 +92,7 @@ func (p *proxy) forward(c net.Conn) {
 	go pipe(c, s)
 	both.Wait()
 	p.mu.Lock()
-	delete(p.conns, c)
-	delete(p.conns, s)
+	delete(p.pairs, c)
 	p.mu.Unlock()
 }
 
@@ -105,23 +104,37 @@ func (p *proxy) track(c, s net.Conn) bool {
 		p.cut++
 		return false
 	}
-	p.conns[c], p.conns[s] = struct{}{}, struct{}{}
+	p.pairs[c] = s
 	return true
 }
 
 // kill resets every forwarded connection, client and server side, and
-// refuses (resets) new connections until resume.
+// refuses (resets) new connections until resume. It returns how many
+// connections it cut.
 func (p *proxy) kill() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.refusing = true
-	n := 0
-	for c := range p.conns {
+	for c, s := range p.pairs {
 		reset(c)
-		n++
+		reset(s)
 	}
-	p.cut += n / 2
-	return n / 2
+	p.cut += len(p.pairs)
+	return len(p.pairs)
+}
+
+// hangUp does to every forwarded connection what a server does to an idle
+// one at its timeout: it writes reply to the client, closes the client end
+// (FIN) and resets the server end. It returns how many it closed.
+func (p *proxy) hangUp(reply string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c, s := range p.pairs {
+		_, _ = c.Write([]byte(reply))
+		_ = c.Close()
+		reset(s)
+	}
+	return len(p.pairs)
 }
 
 // resume lets new connections through again.
@@ -129,6 +142,13 @@ func (p *proxy) resume() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.refusing = false
+}
+
+// open returns how many connections the proxy forwards now.
+func (p *proxy) open() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.pairs)
 }
 
 // stats returns how many connections the proxy accepted and how many it
