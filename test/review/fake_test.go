@@ -16,6 +16,8 @@ type fakeTransport struct {
 	peak    atomic.Int32 // most open at once
 	opened  atomic.Int32
 	openErr func() error // when set and it returns an error, Open fails with it
+	// send, when set, is every new session's send.
+	send func(env ports.Envelope, body io.WriterTo) (*ports.TxResult, error)
 	mu      sync.Mutex
 	all     []*fakeSession
 }
@@ -37,7 +39,7 @@ func (t *fakeTransport) Open(ctx context.Context) (ports.Session, error) {
 		}
 	}
 	t.opened.Add(1)
-	s := &fakeSession{t: t}
+	s := &fakeSession{t: t, send: t.send}
 	t.mu.Lock()
 	t.all = append(t.all, s)
 	t.mu.Unlock()
@@ -67,10 +69,15 @@ func (s *fakeSession) Send(ctx context.Context, env ports.Envelope, body io.Writ
 	if s.send != nil {
 		return s.send(env, body)
 	}
-	if _, err := body.WriteTo(io.Discard); err != nil {
+	return accept(env, body, io.Discard)
+}
+
+// accept writes body to w and accepts every recipient.
+func accept(env ports.Envelope, body io.WriterTo, w io.Writer) (*ports.TxResult, error) {
+	if _, err := body.WriteTo(w); err != nil {
 		return nil, err
 	}
-	return &ports.TxResult{Accepted: env.To, Reply: &domain.Reply{Code: 250, Lines: []string{"250 ok"}}}, nil
+	return &ports.TxResult{Accepted: env.To, Reply: &domain.Reply{Code: 250, Lines: []string{"ok"}}}, nil
 }
 
 func (s *fakeSession) SendMany(ctx context.Context, txs []ports.Transaction) []ports.TxOutcome {
