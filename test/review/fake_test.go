@@ -18,8 +18,8 @@ type fakeTransport struct {
 	openErr func() error // when set and it returns an error, Open fails with it
 	// send, when set, is every new session's send.
 	send func(env ports.Envelope, body io.WriterTo) (*ports.TxResult, error)
-	mu      sync.Mutex
-	all     []*fakeSession
+	mu   sync.Mutex
+	all  []*fakeSession
 }
 
 func (t *fakeTransport) Open(ctx context.Context) (ports.Session, error) {
