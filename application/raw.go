@@ -48,17 +48,20 @@ func (c *Client) SendRaw(ctx context.Context, from domain.Address, to []domain.A
 // strip, the 998-octet line check and the count of octets happen in one
 // streaming pass over buffers.
 //
-// When r is an io.Seeker (a file), a first such pass checks the message and
-// measures it before anything is sent, as SendRaw does, and r is read again
-// from its current offset for the send, a retry or a recipient list the
-// server splits. Otherwise (a pipe) the only pass is the one that writes to
-// the server: no SIZE is declared, BODY=8BITMIME is declared whenever the
-// server offers it, the client's size limit cannot apply (the server's
-// does), a bad line found half-way aborts the transaction without its final
-// dot (nothing is delivered; the connection is dropped) with a
-// *domain.Error of KindInvalidInput, and a failure that would need a second
-// write is returned as it is. SendResult.Size is the octets sent. Errors
-// are *domain.Error.
+// It is meant for large prebuilt messages: the client's size limit
+// (Limits.MaxMessageSize, at most 25 MiB) does not apply; the server's SIZE
+// does. When r is an io.Seeker (a file), a first such pass checks the
+// message and measures it before anything is sent, so that bad input is
+// refused before the network and the exact size is declared (a server with
+// SIZE refuses an oversized message at MAIL); r is then read again from its
+// offset for the send, a retry or a recipient list the server splits.
+// Otherwise (a pipe) the only pass is the one that writes to the server: no
+// SIZE is declared, BODY=8BITMIME is declared whenever the server offers it,
+// a bad line found half-way aborts the transaction without its final dot
+// (nothing is delivered; the connection is dropped) with a *domain.Error of
+// KindInvalidInput, and a failure that would need a second write is
+// returned as it is. SendResult.Size is the octets sent. Errors are
+// *domain.Error.
 func (c *Client) SendRawReader(ctx context.Context, from domain.Address, to []domain.Address, r io.Reader) (*domain.SendResult, error) {
 	const op = "send raw"
 	if err := c.enter(op); err != nil {
@@ -79,15 +82,12 @@ func (c *Client) SendRawReader(ctx context.Context, from domain.Address, to []do
 		return c.sendRaw(ctx, from, to, rb, 0)
 	}
 	// A file can be read twice: a first pass, at the same speed and in the
-	// same bounded memory, refuses bad input and a message over the size
-	// limit before anything reaches the network, and gives the exact size.
+	// same bounded memory, refuses bad input before anything reaches the
+	// network and gives the exact size.
 	if _, err := rb.WriteTo(io.Discard); err != nil {
 		return nil, err
 	}
-	size, _ := rb.Size()
-	if err := c.checkSize(size); err != nil {
-		return nil, err
-	}
+	size, _ := rb.Size() // declared to a server with SIZE, which refuses an oversized message at MAIL
 	return c.sendRaw(ctx, from, to, rb, size)
 }
 
