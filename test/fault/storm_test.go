@@ -2,6 +2,7 @@ package fault
 
 import (
 	"testing"
+	"time"
 
 	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
@@ -53,28 +54,43 @@ func TestA421StormIsRiddenOutWithoutDuplicates(t *testing.T) {
 	}
 }
 
-// A server that drops the connection after every final dot leaves the
-// delivery status of every message unknown. Such a message is never sent
-// again, by the retry policy, the pool's replay or the coalescer: the
-// server reads one DATA per email, however many attempts are allowed.
+// A server that drops the connection after every final dot, or answers it
+// later than Timeouts.DataTerm, leaves the delivery status of every
+// message unknown. Such a message is never sent again, by the retry
+// policy, the pool's replay or the coalescer: the server reads one DATA
+// per email, however many attempts are allowed.
 func TestDeliveryUnknownIsNeverSentAgain(t *testing.T) {
 	const emails = 40
-	srv := smtptest.Start(t)
-	srv.DropAfterData()
-	c := newClient(t, config(srv.Host(), srv.Port(), 4, 5))
-	l := sendConcurrently(t, c, emails, 8, 0, nil)
-	closeClient(t, c)
-	srv.Close()
+	for _, tc := range []struct {
+		name  string
+		fault func(*smtptest.Server, *domain.Config)
+	}{
+		{"dropped after the dot", func(s *smtptest.Server, _ *domain.Config) { s.DropAfterData() }},
+		{"no reply within DataTerm", func(s *smtptest.Server, cfg *domain.Config) {
+			s.Delay("DATA", time.Minute) // ends when the client hangs up
+			cfg.Timeouts.DataTerm = 200 * time.Millisecond
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := smtptest.Start(t)
+			cfg := config(srv.Host(), srv.Port(), 4, 5)
+			tc.fault(srv, &cfg)
+			c := newClient(t, cfg)
+			l := sendConcurrently(t, c, emails, 8, 0, nil)
+			closeClient(t, c)
+			srv.Close()
 
-	for i, err := range l.errs {
-		if !domain.IsDeliveryUnknown(err) {
-			t.Errorf("%s: %v; want delivery status unknown", l.ids[i], err)
-		}
-	}
-	if n := verbCount(srv, "DATA"); n != emails {
-		t.Errorf("the server read %d DATA commands for %d emails: a message whose dot was written went again", n, emails)
-	}
-	if n := len(srv.Messages()); n != 0 {
-		t.Errorf("the server stored %d messages; it drops them all", n)
+			for i, err := range l.errs {
+				if !domain.IsDeliveryUnknown(err) {
+					t.Errorf("%s: %v; want delivery status unknown", l.ids[i], err)
+				}
+			}
+			if n := verbCount(srv, "DATA"); n != emails {
+				t.Errorf("the server read %d DATA commands for %d emails: a message whose dot was written went again", n, emails)
+			}
+			if n := len(srv.Messages()); n != 0 {
+				t.Errorf("the server stored %d messages; it keeps none", n)
+			}
+		})
 	}
 }
