@@ -53,8 +53,8 @@ func TestCallersWhoseContextsEndAtEveryStage(t *testing.T) {
 	accepted, failed, unknown, kinds := l.outcomes(t)
 	unknownStored := l.audit(t, stored(srv), accepted, failed, unknown)
 	for k := range kinds {
-		switch domain.ParseKind(k) {
-		case domain.KindCancelled, domain.KindTimeout, domain.KindAcquireTimeout:
+		switch kind := domain.ParseKind(k); {
+		case kind == domain.KindCancelled, kind.Category() == domain.KindTimeout, kind == domain.KindAcquireTimeout:
 		default:
 			t.Errorf("%d sends failed with %s; only the end of their context should fail them", kinds[k], k)
 		}
