@@ -57,8 +57,8 @@ func check(t *testing.T, c *application.Client, g *greetings, l *ledger, fault s
 		t.Errorf("%d outcomes for %d emails", n, len(l.ids))
 	}
 	unknownReceived, redelivered := l.audit(t, accepted, failed, unknown)
-	if g.n.Load() <= killPool {
-		t.Errorf("the client opened %d sessions; the fault should have made it open new ones", g.n.Load())
+	if g.n.Load() <= killPool && len(failed)+len(unknown) == 0 {
+		t.Errorf("the client opened %d sessions and every send went through: the fault did not touch the run", g.n.Load())
 	}
 	t.Logf("%s after %d of %d emails (%d goroutines, pool of %d) in %s: accepted %d, failed %d {%s}, delivery unknown %d (%d of them received); %d sessions opened; %d files delivered again by Postfix",
 		fault, killAfter, len(l.ids), killWorkers, killPool, l.took.Round(time.Millisecond),
