@@ -82,6 +82,9 @@ var attemptCounts = []struct {
 func TestPoolSurvivesPostfixSmtpdKilledInTheMiddleOf1000Emails(t *testing.T) {
 	for _, tc := range attemptCounts {
 		t.Run(tc.name, func(t *testing.T) {
+			if os.Geteuid() != 0 {
+				t.Fatal("finding and killing Postfix's smtpd processes needs root, as scripts/servers does")
+			}
 			_, port := hostPort(t, "POSTFIX_PLAIN_ADDR")
 			c, g := faultClient(t, tc.attempts)
 			var killed []int
