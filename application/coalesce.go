@@ -22,6 +22,8 @@ type coalescer struct {
 	c   *Client
 	max int
 
+	size atomic.Int32 // the pool's MaxSize, read once
+
 	mu    sync.Mutex
 	queue []*job // waiting for a session, oldest first, none taken
 }
@@ -73,7 +75,7 @@ func (co *coalescer) send(ctx context.Context, e *domain.Email) (*domain.SendRes
 		co.mu.Unlock()
 		return nil, err
 	}
-	group := append([]*job{j}, co.take(co.max-1)...)
+	group := append([]*job{j}, co.take(co.share(1)-1)...)
 	co.mu.Unlock()
 	if len(group) == 1 { // alone: on the caller's own goroutine and context
 		co.run(ctx, s, group)
@@ -87,13 +89,27 @@ func (co *coalescer) send(ctx context.Context, e *domain.Email) (*domain.SendRes
 // message was taken by another caller, then gives s back.
 func (co *coalescer) help(s ports.Session) {
 	co.mu.Lock()
-	group := co.take(co.max)
+	group := co.take(co.share(0))
 	co.mu.Unlock()
 	if len(group) == 0 {
 		co.c.releaseDirect(s, nil)
 		return
 	}
 	co.c.goBackground(func() { co.runGroup(s, group) })
+}
+
+// share is how many messages one session takes: the queue (and own more
+// messages of the caller) spread evenly over the pool's sessions, at most
+// co.max, so that the other sessions get work too rather than sending
+// latecomers alone. The caller holds co.mu.
+func (co *coalescer) share(own int) int {
+	size := co.size.Load()
+	if size == 0 {
+		size = int32(max(1, co.c.o.pool.Status().MaxSize))
+		co.size.Store(size)
+	}
+	n := len(co.queue) + own
+	return min(co.max, (n+int(size)-1)/int(size))
 }
 
 // take marks up to n of the oldest queued jobs taken and ends their own

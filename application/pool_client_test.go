@@ -26,6 +26,7 @@ func newPooled(t *testing.T) *pooled {
 	f := newFixture(t)
 	p := &pooled{fixture: f, pool: mocks.NewMockPool(f.ctrl)}
 	p.pool.EXPECT().Close(gomock.Any()).Return(nil).AnyTimes()
+	p.pool.EXPECT().Status().Return(domain.PoolStatus{MaxSize: 1}).AnyTimes()
 	return p
 }
 

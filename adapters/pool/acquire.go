@@ -31,15 +31,7 @@ func (p *Pool) Get(ctx context.Context) (ports.Session, error) {
 			return nil, err
 		}
 		if c == nil { // a free slot
-			s, err := p.open(ctx)
-			if err != nil {
-				p.mu.Lock()
-				p.freeSlotLocked()
-				p.mu.Unlock()
-				return nil, err
-			}
-			now := p.now()
-			return p.lend(&conn{s: s, created: now, lastUsed: now, checked: now}, false)
+			return p.openFor(ctx, deadline)
 		}
 		if reason := p.unfit(c, p.now()); reason != "" {
 			p.discard(c, reason)
@@ -148,6 +140,60 @@ func (p *Pool) dequeueLocked(w *waiter) bool {
 		}
 	}
 	return false
+}
+
+// opened is the outcome of opening a session in a free slot.
+type opened struct {
+	s   ports.Session
+	err error
+}
+
+// openFor opens a session in the free slot the caller holds and lends it.
+// The opening does not end with ctx: a caller that leaves while the
+// session is being opened (a coalesced caller whose message another caller
+// took, a deadline) hands it over, and it goes to the next waiter or to the
+// idle sessions when it is ready, instead of being thrown away half-open.
+// It is bounded by AcquireTimeout from the start of Get and by Close.
+func (p *Pool) openFor(ctx context.Context, deadline time.Time) (ports.Session, error) {
+	octx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline.Add(p.cfg.AcquireTimeout))
+	stopAtClose := context.AfterFunc(p.bg, cancel)
+	done := make(chan opened, 1)
+	p.mu.Lock()
+	p.goLocked(func() func() {
+		defer cancel()
+		defer stopAtClose()
+		s, err := p.open(octx)
+		done <- opened{s, err}
+		return nil
+	})
+	p.mu.Unlock()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			p.mu.Lock()
+			p.freeSlotLocked()
+			p.mu.Unlock()
+			return nil, r.err
+		}
+		now := p.now()
+		return p.lend(&conn{s: r.s, created: now, lastUsed: now, checked: now}, false)
+	case <-ctx.Done():
+	}
+	p.mu.Lock()
+	p.goLocked(func() func() {
+		r := <-done
+		return func() { // under p.mu
+			if r.err != nil {
+				p.freeSlotLocked()
+				return
+			}
+			now := p.now()
+			p.releaseLocked(&conn{s: r.s, created: now, lastUsed: now, checked: now})
+		}
+	})
+	err := p.waitErrorLocked(ctx.Err())
+	p.mu.Unlock()
+	return nil, err
 }
 
 // open opens a session through the transport.

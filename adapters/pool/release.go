@@ -153,10 +153,11 @@ func (p *Pool) closeForeign(s ports.Session) {
 }
 
 // kickLocked wakes the maintainer when fewer than MinIdle sessions are
-// idle. It is called when a session is taken or closed, never after a
-// failed dial (the maintainer would dial in a loop).
+// idle and a slot is free to open one. It is called when a session is taken
+// or closed, never after a failed dial (the maintainer would dial in a
+// loop).
 func (p *Pool) kickLocked() {
-	if p.started && !p.closed && len(p.idle) < p.cfg.MinIdle {
+	if p.started && !p.closed && len(p.idle) < p.cfg.MinIdle && p.total < p.cfg.MaxConnections {
 		select {
 		case p.kick <- struct{}{}:
 		default:
