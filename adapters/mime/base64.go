@@ -112,6 +112,7 @@ func encode6(t *[1 << 12]uint16, v uint64) uint64 {
 // writeState holds the buffers of one WriteTo, reused through a pool.
 type writeState struct {
 	bw  *bufio.Writer
+	cw  countingWriter // what bw writes to
 	in  []byte
 	out []byte
 }

@@ -37,6 +37,37 @@ func BenchmarkEncode1KB(b *testing.B) {
 	benchEncode(b, e, int64(len(text)))
 }
 
+// BenchmarkEncodeSmall is the message of the pooled Send and SendBatch
+// benchmarks (scripts/bench/pool.sh rows a-c): one 1 KB text part and no
+// HTML, with the Message-ID and Date fixed beforehand as
+// application.Client does. "ascii" is smtpctl bench's body (7bit lines of
+// 75 characters), "utf8" a German text that goes quoted-printable.
+func BenchmarkEncodeSmall(b *testing.B) {
+	for _, bc := range []struct{ name, line string }{
+		{"ascii", "The quick brown fox jumps over the lazy dog; seven wizards hex jolly kings.\n"},
+		{"utf8", "Grüße, this is a short line of text.\n"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			e := smallEmail(b, bc.line)
+			benchEncode(b, e, int64(len(e.TextBody)))
+		})
+	}
+}
+
+// smallEmail is a 1 KB text message made of line, stamped as the client
+// stamps it.
+func smallEmail(tb testing.TB, line string) *domain.Email {
+	e := &domain.Email{
+		From:      addr(tb, "bench@example.com"),
+		To:        []domain.Address{addr(tb, "sink@example.net")},
+		Subject:   "bench 1234",
+		TextBody:  strings.Repeat(line, 1024/len(line)+1)[:1023] + "\n",
+		MessageID: NewMessageID("example.com"),
+		Date:      testDate,
+	}
+	return e
+}
+
 // BenchmarkEncode1MB is 1 MB of binary attachment held in memory.
 func BenchmarkEncode1MB(b *testing.B) {
 	data := make([]byte, 1<<20)

@@ -83,34 +83,53 @@ func (enc *Encoder) Prepare(e *domain.Email, opts ports.EncodeOptions) (ports.Me
 		return nil, err
 	}
 
-	enc.mu.Lock()
-	id := e.MessageID
-	if id == "" {
-		id, err = domain.MessageIDFrom(enc.rand, e.From.ASCIIDomain())
-	}
-	if err == nil {
-		err = assignBoundaries(root, enc.rand)
-	}
-	date := e.Date
-	if date.IsZero() {
-		date = enc.now()
-	}
-	enc.mu.Unlock()
-	if err != nil {
-		return nil, asEncodingError(err)
+	id, date := e.MessageID, e.Date
+	if id == "" || date.IsZero() || root.sub != "" { // else nothing of enc is needed
+		enc.mu.Lock()
+		if id == "" {
+			id, err = domain.MessageIDFrom(enc.rand, e.From.ASCIIDomain())
+		}
+		if err == nil {
+			err = assignBoundaries(root, enc.rand)
+		}
+		if date.IsZero() {
+			date = enc.now()
+		}
+		enc.mu.Unlock()
+		if err != nil {
+			return nil, asEncodingError(err)
+		}
 	}
 
-	header, err := topHeader(e, id, date, opts)
+	m := &message{id: id, sources: b.sources}
+	header, err := topHeader(make([]byte, 0, sizeHint(e, root)), e, id, date, opts)
 	if err != nil {
 		return nil, err
 	}
-	var r renderer
-	m := &message{id: id, segs: r.message(header, root), sources: b.sources}
+	r := renderer{segs: m.seg[:0]}
+	m.segs = r.message(header, root)
 	if m.eightBit, err = checkLines(m.segs); err != nil {
 		return nil, err
 	}
 	m.size = totalSize(m.segs)
 	return m, nil
+}
+
+// sizeHint guesses the octets of the fixed segment that starts a message:
+// the header fields and, for a single small text part, its body. It only
+// sizes a buffer.
+func sizeHint(e *domain.Email, root *part) int {
+	n := 320 + 3*len(e.Subject) + 64*(len(e.To)+len(e.Cc)+len(e.ReplyTo)) + len(e.InReplyTo)
+	for _, h := range e.Headers {
+		n += len(h.Name) + 3*len(h.Value)
+	}
+	for _, r := range e.References {
+		n += len(r) + 3
+	}
+	if root.sub == "" && root.src == nil && len(root.body) < smallBody {
+		n += len(root.body)
+	}
+	return n
 }
 
 // totalSize returns the octets segs yield, or -1 when a source does not

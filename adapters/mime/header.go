@@ -2,6 +2,7 @@ package mime
 
 import (
 	"strings"
+	"time"
 
 	"github.com/integrations/smtp/domain"
 )
@@ -47,11 +48,36 @@ func (h *headerWriter) token(tok string) {
 	h.fresh = false
 }
 
-// simple writes a whole field whose value is one unbreakable token.
+// simple writes a whole field whose value is one unbreakable token. The
+// token follows the field name on its line whatever its length (token
+// never folds a line that holds only the name).
 func (h *headerWriter) simple(name, value string) {
-	h.field(name)
-	h.token(value)
-	h.end()
+	h.buf = append(h.buf, name...)
+	h.buf = append(h.buf, ": "...)
+	h.buf = append(h.buf, value...)
+	h.buf = append(h.buf, '\r', '\n')
+	h.line = 0
+	h.fresh = false
+}
+
+// simpleID writes a field whose value is one message ID in angle brackets,
+// as simple(name, "<"+id+">") does.
+func (h *headerWriter) simpleID(name, id string) {
+	h.buf = append(h.buf, name...)
+	h.buf = append(h.buf, ": <"...)
+	h.buf = append(h.buf, id...)
+	h.buf = append(h.buf, '>', '\r', '\n')
+	h.line = 0
+	h.fresh = false
+}
+
+// date writes the Date field, as simple("Date", FormatDate(t)) does.
+func (h *headerWriter) date(t time.Time) {
+	h.buf = append(h.buf, "Date: "...)
+	h.buf = appendDate(h.buf, t)
+	h.buf = append(h.buf, '\r', '\n')
+	h.line = 0
+	h.fresh = false
 }
 
 // encoded appends s as RFC 2047 encoded words, each sized to what is left
@@ -75,22 +101,29 @@ func (h *headerWriter) encoded(s string) {
 // writes as encoded words every stretch that is not plain printable ASCII,
 // that looks like an encoded word, or that is longer than maxRaw.
 func (h *headerWriter) text(value string, maxRaw int) {
-	var run []string // pending stretches to encode, joined by their spaces
-	flush := func() {
-		if len(run) > 0 {
-			h.encoded(strings.Join(run, " "))
-			run = run[:0]
-		}
-	}
-	for _, chunk := range foldChunks(value) {
+	// A run of chunks to encode is value[runStart:runEnd]: chunks are
+	// contiguous and separated by single spaces, so that slice is the
+	// chunks joined with a space.
+	runStart, runEnd := -1, -1
+	for start := 0; start < len(value); {
+		chunk, next := nextChunk(value, start)
 		if len(chunk) <= maxRaw && isPlainText(chunk) {
-			flush()
+			if runStart >= 0 {
+				h.encoded(value[runStart:runEnd])
+				runStart = -1
+			}
 			h.token(chunk)
-			continue
+		} else {
+			if runStart < 0 {
+				runStart = start
+			}
+			runEnd = start + len(chunk)
 		}
-		run = append(run, chunk)
+		start = next
 	}
-	flush()
+	if runStart >= 0 {
+		h.encoded(value[runStart:runEnd])
+	}
 }
 
 // foldChunks splits s at every single space that has a non-blank character
@@ -98,17 +131,23 @@ func (h *headerWriter) text(value string, maxRaw int) {
 // (parsers trim blanks around a fold).
 func foldChunks(s string) []string {
 	var chunks []string
-	start := 0
-	for i := 1; i < len(s)-1; i++ {
-		if s[i] == ' ' && !isBlank(s[i-1]) && !isBlank(s[i+1]) {
-			chunks = append(chunks, s[start:i])
-			start = i + 1
-		}
-	}
-	if start < len(s) {
-		chunks = append(chunks, s[start:])
+	for start := 0; start < len(s); {
+		chunk, next := nextChunk(s, start)
+		chunks = append(chunks, chunk)
+		start = next
 	}
 	return chunks
+}
+
+// nextChunk returns the chunk of s (see foldChunks) that starts at start,
+// and where the next one starts (len(s) after the last).
+func nextChunk(s string, start int) (chunk string, next int) {
+	for i := max(start, 1); i < len(s)-1; i++ {
+		if s[i] == ' ' && !isBlank(s[i-1]) && !isBlank(s[i+1]) {
+			return s[start:i], i + 1
+		}
+	}
+	return s[start:], len(s)
 }
 
 func isBlank(c byte) bool { return c == ' ' || c == '\t' }
@@ -120,20 +159,26 @@ func isBlank(c byte) bool { return c == ' ' || c == '\t' }
 func (h *headerWriter) addressList(name string, list []domain.Address, utf8 bool) error {
 	h.field(name)
 	for i, a := range list {
-		mailbox, err := headerMailbox(a, utf8)
+		local, dom, at, err := mailboxParts(a, utf8)
 		if err != nil {
 			return err
 		}
 		dn := a.Name()
 		phrase, plain := displayName(dn)
-		tail := mailbox
+		// The token after the name: the mailbox, in angle brackets after
+		// a name, with a comma when another address follows.
+		comma := i < len(list)-1
+		want := len(local) + len(dom)
+		if at {
+			want++
+		}
 		if dn != "" {
-			tail = "<" + mailbox + ">"
+			want += 2
 		}
-		if i < len(list)-1 {
-			tail += ","
+		if comma {
+			want++
 		}
-		want := len(tail)
+		tail := want
 		if dn != "" {
 			want += 1 + len(phrase)
 		}
@@ -147,10 +192,45 @@ func (h *headerWriter) addressList(name string, list []domain.Address, utf8 bool
 		default:
 			h.encoded(dn)
 		}
-		h.token(tail)
+		if !h.fresh && h.line+1+tail > maxLine {
+			h.fold()
+		}
+		h.buf = append(h.buf, ' ')
+		if dn != "" {
+			h.buf = append(h.buf, '<')
+		}
+		h.buf = append(h.buf, local...)
+		if at {
+			h.buf = append(h.buf, '@')
+			h.buf = append(h.buf, dom...)
+		}
+		if dn != "" {
+			h.buf = append(h.buf, '>')
+		}
+		if comma {
+			h.buf = append(h.buf, ',')
+		}
+		h.line += 1 + tail
+		h.fresh = false
 	}
 	h.end()
 	return nil
+}
+
+// mailboxParts returns the pieces of headerMailbox's result without
+// joining them: the local part, the domain and whether an "@" goes between
+// them (not for the zero address, whose mailbox is "").
+func mailboxParts(a domain.Address, utf8 bool) (local, dom string, at bool, err error) {
+	switch {
+	case a.IsZero():
+		return "", "", false, nil
+	case utf8:
+		return a.LocalPart(), a.Domain(), true, nil
+	case a.NeedsSMTPUTF8():
+		_, err := headerMailbox(a, false)
+		return "", "", false, err
+	}
+	return a.LocalPart(), a.ASCIIDomain(), true, nil
 }
 
 func headerMailbox(a domain.Address, utf8 bool) (string, error) {
@@ -223,7 +303,14 @@ func quoteString(s string) string {
 func (h *headerWriter) messageIDList(name string, ids []string) {
 	h.field(name)
 	for _, id := range ids {
-		h.token("<" + id + ">")
+		if !h.fresh && h.line+3+len(id) > maxLine { // as token("<" + id + ">")
+			h.fold()
+		}
+		h.buf = append(h.buf, ' ', '<')
+		h.buf = append(h.buf, id...)
+		h.buf = append(h.buf, '>')
+		h.line += 3 + len(id)
+		h.fresh = false
 	}
 	h.end()
 }

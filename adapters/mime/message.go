@@ -14,6 +14,7 @@ var _ ports.Message = (*message)(nil)
 type message struct {
 	id       string
 	segs     []segment
+	seg      [3]segment // room for segs, enough for a message without attachments
 	sources  []*source
 	size     int64 // -1 until known
 	eightBit bool
@@ -52,7 +53,7 @@ func (m *message) WriteTo(w io.Writer) (int64, error) {
 			return 0, newError(domain.KindAttachment, s.label+" comes from a reader that was already read; use a bytes or file source for messages written more than once")
 		}
 	}
-	files := make(map[*source]*os.File)
+	var files map[*source]*os.File // made for the first file source
 	defer func() {
 		for _, f := range files {
 			f.Close()
@@ -64,16 +65,21 @@ func (m *message) WriteTo(w io.Writer) (int64, error) {
 			if err != nil {
 				return 0, err
 			}
+			if files == nil {
+				files = make(map[*source]*os.File)
+			}
 			files[s] = f
 		}
 	}
 
-	cw := &countingWriter{w: w}
-	cw.crlf, _ = w.(ports.CRLFWriter)
 	ws := writeStates.Get().(*writeState)
+	cw := &ws.cw
+	cw.w, cw.n = w, 0
+	cw.crlf, _ = w.(ports.CRLFWriter)
 	ws.bw.Reset(cw)
 	defer func() {
 		ws.bw.Reset(nil)
+		ws.cw = countingWriter{}
 		writeStates.Put(ws)
 	}()
 	for _, seg := range m.segs {

@@ -43,10 +43,48 @@ func (p *part) contentType() string {
 // "text/html").
 func textPart(mediaType, s string, allow8Bit bool) *part {
 	body, cte := encodeText(s, allow8Bit)
+	return &part{mediaType: mediaType, header: textHeader(mediaType, cte), body: body, textual: cte == cte7Bit || cte == cte8Bit}
+}
+
+// textHeaders holds the content fields of every text part textPart makes,
+// by media type and transfer encoding; they are the same for every message.
+var textHeaders = func() (t [2][3][]byte) {
+	for i, mt := range [...]string{"text/plain", "text/html"} {
+		for j, cte := range [...]string{cte7Bit, cte8Bit, cteQuotedPrintable} {
+			t[i][j] = buildTextHeader(mt, cte)
+		}
+	}
+	return t
+}()
+
+// textHeader returns the content fields of a text part. They are shared:
+// callers must not modify them.
+func textHeader(mediaType, cte string) []byte {
+	i, j := 0, 0
+	switch mediaType {
+	case "text/plain":
+	case "text/html":
+		i = 1
+	default:
+		return buildTextHeader(mediaType, cte)
+	}
+	switch cte {
+	case cte7Bit:
+	case cte8Bit:
+		j = 1
+	case cteQuotedPrintable:
+		j = 2
+	default:
+		return buildTextHeader(mediaType, cte)
+	}
+	return textHeaders[i][j]
+}
+
+func buildTextHeader(mediaType, cte string) []byte {
 	var h headerWriter
 	h.withParams("Content-Type", mediaType, []string{"charset=utf-8"})
 	h.simple("Content-Transfer-Encoding", cte)
-	return &part{mediaType: mediaType, header: h.buf, body: body, textual: cte == cte7Bit || cte == cte8Bit}
+	return h.buf
 }
 
 // tree makes every part of e and arranges them (see structure). An empty
@@ -111,6 +149,9 @@ func structure(text, html *part, inline, attached []*part) *part {
 // and base64 bodies cannot hold one (see boundaryPrefix). Errors are
 // *domain.Error of KindEncodingFailed.
 func assignBoundaries(root *part, rnd io.Reader) error {
+	if root.sub == "" { // no multipart: nothing to read from rnd
+		return nil
+	}
 	var texts [][]byte
 	var nodes []*part
 	var walk func(p *part)

@@ -21,8 +21,10 @@ type renderer struct {
 
 // message writes the top-level header fields (without the content fields),
 // then root with its content fields and body, and returns the segments.
+// It appends to header, whose spare capacity should hold the rest of the
+// first segment.
 func (r *renderer) message(header []byte, root *part) []segment {
-	r.buf = append(make([]byte, 0, len(header)+1024), header...)
+	r.buf = header
 	r.contentHeader(root)
 	r.buf = append(r.buf, '\r', '\n')
 	if root.sub != "" {
@@ -73,8 +75,9 @@ func (r *renderer) leafBody(p *part) {
 		r.buf = append(r.buf, p.body...)
 		return
 	}
-	r.segs = append(r.segs, segment{static: r.buf}, segment{static: p.body, src: p.src})
-	r.buf = make([]byte, 0, 512)
+	n := len(r.buf)
+	r.segs = append(r.segs, segment{static: r.buf[:n:n]}, segment{static: p.body, src: p.src})
+	r.buf = r.buf[n:] // the rest goes into the spare capacity, if any
 }
 
 // smallBody is the size under which a text body is copied into the
@@ -102,33 +105,54 @@ func (r *renderer) multipartBody(p *part) {
 // as an *domain.Error of KindEncodingFailed rather than written.
 func checkLines(segs []segment) (eightBit bool, err error) {
 	for _, s := range segs {
-		b := s.static
-		for len(b) > 0 {
-			i := bytes.IndexByte(b, '\n')
-			line := b
-			if i >= 0 {
-				if i == 0 || b[i-1] != '\r' {
-					return false, newError(domain.KindEncodingFailed, "internal error: bare LF in output")
-				}
-				line, b = b[:i-1], b[i+1:]
-			} else {
-				b = nil
-			}
-			if len(line) > hardLine {
-				return false, newError(domain.KindEncodingFailed, "internal error: line longer than 998 octets")
-			}
-			if bytes.IndexByte(line, '\r') >= 0 {
-				return false, newError(domain.KindEncodingFailed, "internal error: bare CR in output")
-			}
-			if !eightBit {
-				for _, c := range line {
-					if c >= 0x80 {
-						eightBit = true
-						break
-					}
-				}
-			}
+		if !linesFine(s.static) {
+			return false, lineError(s.static)
 		}
+		eightBit = eightBit || !octetStats(s.static).ascii
 	}
 	return eightBit, nil
+}
+
+// linesFine reports whether every line end of b is CRLF and no line is
+// longer than hardLine: every LF follows a CR, there are as many CRs as
+// LFs (so every CR is one of those), and the LFs are close enough
+// together.
+func linesFine(b []byte) bool {
+	if bytes.Count(b, []byte{'\r'}) != bytes.Count(b, []byte{'\n'}) {
+		return false
+	}
+	for {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			return len(b) <= hardLine
+		}
+		if i == 0 || b[i-1] != '\r' || i-1 > hardLine {
+			return false
+		}
+		b = b[i+1:]
+	}
+}
+
+// lineError returns the error of the first line of b that breaks a rule
+// linesFine checks, as line by line order has it.
+func lineError(b []byte) error {
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		line := b
+		if i >= 0 {
+			if i == 0 || b[i-1] != '\r' {
+				return newError(domain.KindEncodingFailed, "internal error: bare LF in output")
+			}
+			line, b = b[:i-1], b[i+1:]
+		} else {
+			b = nil
+		}
+		if len(line) > hardLine {
+			return newError(domain.KindEncodingFailed, "internal error: line longer than 998 octets")
+		}
+		if bytes.IndexByte(line, '\r') >= 0 {
+			return newError(domain.KindEncodingFailed, "internal error: bare CR in output")
+		}
+	}
+	return newError(domain.KindEncodingFailed, "internal error: bare CR in output")
 }

@@ -1,6 +1,10 @@
 package mime
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/binary"
+	"strings"
+)
 
 // Transfer encodings (RFC 2045 section 6).
 const (
@@ -19,6 +23,40 @@ const (
 // normalizeNewlines returns s with every bare CR, bare LF and CRLF turned
 // into CRLF.
 func normalizeNewlines(s string) []byte {
+	b, _ := normalizeText(s)
+	return b
+}
+
+// normalizeText returns s with every bare CR, bare LF and CRLF turned into
+// CRLF, and what scanText would say of the result. Text without a CR, the
+// usual case, is cut at its LFs with strings.IndexByte and copied line by
+// line into a buffer of the exact size.
+func normalizeText(s string) ([]byte, textStats) {
+	if strings.IndexByte(s, '\r') >= 0 {
+		b := normalizeMixed(s)
+		return b, scanText(b)
+	}
+	out := make([]byte, 0, len(s)+strings.Count(s, "\n"))
+	longest := 0
+	for {
+		i := strings.IndexByte(s, '\n')
+		if i < 0 {
+			longest = max(longest, len(s))
+			out = append(out, s...)
+			break
+		}
+		longest = max(longest, i)
+		out = append(out, s[:i]...)
+		out = append(out, '\r', '\n')
+		s = s[i+1:]
+	}
+	st := octetStats(out)
+	st.longest = longest
+	return out, st
+}
+
+// normalizeMixed is normalizeNewlines for text that holds a CR.
+func normalizeMixed(s string) []byte {
 	out := make([]byte, 0, len(s)+len(s)/40+2)
 	for len(s) > 0 {
 		i := indexNewline(s)
@@ -52,7 +90,7 @@ type textStats struct {
 }
 
 func scanText(b []byte) textStats {
-	st := textStats{ascii: true}
+	st := octetStats(b)
 	for len(b) > 0 {
 		line := b
 		if i := bytes.IndexByte(b, '\n'); i >= 0 {
@@ -61,12 +99,27 @@ func scanText(b []byte) textStats {
 			b = nil
 		}
 		st.longest = max(st.longest, len(line))
-		for _, c := range line {
-			if c >= 0x80 {
-				st.ascii = false
-			} else if c == 0 {
-				st.nul = true
-			}
+	}
+	return st
+}
+
+// octetStats reports whether b is ASCII and whether it holds a NUL (CR and
+// LF are neither), eight octets at a time.
+func octetStats(b []byte) textStats {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	var high, zero uint64
+	for len(b) >= 8 {
+		w := binary.LittleEndian.Uint64(b)
+		high |= w
+		zero |= (w - ones) &^ w // a zero octet sets its high bit here
+		b = b[8:]
+	}
+	st := textStats{ascii: high&highs == 0, nul: zero&highs != 0}
+	for _, c := range b {
+		if c >= 0x80 {
+			st.ascii = false
+		} else if c == 0 {
+			st.nul = true
 		}
 	}
 	return st
@@ -76,8 +129,7 @@ func scanText(b []byte) textStats {
 // encoding: 7bit for ASCII whose lines all fit in 998 octets, 8bit for
 // other such text when allow8Bit, quoted-printable otherwise.
 func encodeText(s string, allow8Bit bool) (body []byte, cte string) {
-	b := normalizeNewlines(s)
-	st := scanText(b)
+	b, st := normalizeText(s)
 	if !st.nul && st.longest <= hardLine {
 		if st.ascii {
 			return b, cte7Bit
@@ -105,20 +157,75 @@ var qpEscape = func() (t [256]bool) {
 // tab before a line end are escaped; soft breaks keep lines within 76
 // characters. "=" only ever appears as "=XX" or a soft break, so the
 // output can never hold "=_", which every boundary contains.
+//
+// It works a line (up to a CRLF) at a time: a line of at most 75 octets
+// that needs no escape is copied as it is; any other is encoded into room
+// reserved for its worst case.
 func quotedPrintable(b []byte) []byte {
 	out := make([]byte, 0, len(b)+len(b)/8+16)
-	col := 0
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if c == '\r' && i+1 < len(b) && b[i+1] == '\n' {
-			out = append(out, '\r', '\n')
-			col = 0
-			i++
-			continue
+	for {
+		line, rest, brk := b, []byte(nil), false
+		if i := indexCRLF(b); i >= 0 {
+			line, rest, brk = b[:i], b[i+2:], true
 		}
+		out = appendQPLine(out, line)
+		if !brk {
+			return out
+		}
+		out = append(out, '\r', '\n')
+		b = rest
+	}
+}
+
+// indexCRLF returns the index of the first CRLF in b, or -1.
+func indexCRLF(b []byte) int {
+	for off := 0; ; {
+		i := bytes.IndexByte(b[off:], '\n')
+		if i < 0 {
+			return -1
+		}
+		if i += off; i > 0 && b[i-1] == '\r' {
+			return i - 1
+		}
+		off = i + 1
+	}
+}
+
+// appendQPLine appends line, which holds no CRLF, quoted-printable encoded
+// with soft breaks. A space or tab is escaped at its end or before a CR
+// (what quotedPrintable's caller has as a line end). Runs of octets that go
+// as they are are copied whole.
+func appendQPLine(out, line []byte) []byte {
+	if len(line) <= qpLineChar-1 && !needsQP(line) {
+		return append(out, line...)
+	}
+	col := 0 // characters on the output line
+	for j := 0; j < len(line); {
+		run := j
+		for run < len(line) && !qpEscape[line[run]] {
+			run++
+		}
+		// A space or tab before the line end or a CR is escaped.
+		if run > j && isBlank(line[run-1]) && (run == len(line) || line[run] == '\r') {
+			run--
+		}
+		for j < run {
+			if col == qpLineChar-1 { // another character would make 76
+				out = append(out, '=', '\r', '\n')
+				col = 0
+			}
+			n := min(run-j, qpLineChar-1-col)
+			out = append(out, line[j:j+n]...)
+			col += n
+			j += n
+		}
+		if j == len(line) {
+			break
+		}
+		c := line[j]
 		escape := qpEscape[c]
 		if c == ' ' || c == '\t' {
-			escape = i+1 == len(b) || b[i+1] == '\r'
+			escape = j+1 == len(line) || line[j+1] == '\r'
 		}
 		n := 1
 		if escape {
@@ -134,6 +241,21 @@ func quotedPrintable(b []byte) []byte {
 			out = append(out, c)
 		}
 		col += n
+		j++
 	}
 	return out
+}
+
+// needsQP reports whether a line needs an escape: an octet qpEscape marks,
+// or a space or tab at its end.
+func needsQP(line []byte) bool {
+	if n := len(line); n > 0 && (line[n-1] == ' ' || line[n-1] == '\t') {
+		return true
+	}
+	for _, c := range line {
+		if qpEscape[c] {
+			return true
+		}
+	}
+	return false
 }

@@ -55,11 +55,11 @@ func checkEmail(e *domain.Email) error {
 	return nil
 }
 
-// topHeader returns the message header fields, without the content fields
-// of the root part. Bcc is never written. Errors are *domain.Error.
-func topHeader(e *domain.Email, id string, date time.Time, opts ports.EncodeOptions) ([]byte, error) {
-	var h headerWriter
-	h.simple("Date", FormatDate(date))
+// topHeader appends the message header fields to buf, without the content
+// fields of the root part. Bcc is never written. Errors are *domain.Error.
+func topHeader(buf []byte, e *domain.Email, id string, date time.Time, opts ports.EncodeOptions) ([]byte, error) {
+	h := headerWriter{buf: buf}
+	h.date(date)
 	lists := []struct {
 		name string
 		list []domain.Address
@@ -86,9 +86,9 @@ func topHeader(e *domain.Email, id string, date time.Time, opts ports.EncodeOpti
 		h.text(e.Subject, maxLine-len("Subject: "))
 		h.end()
 	}
-	h.simple("Message-ID", "<"+id+">")
+	h.simpleID("Message-ID", id)
 	if e.InReplyTo != "" {
-		h.simple("In-Reply-To", "<"+e.InReplyTo+">")
+		h.simpleID("In-Reply-To", e.InReplyTo)
 	}
 	if len(e.References) > 0 {
 		h.messageIDList("References", e.References)
