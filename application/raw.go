@@ -33,7 +33,7 @@ func (c *Client) SendRaw(ctx context.Context, from domain.Address, to []domain.A
 	// One pass over memory (a fraction of a millisecond for a megabyte)
 	// refuses bad input before any byte reaches the network, and gives the
 	// exact size and 8-bit flag to declare.
-	if _, err := rb.WriteTo(io.Discard); err != nil {
+	if err := rb.check(); err != nil {
 		return nil, err
 	}
 	size, _ := rb.Size()
@@ -78,13 +78,14 @@ func (c *Client) SendRawReader(ctx context.Context, from domain.Address, to []do
 	if err != nil {
 		return nil, err
 	}
-	if rb.seeker == nil {
+	defer rb.release()
+	if !rb.rewritable() {
 		return c.sendRaw(ctx, from, to, rb, 0)
 	}
 	// A file can be read twice: a first pass, at the same speed and in the
 	// same bounded memory, refuses bad input before anything reaches the
 	// network and gives the exact size.
-	if _, err := rb.WriteTo(io.Discard); err != nil {
+	if err := rb.check(); err != nil {
 		return nil, err
 	}
 	size, _ := rb.Size() // declared to a server with SIZE, which refuses an oversized message at MAIL

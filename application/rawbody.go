@@ -2,18 +2,20 @@ package application
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/integrations/smtp/domain"
 	"github.com/integrations/smtp/ports"
 )
 
 const (
-	rawBufferSize = 64 << 10 // octets read at a time; also the bound of the header peek
-	maxRawLine    = 998      // octets of a line without its line end (RFC 5321 section 4.5.3.1.6)
+	rawBufferSize = 256 << 10 // octets read, and written, at a time
+	rawPeekSize   = 64 << 10  // the bound of the header peek for the Message-ID
+	rawWholeSize  = 2 << 20   // a seekable message under this size is read into memory, once
+	maxRawLine    = 998       // octets of a line without its line end (RFC 5321 section 4.5.3.1.6)
 	rawOp         = "send raw"
 )
 
@@ -33,9 +35,10 @@ const (
 // When w is a ports.CRLFWriter, runs of lines that all end in CRLF go
 // through WriteCRLF, sparing the session its line-end normalisation.
 //
-// It is not safe for concurrent use.
+// A message in memory that check found sound is written without checking
+// it again (see check). It is not safe for concurrent use, except release.
 type rawBody struct {
-	data   []byte // the message, when it is in memory (newRawBodyBytes)
+	data   []byte // the message, when it is in memory (newRawBodyBytes, or read whole)
 	src    io.Reader
 	seeker io.Seeker // src, when it can seek: each write starts over at start
 	start  int64
@@ -45,6 +48,15 @@ type rawBody struct {
 	writes int   // WriteTo calls so far
 	failed error // why the last WriteTo failed, for the refusal of a non-seekable rewrite
 
+	verified bool // check passed data: WriteTo skips the checks
+	bodyAt   int  // verified: where the body of data starts (len(data) when it has none)
+	crlfTo   int  // verified: data[bodyAt:crlfTo] has CRLF line ends only
+
+	pooled   *rawBuffer // data or buf, to give back to rawBuffers
+	mu       sync.Mutex // guards writing and released, for release
+	writing  int        // WriteTo calls running
+	released bool
+
 	id       string
 	size     int64
 	eightBit bool
@@ -53,35 +65,157 @@ type rawBody struct {
 var _ ports.Message = (*rawBody)(nil)
 
 // newRawBody reads the header section of the message in src (up to its
-// empty line, at most rawBufferSize octets) to learn its Message-ID, and
-// keeps those octets for the first WriteTo. When src is an io.Seeker that
-// can report its offset, every WriteTo starts over from that offset;
-// otherwise src can be written only once. Errors are *domain.Error:
-// KindInvalidInput for an empty message, KindEncodingFailed when src fails.
+// empty line, at most rawPeekSize octets are looked at, at most
+// rawBufferSize read) to learn its Message-ID, and keeps those octets for
+// the first WriteTo. When src is an io.Seeker that can report its offset,
+// every WriteTo starts over from that offset; otherwise src can be written
+// only once. A seekable src with less than rawWholeSize octets from its
+// offset to its end (a small file) is read whole instead, into memory, and
+// taken as newRawBodyBytes takes a message: read once, however often it is
+// written. The buffers come from rawBuffers, and go back with release.
+// Errors are *domain.Error: KindInvalidInput for an empty message,
+// KindEncodingFailed when src fails.
 func newRawBody(src io.Reader) (*rawBody, error) {
-	b := &rawBody{src: src, buf: make([]byte, rawBufferSize)}
+	b := &rawBody{src: src}
 	if s, ok := src.(io.Seeker); ok {
 		if off, err := s.Seek(0, io.SeekCurrent); err == nil { // a pipe as *os.File cannot
 			b.seeker, b.start = s, off
+			whole, n, err := b.readWhole()
+			if err != nil {
+				return nil, err
+			}
+			if whole != nil {
+				if n == 0 {
+					whole.put()
+					return nil, domain.NewError(domain.KindInvalidInput, rawOp, "message is empty")
+				}
+				m, _ := newRawBodyBytes(whole.b[:n])
+				m.pooled = whole
+				return m, nil
+			}
 		}
 	}
+	b.pooled = getRawBuffer(rawBufferSize)
+	b.buf = b.pooled.b
 	p := headerPeek{field: -1}
-	for !p.done && !b.eof && b.peeked < len(b.buf) {
+	for !p.done && !b.eof && b.peeked < rawPeekSize {
 		n, err := b.read(b.buf[b.peeked:])
 		b.peeked += n
 		if err == io.EOF {
 			b.eof = true
 		} else if err != nil {
+			b.release()
 			return nil, err
 		}
-		p.scan(b.buf[:b.peeked], b.eof)
+		seen := min(b.peeked, rawPeekSize)
+		p.scan(b.buf[:seen], b.eof && seen == b.peeked)
 	}
 	if b.peeked == 0 {
+		b.release()
 		return nil, domain.NewError(domain.KindInvalidInput, rawOp, "message is empty")
 	}
 	b.id = p.id
 	b.eightBit = has8bit(b.buf[:b.peeked])
 	return b, nil
+}
+
+// readWhole reads the message from the seeker src to its end, into a
+// buffer of rawBuffers, when that is less than rawWholeSize octets away;
+// one read more than the size shows the end. It returns nil, with src back
+// at the message, when the end is further, unknown, or moved past the
+// buffer meanwhile.
+func (b *rawBody) readWhole() (*rawBuffer, int, error) {
+	end, err := b.seeker.Seek(0, io.SeekEnd)
+	if _, serr := b.seeker.Seek(b.start, io.SeekStart); serr != nil {
+		return nil, 0, readError(serr)
+	}
+	size := end - b.start
+	if err != nil || size < 0 || size >= rawWholeSize {
+		return nil, 0, nil
+	}
+	whole := getRawBuffer(int(size) + 1)
+	for n := 0; n < len(whole.b); {
+		k, err := b.read(whole.b[n:])
+		n += k
+		if err == io.EOF {
+			return whole, n, nil
+		}
+		if err != nil {
+			whole.put()
+			return nil, 0, err
+		}
+	}
+	whole.put()
+	if _, err := b.seeker.Seek(b.start, io.SeekStart); err != nil { // it grew: stream it
+		return nil, 0, readError(err)
+	}
+	return nil, 0, nil
+}
+
+// rawBuffers recycles the buffers of newRawBody: [0] those of
+// rawBufferSize octets, [1] those of rawWholeSize. A megabyte read into a
+// new buffer for every send costs more in garbage collection than reading
+// it twice.
+var rawBuffers [2]sync.Pool
+
+// rawBuffer is a buffer of rawBuffers.
+type rawBuffer struct {
+	b     []byte
+	class int
+}
+
+// getRawBuffer returns a buffer of at least n octets, at most rawWholeSize.
+func getRawBuffer(n int) *rawBuffer {
+	class, size := 0, rawBufferSize
+	if n > rawBufferSize {
+		class, size = 1, rawWholeSize
+	}
+	if r, ok := rawBuffers[class].Get().(*rawBuffer); ok {
+		return r
+	}
+	return &rawBuffer{b: make([]byte, size), class: class}
+}
+
+func (r *rawBuffer) put() { rawBuffers[r.class].Put(r) }
+
+// release gives the buffer of b back to rawBuffers, once no WriteTo runs;
+// a WriteTo after it fails. SendRawReader calls it as it returns, so that
+// a session that would write the message later, from another goroutine,
+// gets an error instead of another message's octets. It is safe to call
+// concurrently with WriteTo, and more than once.
+func (b *rawBody) release() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.released = true
+	b.recycle()
+}
+
+// recycle gives the buffer back when b is released and no write runs. The
+// caller holds mu.
+func (b *rawBody) recycle() {
+	if b.released && b.writing == 0 && b.pooled != nil {
+		b.pooled.put()
+		b.pooled, b.data, b.buf = nil, nil, nil
+	}
+}
+
+// enter marks a WriteTo running; it fails once b is released.
+func (b *rawBody) enter() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.released {
+		return domain.NewError(domain.KindEncodingFailed, rawOp, "the message was written after SendRawReader returned")
+	}
+	b.writing++
+	return nil
+}
+
+// leave marks a WriteTo done.
+func (b *rawBody) leave() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.writing--
+	b.recycle()
 }
 
 // newRawBodyBytes is newRawBody for a message in memory: WriteTo reads
@@ -92,7 +226,7 @@ func newRawBodyBytes(data []byte) (*rawBody, error) {
 	if len(data) == 0 {
 		return nil, domain.NewError(domain.KindInvalidInput, rawOp, "message is empty")
 	}
-	prefix := data[:min(len(data), rawBufferSize)]
+	prefix := data[:min(len(data), rawPeekSize)]
 	p := headerPeek{field: -1}
 	p.scan(prefix, len(prefix) == len(data))
 	return &rawBody{data: data, id: p.id, eightBit: has8bit(prefix)}, nil
@@ -100,7 +234,7 @@ func newRawBodyBytes(data []byte) (*rawBody, error) {
 
 // MessageID returns the Message-ID of the message, without angle brackets,
 // or "" when it has none. It is looked for in the header section as far as
-// newRawBody read it: a header section longer than rawBufferSize (64 KiB)
+// newRawBody read it: a header section longer than rawPeekSize (64 KiB)
 // is searched in its first 64 KiB only.
 func (b *rawBody) MessageID() string { return b.id }
 
@@ -112,13 +246,42 @@ func (b *rawBody) Size() (int64, error) { return b.size, nil }
 
 // EightBit reports whether the last complete WriteTo wrote an octet above
 // 127. Before that it says what the octets newRawBody read show (the header
-// section, or the first 64 KiB): an 8-bit octet further on is not seen.
+// section at least, or its first 64 KiB): an 8-bit octet further on is not
+// seen.
 func (b *rawBody) EightBit() bool { return b.eightBit }
 
 // replayable reports whether WriteTo can (still) be called: src can seek,
 // or nothing of it was written yet. A retry of a non-seekable message whose
 // first write started would fail.
-func (b *rawBody) replayable() bool { return b.data != nil || b.seeker != nil || b.writes == 0 }
+func (b *rawBody) replayable() bool { return b.rewritable() || b.writes == 0 }
+
+// rewritable reports whether WriteTo can be called more than once: the
+// message is in memory, or src can seek.
+func (b *rawBody) rewritable() bool { return b.data != nil || b.seeker != nil }
+
+// check is a WriteTo that writes nothing: it refuses what WriteTo would
+// refuse and learns Size and EightBit, before anything reaches the network.
+// A message in memory that passes is verified: it cannot change (see
+// newRawBodyBytes), so every later WriteTo skips the checks and the counts,
+// keeps the Bcc strip of the header section, and hands the body to w in
+// runs of rawBufferSize octets, through WriteCRLF as far as check found
+// CRLF line ends only. A reader is checked again on every write (a file
+// may change between two reads). Errors are those of WriteTo.
+func (b *rawBody) check() error {
+	s, err := b.write(io.Discard)
+	if err != nil || b.data == nil {
+		return err
+	}
+	b.verified = true
+	b.bodyAt, b.crlfTo = len(b.data), len(b.data)
+	if s.bodyAt >= 0 {
+		b.bodyAt = s.bodyAt
+	}
+	if s.crlfTo >= 0 {
+		b.crlfTo = s.crlfTo
+	}
+	return nil
+}
 
 // WriteTo writes the message to w in one pass, as the type describes, and
 // counts it for Size and EightBit. Errors are *domain.Error of
@@ -126,18 +289,64 @@ func (b *rawBody) replayable() bool { return b.data != nil || b.seeker != nil ||
 // of a non-seekable message, and of KindEncodingFailed when src fails; an
 // error of w is returned as it is.
 func (b *rawBody) WriteTo(w io.Writer) (int64, error) {
-	if err := b.rewind(); err != nil {
-		return 0, err
+	s, err := b.write(w)
+	return s.written, err
+}
+
+// write is WriteTo, returning what its scan learnt.
+func (b *rawBody) write(w io.Writer) (rawScan, error) {
+	if err := b.enter(); err != nil {
+		return rawScan{}, err
 	}
-	s := rawScan{w: w, header: true}
-	s.crlf, _ = w.(ports.CRLFWriter)
-	err := b.stream(&s)
+	defer b.leave()
+	if err := b.rewind(); err != nil {
+		return rawScan{}, err
+	}
+	s := newRawScan(w)
+	var err error
+	if b.verified {
+		err = b.writeVerified(&s)
+	} else {
+		err = b.stream(&s)
+	}
 	if err != nil {
 		b.failed = err
-		return s.written, err
+		return s, err
 	}
 	b.size, b.eightBit = s.size, s.eightBit
-	return s.written, nil
+	return s, nil
+}
+
+// writeVerified writes data that check passed: the header section line by
+// line for the Bcc strip, the body in runs of at most rawBufferSize octets
+// (each is one write of the session, under its own deadline).
+func (b *rawBody) writeVerified(s *rawScan) error {
+	if _, err := s.headerLines(b.data[:b.bodyAt]); err != nil {
+		return err
+	}
+	s.size, s.eightBit = b.size, b.eightBit // check counted the same octets
+	crlfTo := b.crlfTo
+	if s.crlf == nil {
+		crlfTo = b.bodyAt
+	}
+	for rest := b.data[b.bodyAt:crlfTo]; len(rest) > 0; {
+		n := len(rest)
+		if n > rawBufferSize { // whole lines, which are short: check saw them
+			n = max(bytes.LastIndexByte(rest[:rawBufferSize], '\n')+1, 1)
+		}
+		if err := s.crlfRuns(rest[:n]); err != nil {
+			return err
+		}
+		rest = rest[n:]
+	}
+	for rest := b.data[crlfTo:]; len(rest) > 0; {
+		n := min(len(rest), rawBufferSize)
+		if err := s.write(rest[:n]); err != nil {
+			return err
+		}
+		rest = rest[n:]
+	}
+	return nil
 }
 
 // rewind makes src start at the message again.
@@ -262,248 +471,6 @@ func lineError(line, n int) error {
 // nulError refuses line number line for the NUL it holds.
 func nulError(line int) error {
 	return domain.NewError(domain.KindInvalidInput, rawOp, fmt.Sprintf("line %d holds a NUL octet", line))
-}
-
-// rawScan is the state of one WriteTo.
-type rawScan struct {
-	w        io.Writer
-	crlf     ports.CRLFWriter // w, when it is one: runs of CRLF lines go through WriteCRLF
-	written  int64            // octets handed to w
-	size     int64            // octets on the wire: line ends as CRLF
-	line     int              // lines done
-	header   bool             // in the header section
-	dropping bool             // in a Bcc field
-	eightBit bool
-}
-
-// lines checks, counts and writes p, which holds complete lines; with final
-// set it is the end of the message, whose last line may have no line end.
-func (s *rawScan) lines(p []byte, final bool) error {
-	if s.header {
-		n, err := s.headerLines(p)
-		if err != nil {
-			return err
-		}
-		p = p[n:]
-	}
-	if len(p) == 0 {
-		return nil
-	}
-	return s.body(p, final)
-}
-
-// headerLines handles the lines of p up to the end of the header section,
-// one by one, and returns how much of p they took.
-func (s *rawScan) headerLines(p []byte) (int, error) {
-	keep, pos := 0, 0 // p[keep:pos] is a run of lines to write
-	for pos < len(p) && s.header {
-		end, next := nextLine(p[pos:])
-		line := p[pos : pos+end]
-		var err error
-		switch {
-		case end > maxRawLine:
-			err = lineError(s.line+1, end)
-		case bytes.IndexByte(line, 0) >= 0:
-			err = nulError(s.line + 1)
-		case end == 0: // the empty line ends the header section
-			s.header, s.dropping = false, false
-		case line[0] != ' ' && line[0] != '\t':
-			s.dropping = end >= 4 && bytes.EqualFold(line[:4], []byte("bcc:"))
-		}
-		if err != nil {
-			if werr := s.write(p[keep:pos]); werr != nil {
-				return pos, werr
-			}
-			return pos, err
-		}
-		if s.dropping {
-			if err := s.write(p[keep:pos]); err != nil {
-				return pos, err
-			}
-			keep = pos + next
-		} else {
-			s.size += int64(end) + 2 // a missing line end too: the session adds it
-			s.eightBit = s.eightBit || has8bit(line)
-		}
-		s.line++
-		pos += next
-	}
-	return pos, s.write(p[keep:pos])
-}
-
-// body handles p, whole buffers at a time.
-func (s *rawScan) body(p []byte, final bool) error {
-	good, lfs, crlfs, err := checkLines(p, s.line)
-	ok := p[:good]
-	crs := bytes.Count(ok, []byte{'\r'})
-	ends := lfs + crs - crlfs
-	s.size += int64(good + ends - crlfs)
-	if last := p[len(p)-1]; final && err == nil && last != '\r' && last != '\n' {
-		s.size += 2 // the session ends the last line
-	}
-	s.line += ends
-	s.eightBit = s.eightBit || has8bit(ok)
-	write := s.w.Write
-	if s.crlf != nil && crs == crlfs && lfs == crlfs { // every line end a CRLF
-		write = s.crlf.WriteCRLF
-	}
-	if werr := s.put(write, ok); werr != nil {
-		return werr
-	}
-	return err
-}
-
-// checkLines finds the first line of p to refuse, one over 998 octets or
-// holding a NUL, the line number of p's first line being done+1. good is
-// where that line starts (len(p) when there is none); lfs and crlfs count
-// the LFs and the CRLF pairs before it.
-func checkLines(p []byte, done int) (good, lfs, crlfs int, err error) {
-	refuse := func(at int, long int) (int, int, int, error) {
-		line := done + lfs + bytes.Count(p[:at], []byte{'\r'}) - crlfs + 1
-		if long > 0 {
-			return at, lfs, crlfs, lineError(line, long)
-		}
-		return at, lfs, crlfs, nulError(line)
-	}
-	end := len(p) // lines before end hold no NUL
-	nul := bytes.IndexByte(p, 0)
-	if nul >= 0 {
-		end = bytes.LastIndexByte(p[:nul], '\n') + 1
-	}
-	for pos := 0; pos < end; {
-		// The common case, one IndexByte a line.
-		i := bytes.IndexByte(p[pos:end], '\n')
-		for i >= 0 && i <= maxRawLine {
-			lfs++
-			if i > 0 && p[pos+i-1] == '\r' {
-				crlfs++
-			}
-			pos += i + 1
-			i = bytes.IndexByte(p[pos:end], '\n')
-		}
-		if pos == end {
-			break
-		}
-		// A run over 998 octets, or the last one, without LF: its bare CRs
-		// may cut it into lines short enough.
-		seg, next := p[pos:end], end
-		if i >= 0 {
-			seg, next = seg[:i], pos+i+1
-		}
-		if at, n := longPiece(seg); at >= 0 {
-			return refuse(pos+at, n)
-		}
-		if i >= 0 {
-			lfs++
-			if i > 0 && seg[i-1] == '\r' {
-				crlfs++
-			}
-		}
-		pos = next
-	}
-	if nul < 0 {
-		return len(p), lfs, crlfs, nil
-	}
-	// The run that holds the NUL: a long line before it, or on the NUL's
-	// own line, is reported first.
-	seg := p[end:]
-	if i := bytes.IndexByte(seg, '\n'); i >= 0 {
-		seg = seg[:i]
-	}
-	nulLine := bytes.LastIndexByte(p[end:nul], '\r') + 1
-	if at, n := longPiece(seg); at >= 0 && at <= nulLine {
-		return refuse(end+at, n)
-	}
-	return refuse(end+nulLine, 0)
-}
-
-// longPiece returns where the first line over 998 octets starts in seg, a
-// run without LF whose CRs end lines, and its length; -1 when there is none.
-func longPiece(seg []byte) (at, n int) {
-	for pos := 0; ; {
-		i := bytes.IndexByte(seg[pos:], '\r')
-		end := len(seg)
-		if i >= 0 {
-			end = pos + i
-		}
-		if end-pos > maxRawLine {
-			return pos, end - pos
-		}
-		if i < 0 {
-			return -1, 0
-		}
-		pos = end + 1
-	}
-}
-
-func (s *rawScan) write(p []byte) error { return s.put(s.w.Write, p) }
-
-// put hands p to write (w's Write or WriteCRLF) and counts what it took.
-func (s *rawScan) put(write func([]byte) (int, error), p []byte) error {
-	if len(p) == 0 {
-		return nil
-	}
-	n, err := write(p)
-	s.written += int64(n)
-	return err
-}
-
-// nextLine returns the length of the first line of p without its line end
-// (CRLF, CR or LF) and with it; they are equal when it has none.
-func nextLine(p []byte) (end, next int) {
-	lf := bytes.IndexByte(p, '\n')
-	if lf < 0 {
-		lf = len(p)
-	}
-	if cr := bytes.IndexByte(p[:lf], '\r'); cr >= 0 {
-		if cr+1 == lf && lf < len(p) {
-			return cr, cr + 2
-		}
-		return cr, cr + 1
-	}
-	if lf == len(p) {
-		return lf, lf
-	}
-	return lf, lf + 1
-}
-
-// completeLines returns the length of the complete lines at the start of p:
-// up to its last line end, except a CR at the very end, whose LF may follow.
-func completeLines(p []byte) int {
-	cut := bytes.LastIndexByte(p, '\n') + 1
-	if tail := p[cut:]; len(tail) > 1 {
-		if cr := bytes.LastIndexByte(tail[:len(tail)-1], '\r'); cr >= 0 {
-			cut += cr + 1
-		}
-	}
-	return cut
-}
-
-// lineContent returns the length of a line without the CR it may end with.
-func lineContent(p []byte) int {
-	if n := len(p); n > 0 && p[n-1] == '\r' {
-		return n - 1
-	}
-	return len(p)
-}
-
-// has8bit reports whether p holds an octet above 127, 32 octets at a time.
-func has8bit(p []byte) bool {
-	const high = 0x8080808080808080
-	for len(p) >= 32 {
-		x := binary.LittleEndian.Uint64(p) | binary.LittleEndian.Uint64(p[8:]) |
-			binary.LittleEndian.Uint64(p[16:]) | binary.LittleEndian.Uint64(p[24:])
-		if x&high != 0 {
-			return true
-		}
-		p = p[32:]
-	}
-	for _, c := range p {
-		if c >= 0x80 {
-			return true
-		}
-	}
-	return false
 }
 
 // headerPeek finds the Message-ID in the header section as it arrives.

@@ -336,7 +336,7 @@ func TestRawBodyMessageID(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if ref, ok := refMessageID([]byte(tt.give)); ok && len(tt.give) < rawBufferSize && ref != tt.want {
+			if ref, ok := refMessageID([]byte(tt.give)); ok && len(tt.give) < rawPeekSize && ref != tt.want {
 				t.Fatalf("table disagrees with net/mail: %q", ref)
 			}
 			for _, r := range rawReaders {

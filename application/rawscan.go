@@ -1,0 +1,406 @@
+package application
+
+import (
+	"bytes"
+	"encoding/binary"
+	"io"
+
+	"github.com/integrations/smtp/ports"
+)
+
+const (
+	countSpan = 4 << 10 // octets of lines countLines checks with one bytes.Count
+	dotGap    = 1 << 10 // a "." closer than this to the last one joins its run (crlfRuns)
+)
+
+// rawScan is the state of one WriteTo: it checks, counts and writes the
+// lines it is handed, in order.
+type rawScan struct {
+	w        io.Writer
+	crlf     ports.CRLFWriter // w, when it is one: runs of CRLF lines go through WriteCRLF
+	written  int64            // octets handed to w
+	size     int64            // octets on the wire: line ends as CRLF
+	line     int              // lines done
+	header   bool             // in the header section
+	dropping bool             // in a Bcc field
+	eightBit bool
+
+	off    int // octets of the message handed to lines so far
+	bodyAt int // where the body starts (after the empty line); -1 before
+	crlfTo int // where the first run of body lines with a bare CR or LF starts; -1 before
+}
+
+func newRawScan(w io.Writer) rawScan {
+	s := rawScan{w: w, header: true, bodyAt: -1, crlfTo: -1}
+	s.crlf, _ = w.(ports.CRLFWriter)
+	return s
+}
+
+// lines checks, counts and writes p, which holds complete lines; with final
+// set it is the end of the message, whose last line may have no line end.
+func (s *rawScan) lines(p []byte, final bool) error {
+	base := s.off
+	s.off += len(p)
+	if s.header {
+		n, err := s.headerLines(p)
+		if err != nil {
+			return err
+		}
+		if !s.header {
+			s.bodyAt = base + n
+		}
+		p, base = p[n:], base+n
+	}
+	if len(p) == 0 {
+		return nil
+	}
+	return s.body(p, base, final)
+}
+
+// headerLines handles the lines of p up to the end of the header section,
+// one by one, and returns how much of p they took.
+func (s *rawScan) headerLines(p []byte) (int, error) {
+	keep, pos := 0, 0 // p[keep:pos] is a run of lines to write
+	for pos < len(p) && s.header {
+		end, next := nextLine(p[pos:])
+		line := p[pos : pos+end]
+		var err error
+		switch {
+		case end > maxRawLine:
+			err = lineError(s.line+1, end)
+		case bytes.IndexByte(line, 0) >= 0:
+			err = nulError(s.line + 1)
+		case end == 0: // the empty line ends the header section
+			s.header, s.dropping = false, false
+		case line[0] != ' ' && line[0] != '\t':
+			s.dropping = end >= 4 && bytes.EqualFold(line[:4], []byte("bcc:"))
+		}
+		if err != nil {
+			if werr := s.write(p[keep:pos]); werr != nil {
+				return pos, werr
+			}
+			return pos, err
+		}
+		if s.dropping {
+			if err := s.write(p[keep:pos]); err != nil {
+				return pos, err
+			}
+			keep = pos + next
+		} else {
+			s.size += int64(end) + 2 // a missing line end too: the session adds it
+			s.eightBit = s.eightBit || has8bit(line)
+		}
+		s.line++
+		pos += next
+	}
+	return pos, s.write(p[keep:pos])
+}
+
+// body handles p, lines of the body that start at offset base of the
+// message, whole buffers at a time: countLines checks and counts them in a
+// few passes over p, and checkLines, line by line, finds what to refuse
+// when countLines cannot vouch for p.
+func (s *rawScan) body(p []byte, base int, final bool) error {
+	c, fast := countLines(p)
+	good := len(p)
+	var err error
+	if !fast {
+		good, c.lfs, c.crlfs, err = checkLines(p, s.line)
+		c.crs = bytes.Count(p[:good], []byte{'\r'})
+	}
+	ok := p[:good]
+	ends := c.lfs + c.crs - c.crlfs
+	s.size += int64(good + ends - c.crlfs)
+	if last := p[len(p)-1]; final && err == nil && last != '\r' && last != '\n' {
+		s.size += 2 // the session ends the last line
+	}
+	s.line += ends
+	s.eightBit = s.eightBit || has8bit(ok)
+	pure := c.crs == c.crlfs && c.lfs == c.crlfs // every line end a CRLF
+	if !pure && s.crlfTo < 0 {
+		s.crlfTo = base
+	}
+	var werr error
+	if pure && s.crlf != nil {
+		werr = s.crlfRuns(ok)
+	} else {
+		werr = s.write(ok)
+	}
+	if werr != nil {
+		return werr
+	}
+	return err
+}
+
+// lineCounts counts the line ends of a run of lines: LFs, CRs, and CRLF
+// pairs (each of which is one LF and one CR of the others).
+type lineCounts struct{ lfs, crs, crlfs int }
+
+// countLines counts the line ends of p, a run of complete lines whose last
+// may have no line end, and checks that p holds no NUL and no line over
+// 998 octets. With fast false it vouches for nothing (p holds a NUL, or a
+// line may be too long): checkLines must decide.
+//
+// It costs a few passes of bytes.IndexByte and bytes.Count over p (SIMD)
+// and a few instructions a line: the length of the last line is the guess
+// for the next, so that lines of one length (base64, quoted-printable) are
+// stepped over without a search; a bytes.Count of each span of about
+// countSpan octets shows that no step jumped over an LF, or the span is
+// counted again line by line.
+func countLines(p []byte) (c lineCounts, fast bool) {
+	if bytes.IndexByte(p, 0) >= 0 {
+		return c, false
+	}
+	guess := 0 // the length of the last line with its LF
+	for start := 0; start < len(p); {
+		pos, lfs, crlfs, tail := start, 0, 0, false
+		for pos-start < countSpan && pos < len(p) {
+			e := pos + guess
+			if guess == 0 || e > len(p) || p[e-1] != '\n' {
+				i := bytes.IndexByte(p[pos:], '\n')
+				if i < 0 {
+					tail = true
+					break
+				}
+				guess, e = i+1, pos+i+1
+			}
+			n := guess - 1 // octets of the line; bare CRs in it can only cut it shorter
+			if guess > 1 && p[e-2] == '\r' {
+				crlfs++
+				n--
+			}
+			if n > maxRawLine {
+				return c, false
+			}
+			lfs++
+			pos = e
+		}
+		if bytes.Count(p[start:pos], []byte{'\n'}) != lfs {
+			if lfs, crlfs, fast = exactLines(p[start:pos]); !fast {
+				return c, false
+			}
+		}
+		c.lfs += lfs
+		c.crlfs += crlfs
+		if tail { // the rest has no LF: one line, or more cut by bare CRs
+			if len(p)-pos > maxRawLine {
+				return c, false
+			}
+			break
+		}
+		start = pos
+	}
+	c.crs = bytes.Count(p, []byte{'\r'})
+	return c, true
+}
+
+// exactLines counts the LFs and CRLF pairs of p, which ends with an LF, one
+// bytes.IndexByte a line; ok is false when a line may be over 998 octets.
+func exactLines(p []byte) (lfs, crlfs int, ok bool) {
+	for pos := 0; pos < len(p); {
+		i := bytes.IndexByte(p[pos:], '\n')
+		n := i
+		if i > 0 && p[pos+i-1] == '\r' {
+			crlfs++
+			n--
+		}
+		if n > maxRawLine {
+			return 0, 0, false
+		}
+		lfs++
+		pos += i + 1
+	}
+	return lfs, crlfs, true
+}
+
+// checkLines finds the first line of p to refuse, one over 998 octets or
+// holding a NUL, the line number of p's first line being done+1. good is
+// where that line starts (len(p) when there is none); lfs and crlfs count
+// the LFs and the CRLF pairs before it.
+func checkLines(p []byte, done int) (good, lfs, crlfs int, err error) {
+	refuse := func(at int, long int) (int, int, int, error) {
+		line := done + lfs + bytes.Count(p[:at], []byte{'\r'}) - crlfs + 1
+		if long > 0 {
+			return at, lfs, crlfs, lineError(line, long)
+		}
+		return at, lfs, crlfs, nulError(line)
+	}
+	end := len(p) // lines before end hold no NUL
+	nul := bytes.IndexByte(p, 0)
+	if nul >= 0 {
+		end = bytes.LastIndexByte(p[:nul], '\n') + 1
+	}
+	for pos := 0; pos < end; {
+		// The common case, one IndexByte a line.
+		i := bytes.IndexByte(p[pos:end], '\n')
+		for i >= 0 && i <= maxRawLine {
+			lfs++
+			if i > 0 && p[pos+i-1] == '\r' {
+				crlfs++
+			}
+			pos += i + 1
+			i = bytes.IndexByte(p[pos:end], '\n')
+		}
+		if pos == end {
+			break
+		}
+		// A run over 998 octets, or the last one, without LF: its bare CRs
+		// may cut it into lines short enough.
+		seg, next := p[pos:end], end
+		if i >= 0 {
+			seg, next = seg[:i], pos+i+1
+		}
+		if at, n := longPiece(seg); at >= 0 {
+			return refuse(pos+at, n)
+		}
+		if i >= 0 {
+			lfs++
+			if i > 0 && seg[i-1] == '\r' {
+				crlfs++
+			}
+		}
+		pos = next
+	}
+	if nul < 0 {
+		return len(p), lfs, crlfs, nil
+	}
+	// The run that holds the NUL: a long line before it, or on the NUL's
+	// own line, is reported first.
+	seg := p[end:]
+	if i := bytes.IndexByte(seg, '\n'); i >= 0 {
+		seg = seg[:i]
+	}
+	nulLine := bytes.LastIndexByte(p[end:nul], '\r') + 1
+	if at, n := longPiece(seg); at >= 0 && at <= nulLine {
+		return refuse(end+at, n)
+	}
+	return refuse(end+nulLine, 0)
+}
+
+// longPiece returns where the first line over 998 octets starts in seg, a
+// run without LF whose CRs end lines, and its length; -1 when there is none.
+func longPiece(seg []byte) (at, n int) {
+	for pos := 0; ; {
+		i := bytes.IndexByte(seg[pos:], '\r')
+		end := len(seg)
+		if i >= 0 {
+			end = pos + i
+		}
+		if end-pos > maxRawLine {
+			return pos, end - pos
+		}
+		if i < 0 {
+			return -1, 0
+		}
+		pos = end + 1
+	}
+}
+
+// crlfRuns hands p, whose line ends are all CRLF, to WriteCRLF. The writer
+// looks for a "." (a line it may have to stuff) and takes its slow path for
+// a buffer that holds one, so p goes in runs: the octets before a "." as
+// they are, then the "." to the end of its line, with any further "." less
+// than dotGap octets on and the rest of its line.
+func (s *rawScan) crlfRuns(p []byte) error {
+	for len(p) > 0 {
+		d := bytes.IndexByte(p, '.')
+		if d < 0 {
+			return s.put(s.crlf.WriteCRLF, p)
+		}
+		if err := s.put(s.crlf.WriteCRLF, p[:d]); err != nil {
+			return err
+		}
+		p = p[d:]
+		end := 0
+		for {
+			lf := bytes.IndexByte(p[end:], '\n')
+			if lf < 0 {
+				end = len(p)
+				break
+			}
+			end += lf + 1
+			next := bytes.IndexByte(p[end:min(len(p), end+dotGap)], '.')
+			if next < 0 {
+				break
+			}
+			end += next
+		}
+		if err := s.put(s.crlf.WriteCRLF, p[:end]); err != nil {
+			return err
+		}
+		p = p[end:]
+	}
+	return nil
+}
+
+func (s *rawScan) write(p []byte) error { return s.put(s.w.Write, p) }
+
+// put hands p to write (w's Write or WriteCRLF) and counts what it took.
+func (s *rawScan) put(write func([]byte) (int, error), p []byte) error {
+	if len(p) == 0 {
+		return nil
+	}
+	n, err := write(p)
+	s.written += int64(n)
+	return err
+}
+
+// nextLine returns the length of the first line of p without its line end
+// (CRLF, CR or LF) and with it; they are equal when it has none.
+func nextLine(p []byte) (end, next int) {
+	lf := bytes.IndexByte(p, '\n')
+	if lf < 0 {
+		lf = len(p)
+	}
+	if cr := bytes.IndexByte(p[:lf], '\r'); cr >= 0 {
+		if cr+1 == lf && lf < len(p) {
+			return cr, cr + 2
+		}
+		return cr, cr + 1
+	}
+	if lf == len(p) {
+		return lf, lf
+	}
+	return lf, lf + 1
+}
+
+// completeLines returns the length of the complete lines at the start of p:
+// up to its last line end, except a CR at the very end, whose LF may follow.
+func completeLines(p []byte) int {
+	cut := bytes.LastIndexByte(p, '\n') + 1
+	if tail := p[cut:]; len(tail) > 1 {
+		if cr := bytes.LastIndexByte(tail[:len(tail)-1], '\r'); cr >= 0 {
+			cut += cr + 1
+		}
+	}
+	return cut
+}
+
+// lineContent returns the length of a line without the CR it may end with.
+func lineContent(p []byte) int {
+	if n := len(p); n > 0 && p[n-1] == '\r' {
+		return n - 1
+	}
+	return len(p)
+}
+
+// has8bit reports whether p holds an octet above 127, 64 octets at a time.
+func has8bit(p []byte) bool {
+	const high = 0x8080808080808080
+	for len(p) >= 64 {
+		x := binary.LittleEndian.Uint64(p) | binary.LittleEndian.Uint64(p[8:]) |
+			binary.LittleEndian.Uint64(p[16:]) | binary.LittleEndian.Uint64(p[24:]) |
+			binary.LittleEndian.Uint64(p[32:]) | binary.LittleEndian.Uint64(p[40:]) |
+			binary.LittleEndian.Uint64(p[48:]) | binary.LittleEndian.Uint64(p[56:])
+		if x&high != 0 {
+			return true
+		}
+		p = p[64:]
+	}
+	for _, c := range p {
+		if c >= 0x80 {
+			return true
+		}
+	}
+	return false
+}
