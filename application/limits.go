@@ -11,9 +11,12 @@ import (
 
 // checkLimits refuses, before any connection is made, a message over the
 // client-side limits of the specification's section 10.3: too many
-// recipients or attachments, or content that cannot fit the size limit
-// even before encoding (base64 then adds a third). Errors are
-// *domain.Error: KindInvalidInput for counts, KindMessageTooLarge for size.
+// recipients or attachments, or more content than the size limit. The size
+// limit bounds the content a message carries, before transfer encoding:
+// its texts and the octets of its attachments of known size (as providers
+// that accept "25 MB of attachments" count it; base64 adds a third on the
+// wire, which the server's SIZE bounds). Errors are *domain.Error:
+// KindInvalidInput for counts, KindMessageTooLarge for size.
 func (c *Client) checkLimits(e *domain.Email) error {
 	l := c.o.limits
 	if n := len(e.Recipients()); n > l.MaxRecipients {
@@ -25,29 +28,27 @@ func (c *Client) checkLimits(e *domain.Email) error {
 	return c.checkSize(contentSize(e))
 }
 
-// checkSize refuses a message of size octets over the size limit.
+// checkSize refuses content of size octets over the size limit.
 func (c *Client) checkSize(size int64) error {
-	if max := c.o.limits.MaxMessageSize; size > max {
-		return domain.NewError(domain.KindMessageTooLarge, "send", "message of "+strconv.FormatInt(size, 10)+
-			" octets exceeds the limit of "+strconv.FormatInt(max, 10))
+	if limit := c.o.limits.MaxMessageSize; size > limit {
+		return domain.NewError(domain.KindMessageTooLarge, "send", "message content of "+strconv.FormatInt(size, 10)+
+			" octets exceeds the limit of "+strconv.FormatInt(limit, 10))
 	}
 	return nil
 }
 
-// contentSize is a lower bound of the encoded size of e: its texts and the
-// encoded (base64) size of every attachment whose size is known.
+// contentSize is the content of e: its texts and every attachment whose
+// size is known (a reader's is not).
 func contentSize(e *domain.Email) int64 {
 	n := int64(len(e.TextBody) + len(e.HTMLBody))
 	for _, a := range e.Attachments {
-		n += base64Size(sourceSize(a.Content))
+		n += sourceSize(a.Content)
 	}
 	for _, i := range e.InlineImages {
-		n += base64Size(sourceSize(i.Content))
+		n += sourceSize(i.Content)
 	}
 	return n
 }
-
-func base64Size(n int64) int64 { return (n + 2) / 3 * 4 }
 
 func sourceSize(s domain.Source) int64 {
 	switch s.Type() {

@@ -314,6 +314,7 @@ func TestSendsAfterCloseAreErrClosed(t *testing.T) {
 func TestACloseThatRanOutOfTimeIsFinishedByTheNext(t *testing.T) {
 	f := newFixture(t)
 	pool := mocks.NewMockPool(f.ctrl)
+	pool.EXPECT().Status().Return(domain.PoolStatus{MaxSize: 1}).AnyTimes()
 	prepareBySubject(f, nil)
 	f.session.EXPECT().Info().Return(caps(false)).AnyTimes()
 	inSend, finishSend := make(chan struct{}), make(chan struct{})

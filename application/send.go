@@ -200,9 +200,6 @@ func (c *Client) prepare(caps domain.Capabilities, e *domain.Email) (ports.Messa
 		if env.Size, err = m.Size(); err != nil {
 			return nil, ports.Envelope{}, err
 		}
-		if err := c.checkSize(env.Size); err != nil {
-			return nil, ports.Envelope{}, err
-		}
 	}
 	return m, env, nil
 }

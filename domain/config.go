@@ -188,7 +188,11 @@ const (
 // KindInvalidInput for recipients and attachments). A zero field takes its
 // default; none may exceed the specification's maximum.
 type Limits struct {
-	MaxMessageSize int64 // octets of the encoded message (default 10 MiB, at most 25 MiB)
+	// MaxMessageSize bounds the content of a message before transfer
+	// encoding: texts and attachment octets of an Email, the octets of a
+	// raw message given to SendRaw (default 10 MiB, at most 25 MiB; base64
+	// adds a third on the wire, which the server's SIZE bounds).
+	MaxMessageSize int64
 	MaxRecipients  int   // To, Cc and Bcc together (default 50, at most 100)
 	MaxAttachments int   // attachments and inline images together (default 10, at most 50)
 }

@@ -261,16 +261,22 @@ func TestPostfixRecipients(t *testing.T) {
 		}
 	})
 	t.Run("many recipients", func(t *testing.T) {
-		h := newClient(t, config(t, "POSTFIX_PLAIN_ADDR", domain.TLSNone))
+		cfg := config(t, "POSTFIX_PLAIN_ADDR", domain.TLSNone)
+		cfg.Limits.MaxRecipients = domain.MaxRecipientsLimit // 100, the specification's maximum
+		h := newClient(t, cfg)
 		marker := unique(t)
 		var to []string
-		for i := 0; i < 120; i++ {
+		for i := 0; i < 99; i++ {
 			to = append(to, fmt.Sprintf("user%03d@example.test", i))
 		}
 		e, _ := domain.NewEmail().From("sender@example.test").Bcc(to...).To("list@example.test").Subject(marker).Text("x").Header("X-Test-Marker", marker).Build()
 		res := h.send(t, e)
-		if len(res.Accepted) != 121 {
-			t.Fatalf("accepted %d of 121", len(res.Accepted))
+		if len(res.Accepted) != 100 {
+			t.Fatalf("accepted %d of 100", len(res.Accepted))
+		}
+		e, _ = domain.NewEmail().From("sender@example.test").Bcc(append(to, "one-more@example.test")...).To("list@example.test").Subject(marker).Text("x").Build()
+		if _, err := h.client.Send(context.Background(), e); domain.KindOf(err) != domain.KindInvalidInput {
+			t.Fatalf("101 recipients: err = %v; want the client-side limit, before any connection", err)
 		}
 	})
 }
@@ -339,7 +345,7 @@ func TestPostfix25MBAttachmentFromFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := io.CopyN(f, rand.Reader, 25<<20); err != nil {
+	if _, err := io.CopyN(f, rand.Reader, 25_000_000); err != nil { // 25 MB, within the 25 MiB content limit
 		t.Fatal(err)
 	}
 	f.Close()
@@ -351,6 +357,7 @@ func TestPostfix25MBAttachmentFromFile(t *testing.T) {
 	}
 	cfg := config(t, "POSTFIX_SUBMISSION_ADDR", domain.TLSStartTLSRequired)
 	cfg.Credentials = domain.PasswordCredentials(env(t, "SMTP_TEST_USER"), env(t, "SMTP_TEST_PASSWORD"))
+	cfg.Limits.MaxMessageSize = domain.MaxMessageSizeLimit
 	h := newClient(t, cfg)
 	res := h.send(t, e)
 	got := postfixMessage(t, marker)
@@ -358,7 +365,7 @@ func TestPostfix25MBAttachmentFromFile(t *testing.T) {
 	if p := parts(t, got.Data); !bytes.Equal(p["application/octet-stream;big.bin"], want) {
 		t.Fatalf("the 25 MB attachment came back different (parts %v)", keys(p))
 	}
-	if res.Size < 25<<20 {
+	if res.Size < 25_000_000*4/3 {
 		t.Errorf("SIZE = %d; want the encoded size", res.Size)
 	}
 }
