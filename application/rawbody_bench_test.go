@@ -3,8 +3,11 @@ package application
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -44,9 +47,10 @@ func rawMessageOf(size int) []byte {
 	return append(m, "\r\n--b1--\r\n"...)
 }
 
-// BenchmarkRawBody is the whole of rawBody for a 1.4 MB message: the peek
-// and one WriteTo, from a reader and from memory, for a message with 8-bit
-// text and one in ASCII only (the 8-bit scan runs to the end).
+// BenchmarkRawBody is one checked pass of rawBody over a 1.4 MB message:
+// newRawBody (which reads a small seekable reader whole) and one WriteTo,
+// from a reader and from memory, for a message with 8-bit text and one in
+// ASCII only (the 8-bit scan runs to the end).
 func BenchmarkRawBody(b *testing.B) {
 	msg := rawMessageOf(1400 << 10)
 	ascii := bytes.ReplaceAll(msg, []byte("äöü"), []byte("aou"))
@@ -71,10 +75,85 @@ func BenchmarkRawBody(b *testing.B) {
 				if _, err := rb.WriteTo(io.Discard); err != nil {
 					b.Fatal(err)
 				}
+				rb.release()
 			}
 		})
 	}
 }
+
+// BenchmarkRawBodySend is what SendRaw and SendRawReader do with a 1.4 MB
+// message in ASCII (the row e message of docs/PERFORMANCE.md), the
+// network aside: make the rawBody, check it, write it once to a
+// ports.CRLFWriter, release it. From memory (SendRaw), from a file (read
+// once), from a pipe (one checked pass while writing), and from a file over
+// rawWholeSize (read and checked twice).
+func BenchmarkRawBodySend(b *testing.B) {
+	msg := bytes.ReplaceAll(rawMessageOf(1400<<10), []byte("äöü"), []byte("aou"))
+	dir := b.TempDir()
+	file := func(p []byte) string {
+		path := filepath.Join(dir, fmt.Sprint(len(p), ".eml"))
+		if err := os.WriteFile(path, p, 0o600); err != nil {
+			b.Fatal(err)
+		}
+		return path
+	}
+	small, large := file(msg), file(rawMessageOf(rawWholeSize+(100<<10)))
+	open := func(path string) func() (io.Reader, func()) {
+		return func() (io.Reader, func()) {
+			f, err := os.Open(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return f, func() { f.Close() }
+		}
+	}
+	for _, bb := range []struct {
+		name string
+		size int64
+		src  func() (io.Reader, func()) // nil: memory
+	}{
+		{"memory", int64(len(msg)), nil},
+		{"file", int64(len(msg)), open(small)},
+		{"pipe", int64(len(msg)), func() (io.Reader, func()) { return onlyReader{bytes.NewReader(msg)}, func() {} }},
+		{"large-file", rawWholeSize + (100 << 10), open(large)},
+	} {
+		b.Run(bb.name, func(b *testing.B) {
+			b.SetBytes(bb.size)
+			b.ReportAllocs()
+			for b.Loop() {
+				var rb *rawBody
+				var err error
+				done := func() {}
+				if bb.src == nil {
+					rb, err = newRawBodyBytes(msg)
+				} else {
+					var r io.Reader
+					r, done = bb.src()
+					rb, err = newRawBody(r)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				if rb.rewritable() {
+					if err := rb.check(); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if _, err := rb.WriteTo(discardCRLF{}); err != nil {
+					b.Fatal(err)
+				}
+				rb.release()
+				done()
+			}
+		})
+	}
+}
+
+// discardCRLF is a ports.CRLFWriter that keeps nothing.
+type discardCRLF struct{}
+
+func (discardCRLF) Write(p []byte) (int, error)     { return len(p), nil }
+func (discardCRLF) WriteCRLF(p []byte) (int, error) { return len(p), nil }
 
 // BenchmarkRawBodyOldPath is what SendRaw did before rawBody, for
 // comparison: checkRaw with stripBcc, normalizedSize, the 8-bit scan and

@@ -22,7 +22,8 @@ var rawReaders = []struct {
 	wrap func([]byte) io.Reader
 }{
 	{"in memory", func(p []byte) io.Reader { return inMemory{bytes.NewReader(p), p} }},
-	{"whole", func(p []byte) io.Reader { return bytes.NewReader(p) }},
+	{"whole", func(p []byte) io.Reader { return bytes.NewReader(p) }}, // seekable and small: read whole
+	{"whole, not seekable", func(p []byte) io.Reader { return onlyReader{bytes.NewReader(p)} }},
 	{"one octet", func(p []byte) io.Reader { return iotest.OneByteReader(bytes.NewReader(p)) }},
 	{"halves", func(p []byte) io.Reader { return iotest.HalfReader(bytes.NewReader(p)) }},
 	{"chunks of 7", func(p []byte) io.Reader { return &chunkReader{p: p, n: 7} }},
@@ -569,7 +570,14 @@ func FuzzRawBody(f *testing.F) {
 			return
 		}
 		b, out, err := writeRaw(t, bytes.NewReader(give))
-		for _, src := range []io.Reader{iotest.OneByteReader(bytes.NewReader(give)), inMemory{data: give}} {
+		if cb, cout, cerr := writeChecked(t, give); (cerr == nil) != (err == nil) {
+			t.Fatalf("check then write: %v; one write: %v", cerr, err)
+		} else if cerr == nil && !bytes.Equal(cout.Bytes(), out) {
+			t.Fatalf("check then write: %q; one write: %q", cout.Bytes(), out)
+		} else if cerr == nil && cb.size != refNormalizedSize(out) {
+			t.Fatalf("check then write: Size %d; want %d", cb.size, refNormalizedSize(out))
+		}
+		for _, src := range []io.Reader{iotest.OneByteReader(bytes.NewReader(give)), inMemory{data: give}, onlyReader{bytes.NewReader(give)}} {
 			b1, out1, err1 := writeRaw(t, src)
 			if !bytes.Equal(out, out1) || (err == nil) != (err1 == nil) || b1.MessageID() != b.MessageID() {
 				t.Fatalf("%T changes the result: %q, %v / %q, %v", src, out, err, out1, err1)
@@ -718,4 +726,455 @@ func hasBareCR(p []byte) bool {
 		}
 	}
 	return false
+}
+
+// writeChecked makes a rawBody of data, checks it as SendRaw does, and
+// writes it to a crlfChecker.
+func writeChecked(t *testing.T, data []byte) (*rawBody, *crlfChecker, error) {
+	t.Helper()
+	b, err := newRawBodyBytes(data)
+	if err != nil {
+		t.Fatalf("newRawBodyBytes: %v", err)
+	}
+	if err := b.check(); err != nil {
+		return b, nil, err
+	}
+	if !b.verified {
+		t.Fatal("check passed but the message is not verified")
+	}
+	var out crlfChecker
+	n, err := b.WriteTo(&out)
+	if n != int64(out.Len()) {
+		t.Fatalf("WriteTo returned %d, wrote %d", n, out.Len())
+	}
+	if out.broken != nil {
+		t.Fatalf("WriteCRLF got a bare line end: %q", out.broken)
+	}
+	return b, &out, err
+}
+
+// verifiedMessages are messages for the verified path: the output table's,
+// line-end mixes around the places where the body is cut, and dots.
+func verifiedMessages() map[string][]byte {
+	m := map[string][]byte{
+		"generated":              rawMessageOf(600 << 10),
+		"CRLF at the boundary":   boundaryMessage(rawBufferSize-1, 998, "\r\n"),
+		"LF":                     boundaryMessage(rawBufferSize+7, 100, "\n"),
+		"CR":                     boundaryMessage(rawBufferSize+7, 100, "\r"),
+		"a bare LF half-way":     append(rawMessageOf(300<<10), "bare\nend\r\n"...),
+		"a bare CR half-way":     bytes.Replace(rawMessageOf(300<<10), []byte("\r\n"), []byte("\r"), 1),
+		"dots":                   []byte("S: s\r\n\r\n.\r\n..x\r\na.b\r\n" + strings.Repeat("line\r\n", 40000) + ".\r\n.."),
+		"no line end at the end": []byte("S: s\r\nBcc: x\r\n\r\n" + strings.Repeat("abc\r\n", 70000) + "end"),
+		"no body":                []byte("S: s\r\nBcc: x\r\n y\r\n"),
+	}
+	for i, give := range []string{
+		"From: a@x\r\nBcc: c@z,\r\n d@z,\r\n\te@z\r\nTo: b@y\r\n\r\nbody\r\n", "Bcc: c@z\nFrom: a@x\n\nbody\n",
+		"From: a@x\rBcc: c@z\r d@z\rTo: b@y\r\rbody\rBcc: d\r", "From: a@x\r\nBcc: c@z\n d@z\rTo: b@y\n\r\nbody\rmore\nend\r\n",
+		"Subject: \xc3\xa9\r\nBcc: \xff\r\n\r\nb\xc3\xbc\r\n", "\n\r\r\n\n", "Subject: s",
+	} {
+		m[fmt.Sprint("table ", i)] = []byte(give)
+	}
+	return m
+}
+
+func TestRawBodyVerifiedWriteIsTheSame(t *testing.T) {
+	t.Parallel()
+	for name, give := range verifiedMessages() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			old, want, err := writeRaw(t, onlyReader{bytes.NewReader(give)}) // one checked pass, as before
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, out, err := writeChecked(t, give)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(out.Bytes(), want) {
+				t.Fatalf("verified output differs from the checked one")
+			}
+			size, _ := b.Size()
+			if oldSize, _ := old.Size(); size != oldSize || b.EightBit() != old.EightBit() {
+				t.Errorf("Size %d, EightBit %v; the checked write says %d, %v", size, b.EightBit(), oldSize, old.EightBit())
+			}
+			if size != refNormalizedSize(want) {
+				t.Errorf("Size = %d; want %d", size, refNormalizedSize(want))
+			}
+			var plain bytes.Buffer // a writer without WriteCRLF gets the same octets
+			if _, err := b.WriteTo(&plain); err != nil || !bytes.Equal(plain.Bytes(), want) {
+				t.Errorf("to a plain writer: %v, output differs: %v", err, !bytes.Equal(plain.Bytes(), want))
+			}
+		})
+	}
+}
+
+func TestRawBodyVerifiedWriteCRLFRuns(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		give      string
+		wantCRLF  bool // some of the body goes through WriteCRLF
+		wantPlain bool // some of the body goes through Write
+	}{
+		{name: "CRLF only", give: "S: s\r\n\r\n" + strings.Repeat("x\r\n", 1000), wantCRLF: true},
+		{name: "a bare LF first", give: "S: s\r\n\r\nx\n" + strings.Repeat("x\r\n", 1000), wantPlain: true},
+		{name: "a bare CR at the end", give: "S: s\r\n\r\n" + strings.Repeat("x\r\n", 200000) + "y\r", wantCRLF: true, wantPlain: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var w runRecorder
+			b, err := newRawBodyBytes([]byte(tt.give))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := b.check(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := b.WriteTo(&w); err != nil {
+				t.Fatal(err)
+			}
+			if w.String() != tt.give || (w.crlfRuns > 0) != tt.wantCRLF || (w.plainBody > 0) != tt.wantPlain {
+				t.Errorf("output same %v, %d runs through WriteCRLF, %d body octets through Write",
+					w.String() == tt.give, w.crlfRuns, w.plainBody)
+			}
+		})
+	}
+}
+
+// runRecorder records how a message is handed over.
+type runRecorder struct {
+	bytes.Buffer
+	crlfRuns  int // WriteCRLF calls
+	plainBody int // octets written with Write after the header section
+	dotRuns   []string
+}
+
+func (r *runRecorder) Write(p []byte) (int, error) {
+	if bytes.Contains(r.Bytes(), []byte("\r\n\r\n")) {
+		r.plainBody += len(p)
+	}
+	return r.Buffer.Write(p)
+}
+
+func (r *runRecorder) WriteCRLF(p []byte) (int, error) {
+	r.crlfRuns++
+	if bytes.IndexByte(p, '.') >= 0 {
+		r.dotRuns = append(r.dotRuns, string(p))
+	}
+	return r.Buffer.Write(p)
+}
+
+func TestRawBodyDotsGoInShortRuns(t *testing.T) {
+	t.Parallel()
+	filler := strings.Repeat("f", 70) + "\r\n"
+	give := "S: s\r\n\r\n" + strings.Repeat(filler, 2000) + "a.b\r\n" + strings.Repeat(filler, 2000) +
+		".x\r\ny.\r\n" + strings.Repeat(filler, 2000) + "end."
+	for _, verified := range []bool{false, true} {
+		b, err := newRawBodyBytes([]byte(give))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if verified {
+			if err := b.check(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var w runRecorder
+		if _, err := b.WriteTo(&w); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{".b\r\n", ".x\r\ny.\r\n", "."} // each dot to its line end, a dot close by joins
+		if w.String() != give || fmt.Sprint(w.dotRuns) != fmt.Sprint(want) {
+			t.Errorf("verified %v: output same %v, runs with a dot %q; want %q", verified, w.String() == give, w.dotRuns, want)
+		}
+	}
+}
+
+func TestRawBodyCheckRefusesAndWritesNothing(t *testing.T) {
+	t.Parallel()
+	for _, give := range []string{"S: s\r\n\r\n" + strings.Repeat("a", 999) + "\r\n", "S: s\r\n\r\nok\r\na\x00\r\n", "X: \x00\r\n\r\n"} {
+		b, err := newRawBodyBytes([]byte(give))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = b.check()
+		if domain.KindOf(err) != domain.KindInvalidInput || b.verified {
+			t.Errorf("%q: check = %v, verified %v; want invalid input, not verified", give, err, b.verified)
+		}
+	}
+}
+
+// refCounts counts the line ends of p one octet at a time.
+func refCounts(p []byte) lineCounts {
+	var c lineCounts
+	for i, ch := range p {
+		switch ch {
+		case '\n':
+			c.lfs++
+		case '\r':
+			c.crs++
+			if i+1 < len(p) && p[i+1] == '\n' {
+				c.crlfs++
+			}
+		}
+	}
+	return c
+}
+
+// refLongest returns the longest line of p, lines ending at CR, LF or CRLF.
+func refLongest(p []byte) int {
+	longest, n := 0, 0
+	for _, ch := range p {
+		if ch == '\r' || ch == '\n' {
+			n = 0
+			continue
+		}
+		n++
+		longest = max(longest, n)
+	}
+	return longest
+}
+
+// checkCounts holds countLines to the reference for p, a run of complete
+// lines: when it vouches for p, p has no NUL and no long line and the
+// counts are exact; when it does not, checkLines must find something or
+// agree on the counts.
+func checkCounts(t *testing.T, p []byte) {
+	t.Helper()
+	if len(p) == 0 {
+		return
+	}
+	ref := refCounts(p)
+	c, eight, fast := countLines(p, false)
+	if fast {
+		if bytes.IndexByte(p, 0) >= 0 || refLongest(p) > maxRawLine {
+			t.Fatalf("countLines vouched for %q (longest line %d)", p, refLongest(p))
+		}
+		if c != ref || eight != has8bitSlow(p) {
+			t.Fatalf("countLines = %+v, 8-bit %v; want %+v, %v for %q", c, eight, ref, has8bitSlow(p), p)
+		}
+		if size := int64(len(p) + c.lfs + c.crs - 2*c.crlfs); size+2*int64(lastOpen(p)) != refNormalizedSize(p) {
+			t.Fatalf("size from the counts %d; want %d", size, refNormalizedSize(p))
+		}
+		return
+	}
+	good, lfs, crlfs, err := checkLines(p, 0)
+	if err == nil && (good != len(p) || lfs != ref.lfs || crlfs != ref.crlfs) {
+		t.Fatalf("checkLines = %d, %d, %d and no error; want %d, %+v", good, lfs, crlfs, len(p), ref)
+	}
+}
+
+// lastOpen is 1 when p's last line has no line end.
+func lastOpen(p []byte) int {
+	if c := p[len(p)-1]; c != '\r' && c != '\n' {
+		return 1
+	}
+	return 0
+}
+
+func TestCountLines(t *testing.T) {
+	t.Parallel()
+	a := func(n int) string { return strings.Repeat("a", n) }
+	tests := []struct {
+		name string
+		give string
+		fast bool // countLines vouches for it
+	}{
+		{name: "CRLF", give: strings.Repeat(a(76)+"\r\n", 500), fast: true},
+		{name: "LF", give: strings.Repeat(a(76)+"\n", 500), fast: true},
+		{name: "CR", give: strings.Repeat(a(76)+"\r", 500)}, // no LF: checkLines cuts it at the CRs
+		{name: "CR LF CRLF in turn", give: strings.Repeat("ab\rcd\nef\r\n", 900), fast: true},
+		{name: "CR CR LF", give: strings.Repeat("ab\r\r\n", 900), fast: true},
+		{name: "a guess that jumps over an LF", give: "abcde\n" + strings.Repeat("ab\ncd\n", 2000), fast: true},
+		{name: "a guess that jumps over a CR", give: strings.Repeat("abcd\r\n", 100) + "ab\rc\r\n" + strings.Repeat("abcd\r\n", 1000), fast: true},
+		{name: "empty lines", give: strings.Repeat("\r\n", 3000) + strings.Repeat("\n", 3000), fast: true},
+		{name: "no line end at the end", give: strings.Repeat("ab\r\n", 3000) + a(998), fast: true},
+		{name: "a CR at the end", give: strings.Repeat("ab\r\n", 3000) + "cd\r", fast: true},
+		{name: "lines of 998", give: strings.Repeat(a(998)+"\r\n", 20) + strings.Repeat(a(998)+"\n", 20), fast: true},
+		{name: "a line of 999", give: strings.Repeat(a(998)+"\r\n", 20) + a(999) + "\r\n" + strings.Repeat("x\r\n", 10)},
+		{name: "a line of 999 after lines of 999 with CRLF", give: strings.Repeat(a(997)+"\r\n", 20) + a(998) + "\n" + a(999) + "\n"},
+		{name: "a last line of 999", give: strings.Repeat("ab\r\n", 3000) + a(999)},
+		{name: "bare CRs cut a long run", give: strings.Repeat(a(700)+"\r", 10) + "\n", fast: false},
+		{name: "a NUL", give: strings.Repeat("ab\r\n", 3000) + "a\x00\r\n"},
+		{name: "8-bit", give: strings.Repeat("ab\r\n", 3000) + "\xc3\xa9\r\n", fast: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if _, _, fast := countLines([]byte(tt.give), false); fast != tt.fast {
+				t.Errorf("fast = %v; want %v", fast, tt.fast)
+			}
+			checkCounts(t, []byte(tt.give))
+		})
+	}
+}
+
+func FuzzCountLines(f *testing.F) {
+	for _, s := range []string{"ab\r\n", "ab\ncd\n", "a\rb\nc\r\n", "\r\r\n\n", "x", strings.Repeat("a", 999) + "\n", "\x00\n", "\xff\r\n"} {
+		f.Add([]byte(s), uint16(3))
+	}
+	f.Fuzz(func(t *testing.T, line []byte, reps uint16) {
+		checkCounts(t, line)
+		// Repeated, so that the guesses come into play, and cut anywhere.
+		p := bytes.Repeat(line, int(reps%2000)+1)
+		checkCounts(t, p)
+		checkCounts(t, p[:len(p)*2/3])
+		if len(p) > 0 { // a change half-way that a guess may step over
+			q := bytes.Clone(p)
+			q[len(q)/2] = '\n'
+			checkCounts(t, q)
+		}
+	})
+}
+
+func TestRawBodyReadsSmallSeekableOnce(t *testing.T) {
+	t.Parallel()
+	msg := []byte("From: a@x\r\nBcc: c@z\r\n\r\n" + strings.Repeat("line\r\n", 30000))
+	src := &countingSeeker{ReadSeeker: bytes.NewReader(msg)}
+	b, err := newRawBody(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.data == nil || b.pooled == nil {
+		t.Fatal("a small seekable message is not read into a pooled buffer")
+	}
+	if err := b.check(); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		var out bytes.Buffer
+		if _, err := b.WriteTo(&out); err != nil || !bytes.Equal(out.Bytes(), refStripBcc(msg)) {
+			t.Fatalf("WriteTo: %v, output differs", err)
+		}
+	}
+	if src.n != int64(len(msg)) {
+		t.Errorf("read %d octets for a check and two writes; want %d, once", src.n, len(msg))
+	}
+}
+
+type countingSeeker struct {
+	io.ReadSeeker
+	n         int64
+	reportEnd int64 // when > 0, Seek to the end says so (a file that grows after it)
+	failEnd   bool  // Seek to the end fails
+}
+
+func (c *countingSeeker) Read(p []byte) (int, error) {
+	n, err := c.ReadSeeker.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func (c *countingSeeker) Seek(off int64, whence int) (int64, error) {
+	if whence == io.SeekEnd && c.failEnd {
+		return 0, errors.New("no end")
+	}
+	if whence == io.SeekEnd && c.reportEnd > 0 {
+		return c.reportEnd, nil
+	}
+	return c.ReadSeeker.Seek(off, whence)
+}
+
+func TestRawBodyStreamsLargeOrGrowingSeekable(t *testing.T) {
+	t.Parallel()
+	large := []byte("From: a@x\r\nBcc: c@z\r\n\r\n" + strings.Repeat(strings.Repeat("l", 70)+"\r\n", rawWholeSize/72+10))
+	small := large[:300<<10]
+	tests := []struct {
+		name string
+		src  *countingSeeker
+		want []byte
+	}{
+		{"over rawWholeSize", &countingSeeker{ReadSeeker: bytes.NewReader(large)}, large},
+		{"grew past its buffer after the size was taken", &countingSeeker{ReadSeeker: bytes.NewReader(large), reportEnd: 1000}, large},
+		{"grew, still within its buffer", &countingSeeker{ReadSeeker: bytes.NewReader(small), reportEnd: 100 << 10}, small},
+		{"end unknown", &countingSeeker{ReadSeeker: bytes.NewReader(small), failEnd: true}, small},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b, err := newRawBody(tt.src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.release()
+			if err := b.check(); err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			if _, err := b.WriteTo(&out); err != nil || !bytes.Equal(out.Bytes(), refStripBcc(tt.want)) {
+				t.Fatalf("WriteTo: %v, output differs (%d octets of %d)", err, out.Len(), len(refStripBcc(tt.want)))
+			}
+			if size, _ := b.Size(); size != refNormalizedSize(out.Bytes()) {
+				t.Errorf("Size = %d; want %d", size, refNormalizedSize(out.Bytes()))
+			}
+		})
+	}
+}
+
+func TestRawBodyReleaseWaitsForTheWrite(t *testing.T) {
+	t.Parallel()
+	msg := []byte("From: a@x\r\n\r\n" + strings.Repeat("line\r\n", 1000))
+	b, err := newRawBody(bytes.NewReader(msg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &blockingWriter{started: make(chan struct{}), resume: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() {
+		_, err := b.WriteTo(w)
+		done <- err
+	}()
+	<-w.started
+	b.release() // a session still writes: the buffer stays with b
+	b.mu.Lock()
+	kept := b.pooled != nil
+	b.mu.Unlock()
+	close(w.resume)
+	if err := <-done; err != nil || !kept {
+		t.Fatalf("the write in progress: %v; buffer kept while it ran: %v", err, kept)
+	}
+	if b.pooled != nil || b.data != nil {
+		t.Error("the buffer is not given back once the write ended")
+	}
+	if !bytes.Equal(w.out.Bytes(), msg) {
+		t.Error("the write in progress was disturbed")
+	}
+	if _, err := b.WriteTo(io.Discard); domain.KindOf(err) != domain.KindEncodingFailed {
+		t.Errorf("WriteTo after release = %v; want encoding failed", err)
+	}
+	b.release() // twice is harmless
+}
+
+// blockingWriter says when the first write starts and holds it until resume.
+type blockingWriter struct {
+	started, resume chan struct{}
+	once            bool
+	out             bytes.Buffer
+}
+
+func (w *blockingWriter) Write(p []byte) (int, error) {
+	if !w.once {
+		w.once = true
+		close(w.started)
+		<-w.resume
+	}
+	return w.out.Write(p)
+}
+
+func TestHas8bitEveryPosition(t *testing.T) {
+	t.Parallel()
+	for n := range 300 {
+		p := bytes.Repeat([]byte{0x7f}, n)
+		if has8bit(p) {
+			t.Fatalf("%d octets of 0x7f: 8-bit", n)
+		}
+		for i := range p {
+			p[i] = 0x80
+			if !has8bit(p) {
+				t.Fatalf("0x80 at %d of %d not seen", i, n)
+			}
+			p[i] = 0x7f
+		}
+	}
 }

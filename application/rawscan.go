@@ -101,12 +101,13 @@ func (s *rawScan) headerLines(p []byte) (int, error) {
 // few passes over p, and checkLines, line by line, finds what to refuse
 // when countLines cannot vouch for p.
 func (s *rawScan) body(p []byte, base int, final bool) error {
-	c, fast := countLines(p)
+	c, eightBit, fast := countLines(p, s.eightBit)
 	good := len(p)
 	var err error
 	if !fast {
 		good, c.lfs, c.crlfs, err = checkLines(p, s.line)
 		c.crs = bytes.Count(p[:good], []byte{'\r'})
+		eightBit = s.eightBit || has8bit(p[:good])
 	}
 	ok := p[:good]
 	ends := c.lfs + c.crs - c.crlfs
@@ -115,7 +116,7 @@ func (s *rawScan) body(p []byte, base int, final bool) error {
 		s.size += 2 // the session ends the last line
 	}
 	s.line += ends
-	s.eightBit = s.eightBit || has8bit(ok)
+	s.eightBit = eightBit
 	pure := c.crs == c.crlfs && c.lfs == c.crlfs // every line end a CRLF
 	if !pure && s.crlfTo < 0 {
 		s.crlfTo = base
@@ -147,58 +148,74 @@ type lineCounts struct{ lfs, crs, crlfs int }
 // stepped over without a search; a bytes.Count of each span of about
 // countSpan octets shows that no step jumped over an LF, or the span is
 // counted again line by line.
-func countLines(p []byte) (c lineCounts, fast bool) {
-	if bytes.IndexByte(p, 0) >= 0 {
-		return c, false
-	}
+func countLines(p []byte, eightBit bool) (c lineCounts, eight, fast bool) {
 	guess := 0 // the length of the last line with its LF
 	for start := 0; start < len(p); {
+		limit := min(len(p), start+countSpan)
 		pos, lfs, crlfs, tail := start, 0, 0, false
-		for pos-start < countSpan && pos < len(p) {
-			e := pos + guess
-			if guess == 0 || e > len(p) || p[e-1] != '\n' {
-				i := bytes.IndexByte(p[pos:], '\n')
-				if i < 0 {
-					tail = true
+		for pos < limit {
+			// Lines as long as the last, as far as they go.
+			if guess > 1 && guess <= maxRawLine+1 {
+				for e := pos + guess; e <= limit && p[e-1] == '\n'; e += guess {
+					if p[e-2] == '\r' {
+						crlfs++
+					}
+					lfs++
+					pos = e
+				}
+				if pos >= limit {
 					break
 				}
-				guess, e = i+1, pos+i+1
 			}
-			n := guess - 1 // octets of the line; bare CRs in it can only cut it shorter
-			if guess > 1 && p[e-2] == '\r' {
+			i := bytes.IndexByte(p[pos:], '\n')
+			if i < 0 {
+				tail = true
+				break
+			}
+			n := i // octets of the line; bare CRs in it can only cut it shorter
+			if i > 0 && p[pos+i-1] == '\r' {
 				crlfs++
 				n--
 			}
 			if n > maxRawLine {
-				return c, false
+				return c, false, false
 			}
 			lfs++
-			pos = e
+			guess = i + 1
+			pos += guess
 		}
-		if bytes.Count(p[start:pos], []byte{'\n'}) != lfs {
-			if lfs, crlfs, fast = exactLines(p[start:pos]); !fast {
-				return c, false
+		if tail { // the rest has no LF: one line, or more cut by bare CRs
+			if len(p)-pos > maxRawLine {
+				return c, false, false
+			}
+			pos = len(p)
+		}
+		span := p[start:pos]
+		if bytes.IndexByte(span, 0) >= 0 {
+			return c, false, false
+		}
+		if bytes.Count(span, []byte{'\n'}) != lfs {
+			if lfs, crlfs, fast = exactLines(span); !fast {
+				return c, false, false
 			}
 		}
 		c.lfs += lfs
 		c.crlfs += crlfs
-		if tail { // the rest has no LF: one line, or more cut by bare CRs
-			if len(p)-pos > maxRawLine {
-				return c, false
-			}
-			break
-		}
+		c.crs += bytes.Count(span, []byte{'\r'})
+		eightBit = eightBit || has8bit(span)
 		start = pos
 	}
-	c.crs = bytes.Count(p, []byte{'\r'})
-	return c, true
+	return c, eightBit, true
 }
 
-// exactLines counts the LFs and CRLF pairs of p, which ends with an LF, one
-// bytes.IndexByte a line; ok is false when a line may be over 998 octets.
+// exactLines counts the LFs and CRLF pairs of p, one bytes.IndexByte a
+// line; ok is false when a line may be over 998 octets.
 func exactLines(p []byte) (lfs, crlfs int, ok bool) {
 	for pos := 0; pos < len(p); {
 		i := bytes.IndexByte(p[pos:], '\n')
+		if i < 0 {
+			return lfs, crlfs, len(p)-pos <= maxRawLine
+		}
 		n := i
 		if i > 0 && p[pos+i-1] == '\r' {
 			crlfs++
@@ -384,18 +401,23 @@ func lineContent(p []byte) int {
 	return len(p)
 }
 
-// has8bit reports whether p holds an octet above 127, 64 octets at a time.
+// has8bit reports whether p holds an octet above 127, 128 octets at a time.
 func has8bit(p []byte) bool {
 	const high = 0x8080808080808080
-	for len(p) >= 64 {
-		x := binary.LittleEndian.Uint64(p) | binary.LittleEndian.Uint64(p[8:]) |
-			binary.LittleEndian.Uint64(p[16:]) | binary.LittleEndian.Uint64(p[24:]) |
-			binary.LittleEndian.Uint64(p[32:]) | binary.LittleEndian.Uint64(p[40:]) |
-			binary.LittleEndian.Uint64(p[48:]) | binary.LittleEndian.Uint64(p[56:])
-		if x&high != 0 {
+	for len(p) >= 128 {
+		q := p[:128]
+		x := binary.LittleEndian.Uint64(q) | binary.LittleEndian.Uint64(q[8:]) |
+			binary.LittleEndian.Uint64(q[16:]) | binary.LittleEndian.Uint64(q[24:]) |
+			binary.LittleEndian.Uint64(q[32:]) | binary.LittleEndian.Uint64(q[40:]) |
+			binary.LittleEndian.Uint64(q[48:]) | binary.LittleEndian.Uint64(q[56:])
+		y := binary.LittleEndian.Uint64(q[64:]) | binary.LittleEndian.Uint64(q[72:]) |
+			binary.LittleEndian.Uint64(q[80:]) | binary.LittleEndian.Uint64(q[88:]) |
+			binary.LittleEndian.Uint64(q[96:]) | binary.LittleEndian.Uint64(q[104:]) |
+			binary.LittleEndian.Uint64(q[112:]) | binary.LittleEndian.Uint64(q[120:])
+		if (x|y)&high != 0 {
 			return true
 		}
-		p = p[64:]
+		p = p[128:]
 	}
 	for _, c := range p {
 		if c >= 0x80 {
