@@ -189,6 +189,13 @@ func (c *Client) round(ctx context.Context, sticky *stickySession, todo []*batch
 					again, retryErr = append(again, m), firstOf(retryErr, ch.errs[k])
 				}
 			}
+			if !first && len(ch.txs) > 0 && !s.Reusable() {
+				// The previous chunk's last message left the session dead
+				// (a 421, an I/O error): this chunk and the rest were not
+				// tried and go on a new session.
+				next = append(append([]*batchMessage(nil), ch.sent...), todo[taken:]...)
+				break
+			}
 			var ms []*batchMessage
 			ms, again, retryErr = c.sendChunk(ctx, s, ch, first, start, items, again, retryErr)
 			if len(ms) > 0 { // only a dead session leaves messages unsent

@@ -303,8 +303,8 @@ func names(prefix string, from, to int) []string {
 func TestSendBatchPreparesInGrowingChunksAndMovesTheRestWhenTheSessionDies(t *testing.T) {
 	// 12 messages go in chunks of 8 and 4 (encoding the second while the
 	// first is on the wire). The session dies with the last message of the
-	// first chunk: the whole second chunk finds it dead, starts nothing, and
-	// goes on a new session without counting as an attempt.
+	// first chunk: the whole second chunk goes on a new session without
+	// being offered to the dead one, and without counting as an attempt.
 	f := newFixture(t)
 	second := mocks.NewMockSession(f.ctrl)
 	prepareBySubject(f, nil)
@@ -320,11 +320,8 @@ func TestSendBatchPreparesInGrowingChunksAndMovesTheRestWhenTheSessionDies(t *te
 	}
 	first8 = append(first8, failed(domain.KindDeliveryUnknown, 0))
 	all := names("m", 0, 11)
-	gomock.InOrder(
-		expectSendMany(t, f.session, all[:8], first8...),
-		expectSendMany(t, f.session, all[8:], notSentOutcome(), notSentOutcome(), notSentOutcome(), notSentOutcome()),
-	)
-	f.session.EXPECT().Reusable().Return(false)
+	expectSendMany(t, f.session, all[:8], first8...)
+	f.session.EXPECT().Reusable().Return(false).AnyTimes() // the second chunk is never offered to the dead session
 	f.session.EXPECT().Close().Return(nil)
 	expectSendMany(t, second, all[8:], ok("a"), ok("b"), ok("c"), ok("d"))
 	second.EXPECT().Close().Return(nil)

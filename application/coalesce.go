@@ -40,12 +40,28 @@ type job struct {
 	state   atomic.Int32 // jobPending, jobSent or jobAbandoned
 }
 
-// The states of a job: its caller and the sender race for it once.
+// The states of a job: its caller and the session writing its body race
+// for it once.
 const (
-	jobPending   int32 = iota // not handed to a session
-	jobSent                   // handed to a session: the caller must wait for the outcome
-	jobAbandoned              // the caller's context ended first: never sent
+	jobPending   int32 = iota // its body has not begun
+	jobSent                   // its body began: the caller must wait for the outcome, or not know it
+	jobAbandoned              // the caller's context ended first: its body never begins
 )
+
+// begin is called as the job's body begins on the wire; it refuses when
+// the caller has gone, so that nothing of an abandoned message is sent and
+// nothing of the caller's email is read after Send returned. The session
+// then drops the connection before any final dot.
+func (j *job) begin() error {
+	if j.state.CompareAndSwap(jobPending, jobSent) || j.state.Load() == jobSent {
+		return nil
+	}
+	return callerGone()
+}
+
+func callerGone() error {
+	return &domain.Error{Kind: domain.KindCancelled, Op: "send", Message: "caller gone before the message was sent"}
+}
 
 func (j *job) finish(res *domain.SendResult, err error) {
 	j.res, j.err = res, err
@@ -193,11 +209,11 @@ func (co *coalescer) run(ctx context.Context, s ports.Session, group []*job) {
 				j.finish(nil, err)
 				continue
 			}
-			if !j.state.CompareAndSwap(jobPending, jobSent) { // its caller has gone: nothing of it is sent
-				j.finish(nil, &domain.Error{Kind: domain.KindCancelled, Op: "send", Message: "caller gone before the message was sent"})
+			if j.state.Load() == jobAbandoned { // its caller has gone: nothing of it is sent
+				j.finish(nil, callerGone())
 				continue
 			}
-			body := &countingBody{Message: m}
+			body := &countingBody{Message: m, begin: j.begin}
 			live, bodies = append(live, j), append(bodies, body)
 			txs = append(txs, ports.Transaction{Envelope: env, Body: body})
 		}
@@ -215,8 +231,7 @@ func (co *coalescer) run(ctx context.Context, s ports.Session, group []*job) {
 		for k, o := range outs {
 			j := live[k]
 			if errors.Is(o.Err, ports.ErrNotSent) && started && ctx.Err() == nil {
-				j.state.Store(jobPending)
-				again = append(again, j)
+				again = append(again, j) // never begun: still pending, or abandoned and skipped
 				continue
 			}
 			res, err := c.outcome(bodies[k].MessageID(), txs[k].Envelope, o.Result, o.Err, start, bodies[k].n)

@@ -66,10 +66,16 @@ func sourceSize(s domain.Source) int64 {
 // when the server was not told it.
 type countingBody struct {
 	ports.Message
-	n int64
+	n     int64
+	begin func() error // when set, called before each write; an error stops it before any octet
 }
 
 func (b *countingBody) WriteTo(w io.Writer) (int64, error) {
+	if b.begin != nil {
+		if err := b.begin(); err != nil {
+			return 0, err
+		}
+	}
 	n, err := b.Message.WriteTo(w)
 	b.n = n
 	return n, err

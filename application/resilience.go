@@ -1,6 +1,7 @@
 package application
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"time"
@@ -82,6 +83,10 @@ func breakerCounts(err error) bool {
 	var p *partialDelivery
 	if errors.As(err, &p) {
 		return false
+	}
+	if domain.KindOf(err) != domain.KindDeliveryUnknown &&
+		(errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return false // the caller's own deadline or cancellation, not the server's health
 	}
 	switch k := domain.KindOf(err); {
 	case k.Category() == domain.KindConnection, k.Category() == domain.KindTimeout, k.Category() == domain.KindTLS,

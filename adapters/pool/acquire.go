@@ -14,7 +14,7 @@ import (
 // it waits, behind the callers that came first, for at most AcquireTimeout
 // and until ctx ends. Idle sessions idle longer than IdleTimeout or older
 // than MaxLifetime are closed instead of lent; with HealthCheck, one idle
-// longer than HealthCheckInterval gets a NOOP (bounded by ctx) first, and
+// longer than HealthCheckInterval gets a NOOP (bounded by 10 s) first, and
 // one that fails it is closed and the next is tried, without an error. The
 // returned session must be given back with Put or Discard.
 //
@@ -39,7 +39,7 @@ func (p *Pool) Get(ctx context.Context) (ports.Session, error) {
 			continue
 		}
 		if p.cfg.HealthCheck && p.now().Sub(c.checked) > p.cfg.HealthCheckInterval {
-			if err := c.s.Noop(ctx); err != nil {
+			if err := p.noop(ctx, c); err != nil {
 				p.log.Warnw("smtp pool: idle session failed its health check; closed", "error", err)
 				p.discard(c, "health check failed")
 				if ctx.Err() != nil {
@@ -142,6 +142,21 @@ func (p *Pool) dequeueLocked(w *waiter) bool {
 	return false
 }
 
+// healthCheckTimeout bounds the NOOP of a session checked on acquire.
+const healthCheckTimeout = 10 * time.Second
+
+// noop checks c. The check does not end with the caller's context (a
+// coalesced caller whose message another caller took stops waiting, and a
+// healthy session must not be closed for that), only with Close and
+// healthCheckTimeout.
+func (p *Pool) noop(ctx context.Context, c *conn) error {
+	nctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), healthCheckTimeout)
+	defer cancel()
+	stop := context.AfterFunc(p.bg, cancel)
+	defer stop()
+	return c.s.Noop(nctx)
+}
+
 // opened is the outcome of opening a session in a free slot.
 type opened struct {
 	s   ports.Session
@@ -153,7 +168,8 @@ type opened struct {
 // session is being opened (a coalesced caller whose message another caller
 // took, a deadline) hands it over, and it goes to the next waiter or to the
 // idle sessions when it is ready, instead of being thrown away half-open.
-// It is bounded by AcquireTimeout from the start of Get and by Close.
+// It is bounded by Close and by AcquireTimeout past the end of the
+// caller's wait (twice AcquireTimeout from the start of Get at most).
 func (p *Pool) openFor(ctx context.Context, deadline time.Time) (ports.Session, error) {
 	octx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline.Add(p.cfg.AcquireTimeout))
 	stopAtClose := context.AfterFunc(p.bg, cancel)
