@@ -15,8 +15,9 @@ import (
 // field is removed from the header section, as sendmail -t does; a line
 // over 998 octets or a NUL octet is refused before anything is sent; the
 // session normalises line ends to CRLF and dot-stuffs the data. data must
-// not change until SendRaw returns. It is a convenience over
-// SendRawReader. Errors are *domain.Error.
+// not change until SendRaw returns: it is checked once, and every attempt
+// sends it as checked. It is a convenience over SendRawReader. Errors are
+// *domain.Error.
 func (c *Client) SendRaw(ctx context.Context, from domain.Address, to []domain.Address, data []byte) (*domain.SendResult, error) {
 	const op = "send raw"
 	if err := c.enter(op); err != nil {
@@ -30,9 +31,9 @@ func (c *Client) SendRaw(ctx context.Context, from domain.Address, to []domain.A
 	if err != nil {
 		return nil, err
 	}
-	// One pass over memory (a fraction of a millisecond for a megabyte)
-	// refuses bad input before any byte reaches the network, and gives the
-	// exact size and 8-bit flag to declare.
+	// One pass over memory (about 0.2 ms for a megabyte) refuses bad input
+	// before any byte reaches the network, and gives the exact size and
+	// 8-bit flag to declare; the sends then skip the checks.
 	if err := rb.check(); err != nil {
 		return nil, err
 	}
@@ -45,23 +46,26 @@ func (c *Client) SendRaw(ctx context.Context, from domain.Address, to []domain.A
 
 // SendRawReader sends a prebuilt RFC 5322 message read from r (a file, a
 // pipe) in bounded memory, whatever its size, as SendRaw does: the Bcc
-// strip, the 998-octet line check and the count of octets happen in one
-// streaming pass over buffers.
+// strip, the 998-octet line check and the count of octets happen in
+// passes over buffers.
 //
 // It is meant for large prebuilt messages: the client's size limit
 // (Limits.MaxMessageSize, at most 25 MiB) does not apply; the server's SIZE
-// does. When r is an io.Seeker (a file), a first such pass checks the
-// message and measures it before anything is sent, so that bad input is
-// refused before the network and the exact size is declared (a server with
-// SIZE refuses an oversized message at MAIL); r is then read again from its
-// offset for the send, a retry or a recipient list the server splits.
-// Otherwise (a pipe) the only pass is the one that writes to the server: no
-// SIZE is declared, BODY=8BITMIME is declared whenever the server offers it,
-// a bad line found half-way aborts the transaction without its final dot
-// (nothing is delivered; the connection is dropped) with a *domain.Error of
+// does. When r is an io.Seeker (a file), a first pass checks the message
+// and measures it before anything is sent, so that bad input is refused
+// before the network and the exact size is declared (a server with SIZE
+// refuses an oversized message at MAIL). A message of less than 2 MiB from
+// r's offset to its end is read once, into a buffer the client reuses, and
+// sent from there as SendRaw sends; a larger one is read again from its
+// offset, and checked again, for the send, a retry or a recipient list the
+// server splits, through a buffer of 256 KiB. Otherwise (a pipe) the only
+// pass is the one that writes to the server: no SIZE is declared,
+// BODY=8BITMIME is declared whenever the server offers it, a bad line found
+// half-way aborts the transaction without its final dot (nothing is
+// delivered; the connection is dropped) with a *domain.Error of
 // KindInvalidInput, and a failure that would need a second write is
-// returned as it is. SendResult.Size is the octets sent. Errors are
-// *domain.Error.
+// returned as it is. SendResult.Size is the octets sent. r is not read
+// after SendRawReader returns. Errors are *domain.Error.
 func (c *Client) SendRawReader(ctx context.Context, from domain.Address, to []domain.Address, r io.Reader) (*domain.SendResult, error) {
 	const op = "send raw"
 	if err := c.enter(op); err != nil {
@@ -82,9 +86,8 @@ func (c *Client) SendRawReader(ctx context.Context, from domain.Address, to []do
 	if !rb.rewritable() {
 		return c.sendRaw(ctx, from, to, rb, 0)
 	}
-	// A file can be read twice: a first pass, at the same speed and in the
-	// same bounded memory, refuses bad input before anything reaches the
-	// network and gives the exact size.
+	// A file can be read twice, or was read whole: a first pass refuses bad
+	// input before anything reaches the network and gives the exact size.
 	if err := rb.check(); err != nil {
 		return nil, err
 	}
