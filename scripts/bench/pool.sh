@@ -217,8 +217,8 @@ cmd_of() {
 	e/net/smtp) echo "$work/netsmtp -addr $fast_addr -count $n -size $(stat -c %s "$msg14") -c 1" ;;
 	f/smtpctl-bench-raw) echo "$bench $(hostport "$fast_addr") --mode raw --concurrency 1 --connections 1 --message-file $msgmax" ;;
 	f/smtpctl-send) echo "$work/smtpctl send $(hostport "$fast_addr") --tls none --from bench@example.test --to sink@example.test --max-size $((25 << 20)) --message-file $msgmax" ;;
-	g/smtpctl-pool) echo "$bench $(hostport "$sub_addr") ${tlsflags[*]} --to sink@example.test --mode send --concurrency 1 --connections 1 --size 1024" ;;
-	g/smtpctl-no-pool) echo "$bench $(hostport "$sub_addr") ${tlsflags[*]} --to sink@example.test --mode send --concurrency 1 --connections 1 --size 1024 --no-pool" ;;
+	g/smtpctl-pool) echo "$bench $(hostport "$sub_addr") ${tlsflags[*]} --to sink@bench.invalid --mode send --concurrency 1 --connections 1 --size 1024" ;;
+	g/smtpctl-no-pool) echo "$bench $(hostport "$sub_addr") ${tlsflags[*]} --to sink@bench.invalid --mode send --concurrency 1 --connections 1 --size 1024 --no-pool" ;;
 	esac
 }
 
