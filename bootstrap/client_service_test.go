@@ -116,4 +116,4 @@ func TestNewClientAcceptsAPinnedMechanismWithAProvider(t *testing.T) {
 type staticProvider struct{ c domain.Credentials }
 
 func (s staticProvider) Credentials(context.Context) (domain.Credentials, error) { return s.c, nil }
-func (s staticProvider) Refresh(context.Context) (bool, error)                  { return false, nil }
+func (s staticProvider) Refresh(context.Context) (bool, error)                   { return false, nil }

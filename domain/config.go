@@ -193,8 +193,8 @@ type Limits struct {
 	// raw message given to SendRaw (default 10 MiB, at most 25 MiB; base64
 	// adds a third on the wire, which the server's SIZE bounds).
 	MaxMessageSize int64
-	MaxRecipients  int   // To, Cc and Bcc together (default 50, at most 100)
-	MaxAttachments int   // attachments and inline images together (default 10, at most 50)
+	MaxRecipients  int // To, Cc and Bcc together (default 50, at most 100)
+	MaxAttachments int // attachments and inline images together (default 10, at most 50)
 }
 
 // WithDefaults returns l with every zero field set to its default.
