@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 
 	"github.com/integrations/smtp/domain"
@@ -471,58 +470,4 @@ func lineError(line, n int) error {
 // nulError refuses line number line for the NUL it holds.
 func nulError(line int) error {
 	return domain.NewError(domain.KindInvalidInput, rawOp, fmt.Sprintf("line %d holds a NUL octet", line))
-}
-
-// headerPeek finds the Message-ID in the header section as it arrives.
-type headerPeek struct {
-	pos   int  // where the next line starts
-	field int  // where the field being read starts, or -1
-	done  bool // the header section ended
-	id    string
-	found bool
-}
-
-// scan reads the complete lines of p from pos on; with eof set, p is the
-// whole message.
-func (h *headerPeek) scan(p []byte, eof bool) {
-	for !h.done && h.pos < len(p) {
-		rest := p[h.pos:]
-		end, next := nextLine(rest)
-		if !eof && (next == end || (rest[end] == '\r' && end+1 == len(rest))) {
-			return // the line, or its CRLF, may go on
-		}
-		if end == 0 || (rest[0] != ' ' && rest[0] != '\t') {
-			h.finish(p, h.pos)
-			h.field = h.pos
-			h.done = end == 0
-		}
-		h.pos += next
-	}
-	if eof {
-		h.finish(p, h.pos)
-		h.done = true
-	}
-}
-
-// finish looks at the field that ends at end, when there is one.
-func (h *headerPeek) finish(p []byte, end int) {
-	const name = "message-id:"
-	if h.found || h.field < 0 {
-		return
-	}
-	f := p[h.field:end]
-	if len(f) < len(name) || !bytes.EqualFold(f[:len(name)], []byte(name)) {
-		return
-	}
-	h.found = true
-	var v []byte // unfolded as net/textproto does: lines trimmed, joined by a space
-	for rest, i := f[len(name):], 0; len(rest) > 0; i++ {
-		end, next := nextLine(rest)
-		if i > 0 {
-			v = append(v, ' ')
-		}
-		v = append(v, bytes.Trim(rest[:end], " \t")...)
-		rest = rest[next:]
-	}
-	h.id = strings.Trim(strings.TrimSpace(string(v)), "<>")
 }
