@@ -2,6 +2,7 @@ package tcp
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/integrations/smtp/domain"
 	"github.com/integrations/smtp/ports"
@@ -11,6 +12,7 @@ import (
 type envelope struct {
 	mail  string
 	rcpts []recipient
+	one   [1]recipient // rcpts, for the usual single recipient
 }
 
 // recipient is one RCPT with its command line.
@@ -55,26 +57,74 @@ func (s *Session) plan(env ports.Envelope) (*envelope, error) {
 	if utf8 && !caps.SMTPUTF8 {
 		return nil, domain.NewError(domain.KindCapabilityMismatch, "mail", "an address has a non-ASCII local part and the server does not offer SMTPUTF8")
 	}
-	from := env.From.Envelope(!utf8)
-	if hasControl(from) {
+	// Every command line is a piece of one string, built in one buffer.
+	ascii := !utf8
+	n := len("MAIL FROM: SIZE=18446744073709551615 BODY=8BITMIME SMTPUTF8") + envelopeLen(env.From, ascii)
+	for _, to := range env.To {
+		n += len("RCPT TO:") + envelopeLen(to, ascii)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString("MAIL FROM:")
+	writeEnvelope(&b, env.From, ascii)
+	if hasControl(b.String()[len("MAIL FROM:"):]) {
 		return nil, domain.NewError(domain.KindInvalidFromAddress, "mail", "sender holds CR, LF or NUL")
 	}
-	e := &envelope{mail: "MAIL FROM:" + from, rcpts: make([]recipient, len(env.To))}
 	if caps.Size && env.Size > 0 {
-		e.mail += " SIZE=" + strconv.FormatInt(env.Size, 10)
+		b.WriteString(" SIZE=")
+		var digits [20]byte
+		b.Write(strconv.AppendInt(digits[:0], env.Size, 10))
 	}
 	if env.EightBit {
-		e.mail += " BODY=8BITMIME"
+		b.WriteString(" BODY=8BITMIME")
 	}
 	if utf8 {
-		e.mail += " SMTPUTF8"
+		b.WriteString(" SMTPUTF8")
+	}
+	e := &envelope{mail: b.String()}
+	if len(env.To) == 1 {
+		e.rcpts = e.one[:]
+	} else {
+		e.rcpts = make([]recipient, len(env.To))
 	}
 	for i, to := range env.To {
-		line := "RCPT TO:" + to.Envelope(!utf8)
+		start := b.Len()
+		b.WriteString("RCPT TO:")
+		writeEnvelope(&b, to, ascii)
+		line := b.String()[start:]
 		if hasControl(line) {
 			return nil, domain.NewError(domain.KindInvalidRecipientAddress, "rcpt", "recipient "+strconv.Itoa(i+1)+" holds CR, LF or NUL")
 		}
 		e.rcpts[i] = recipient{addr: to, line: line}
 	}
 	return e, nil
+}
+
+// writeEnvelope writes what a.Envelope(ascii) returns, "<local@domain>"
+// ("<>" for the zero address), without making a string of it.
+func writeEnvelope(b *strings.Builder, a domain.Address, ascii bool) {
+	if a.IsZero() {
+		b.WriteString("<>")
+		return
+	}
+	dom := a.Domain()
+	if ascii {
+		dom = a.ASCIIDomain()
+	}
+	b.WriteByte('<')
+	b.WriteString(a.LocalPart())
+	b.WriteByte('@')
+	b.WriteString(dom)
+	b.WriteByte('>')
+}
+
+// envelopeLen returns the length of what writeEnvelope writes.
+func envelopeLen(a domain.Address, ascii bool) int {
+	if a.IsZero() {
+		return 2
+	}
+	if ascii {
+		return len(a.LocalPart()) + len(a.ASCIIDomain()) + 3
+	}
+	return len(a.LocalPart()) + len(a.Domain()) + 3
 }

@@ -118,7 +118,7 @@ func (s *Session) upgrade(ctx context.Context) error {
 		op = "tls"
 	}
 	timeout := s.cfg.Timeouts.Connect
-	if err := s.w.setDeadline(timeout, true); err != nil {
+	if err := s.w.setDeadline(timeout); err != nil {
 		s.broken = true
 		return s.w.fail(op, false, err)
 	}

@@ -37,7 +37,9 @@ import (
 // an unsolicited reply (when it follows a positive final reply, the result
 // comes with the error: the message was taken, the session is unusable).
 func (s *Session) Send(ctx context.Context, env ports.Envelope, body io.WriterTo) (*ports.TxResult, error) {
-	out := s.SendMany(ctx, []ports.Transaction{{Envelope: env, Body: body}})
+	txs := [1]ports.Transaction{{Envelope: env, Body: body}}
+	var out [1]ports.TxOutcome
+	s.sendMany(ctx, txs[:], out[:])
 	return out[0].Result, out[0].Err
 }
 
@@ -77,44 +79,50 @@ func (o *outcome) refused(a domain.Address) bool {
 }
 
 // transaction sends one envelope for rcpts and, when a recipient is
-// accepted, the body. With opened set its command group was sent already
-// (behind the previous body) and only the replies are read. ahead is the
-// next group to send behind the final dot; it is left out when this
-// transaction defers recipients (the rest goes first) or uses BDAT. sent
-// reports whether it went out.
-func (s *Session) transaction(mail string, rcpts []recipient, body io.WriterTo, opened bool, ahead *envelope) (o *outcome, sent bool, err error) {
-	o = &outcome{}
+// accepted, the body, and records in o what became of the recipients. With
+// opened set its command group was sent already (behind the previous body)
+// and only the replies are read. ahead is the next group to send behind
+// the final dot; it is left out when this transaction defers recipients
+// (the rest goes first) or uses BDAT. sent reports whether it went out.
+func (s *Session) transaction(o *outcome, mail string, rcpts []recipient, body io.WriterTo, opened bool, ahead *envelope) (sent bool, err error) {
 	chunking := s.caps.Chunking && s.cfg.EnableChunking
-	mailReply, replies, dataReply, err := s.sendEnvelope(mail, rcpts, opened, chunking)
-	if err != nil {
-		return o, false, err
+	var room [4]answer
+	replies := room[:0]
+	if len(rcpts) <= len(room) {
+		replies = room[:len(rcpts)]
+	} else {
+		replies = make([]answer, len(rcpts))
 	}
-	if !mailReply.Positive() {
-		if dataReply != nil && dataReply.Code == 354 {
+	mailReply, dataReply, err := s.sendEnvelope(mail, rcpts, replies, opened, chunking)
+	if err != nil {
+		return false, err
+	}
+	if !mailReply.positive() {
+		if dataReply.code == 354 {
 			s.broken = true // the server waits for a body nobody asked for
 		}
-		return o, false, replyError(domain.StageMail, mailReply)
+		return false, replyError(domain.StageMail, mailReply.reply)
 	}
 	o.classify(rcpts, replies)
 	if len(o.accepted) == 0 {
-		if dataReply != nil && dataReply.Code == 354 {
+		if dataReply.code == 354 {
 			s.broken = true
 		} else {
 			s.rset()
 		}
-		return o, false, rejectionError(o.rejected)
+		return false, rejectionError(o.rejected)
 	}
 	var final *domain.Reply
 	if chunking {
 		final, err = s.bdat(body, s.caps.Pipelining && s.cfg.EnablePipelining)
 	} else {
-		if dataReply == nil {
-			if dataReply, err = s.simple(domain.StageData, "DATA", s.cfg.Timeouts.DataInit); err != nil {
-				return o, false, err
+		if dataReply.code == 0 {
+			if dataReply, err = s.command(domain.StageData, "DATA", s.cfg.Timeouts.DataInit, terseData); err != nil {
+				return false, err
 			}
 		}
 		if err := s.dataReady(dataReply); err != nil {
-			return o, false, err
+			return false, err
 		}
 		if len(o.deferred) > 0 {
 			ahead = nil
@@ -122,63 +130,64 @@ func (s *Session) transaction(mail string, rcpts []recipient, body io.WriterTo, 
 		final, sent, err = s.data(body, ahead)
 	}
 	if err != nil {
-		return o, sent, err
+		return sent, err
 	}
 	o.reply = final
 	// Bytes waiting now are unsolicited, unless replies to a group sent
 	// behind the dot are due: those are checked after that group's DATA.
 	if n := s.w.r.Buffered(); n > 0 && !sent {
 		s.broken = true
-		return o, false, domain.NewError(domain.KindDesync, string(domain.StageBody), strconv.Itoa(n)+
+		return false, domain.NewError(domain.KindDesync, string(domain.StageBody), strconv.Itoa(n)+
 			" octets of unsolicited reply after the final reply; the message was taken but the connection is unusable")
 	}
-	return o, sent, nil
+	return sent, nil
 }
 
-// sendEnvelope sends MAIL and the RCPTs and reads their replies. With
-// PIPELINING they go in one write with DATA (unless BDAT follows), already
-// sent when opened is set; otherwise each waits for its reply, and the RCPTs
-// are skipped when MAIL is refused. dataReply is nil when DATA was not sent.
-func (s *Session) sendEnvelope(mail string, rcpts []recipient, opened, chunking bool) (mailReply *domain.Reply, replies []*domain.Reply, dataReply *domain.Reply, err error) {
+// sendEnvelope sends MAIL and the RCPTs and reads their replies, the
+// RCPTs' into replies (one for each). With PIPELINING they go in one write
+// with DATA (unless BDAT follows), already sent when opened is set;
+// otherwise each waits for its reply, and the RCPTs are skipped when MAIL
+// is refused (their answers stay zero). dataReply is zero when DATA was not
+// sent. Positive replies come back terse (see answer).
+func (s *Session) sendEnvelope(mail string, rcpts []recipient, replies []answer, opened, chunking bool) (mailReply, dataReply answer, err error) {
 	to := s.cfg.Timeouts
-	replies = make([]*domain.Reply, len(rcpts))
 	if !s.caps.Pipelining || !s.cfg.EnablePipelining {
-		if mailReply, err = s.simple(domain.StageMail, mail, to.Mail); err != nil {
-			return nil, nil, nil, err
+		if mailReply, err = s.command(domain.StageMail, mail, to.Mail, terse2xx); err != nil {
+			return answer{}, answer{}, err
 		}
-		for i := 0; i < len(rcpts) && mailReply.Positive(); i++ {
-			if replies[i], err = s.simple(domain.StageRcpt, rcpts[i].line, to.Rcpt); err != nil {
-				return nil, nil, nil, err
+		for i := 0; i < len(rcpts) && mailReply.positive(); i++ {
+			if replies[i], err = s.command(domain.StageRcpt, rcpts[i].line, to.Rcpt, terse2xx); err != nil {
+				return answer{}, answer{}, err
 			}
 		}
-		return mailReply, replies, nil, nil
+		return mailReply, answer{}, nil
 	}
 	if !opened {
 		if err := s.sync("mail"); err != nil {
-			return nil, nil, nil, err
+			return answer{}, answer{}, err
 		}
 		s.w.wto = to.Mail // a large group may leave before flush
 		if err := s.group(mail, rcpts, !chunking); err != nil {
-			return nil, nil, nil, err
+			return answer{}, answer{}, err
 		}
 		if err := s.flush("mail", to.Mail); err != nil {
-			return nil, nil, nil, err
+			return answer{}, answer{}, err
 		}
 	}
-	if mailReply, err = s.reply(domain.StageMail, to.Mail); err != nil {
-		return nil, nil, nil, err
+	if mailReply, err = s.ack(domain.StageMail, to.Mail, terse2xx); err != nil {
+		return answer{}, answer{}, err
 	}
 	for i := range rcpts {
-		if replies[i], err = s.reply(domain.StageRcpt, to.Rcpt); err != nil {
-			return nil, nil, nil, err
+		if replies[i], err = s.ack(domain.StageRcpt, to.Rcpt, terse2xx); err != nil {
+			return answer{}, answer{}, err
 		}
 	}
 	if !chunking {
-		if dataReply, err = s.reply(domain.StageData, to.DataInit); err != nil {
-			return nil, nil, nil, err
+		if dataReply, err = s.ack(domain.StageData, to.DataInit, terseData); err != nil {
+			return answer{}, answer{}, err
 		}
 	}
-	return mailReply, replies, dataReply, nil
+	return mailReply, dataReply, nil
 }
 
 // group buffers a pipelined command group: MAIL, every RCPT and, with data
@@ -202,45 +211,45 @@ func (s *Session) group(mail string, rcpts []recipient, data bool) error {
 // positive reply other than 354, or bytes waiting after the 354 (nothing
 // may follow it before the body), mean the replies no longer match the
 // commands: the session is unusable.
-func (s *Session) dataReady(r *domain.Reply) error {
+func (s *Session) dataReady(r answer) error {
 	op := string(domain.StageData)
 	switch {
-	case r.Code == 354:
+	case r.code == 354:
 		if n := s.w.r.Buffered(); n > 0 {
 			s.broken = true
 			return domain.NewError(domain.KindDesync, op, strconv.Itoa(n)+" octets of unsolicited reply after 354; the connection is unusable")
 		}
 		return nil
-	case r.Positive():
+	case r.positive():
 		s.broken = true
-		return domain.NewError(domain.KindDesync, op, "positive reply "+strconv.Itoa(r.Code)+" to DATA; the connection is unusable")
+		return domain.NewError(domain.KindDesync, op, "positive reply "+strconv.Itoa(r.code)+" to DATA; the connection is unusable")
 	}
 	s.rset()
-	return replyError(domain.StageData, r)
+	return replyError(domain.StageData, r.reply)
 }
 
 // classify sorts the RCPT replies. A 452 or 552 (too many recipients, RFC
 // 5321 section 4.5.3.1.10) defers the recipient to another transaction, but
 // only when this one accepted someone, so that every transaction makes
 // progress.
-func (o *outcome) classify(rcpts []recipient, replies []*domain.Reply) {
+func (o *outcome) classify(rcpts []recipient, replies []answer) {
 	var limited []int
 	for i, r := range replies {
 		switch {
-		case r == nil:
-		case r.Positive():
+		case r.code == 0: // not sent
+		case r.positive():
 			o.accepted = append(o.accepted, rcpts[i].addr)
-		case r.Code == 452 || r.Code == 552:
+		case r.code == 452 || r.code == 552:
 			limited = append(limited, i)
 		default:
-			o.rejected = append(o.rejected, rejected(rcpts[i].addr, r))
+			o.rejected = append(o.rejected, rejected(rcpts[i].addr, r.reply))
 		}
 	}
 	for _, i := range limited {
 		if len(o.accepted) > 0 {
 			o.deferred = append(o.deferred, rcpts[i])
 		} else {
-			o.rejected = append(o.rejected, rejected(rcpts[i].addr, replies[i]))
+			o.rejected = append(o.rejected, rejected(rcpts[i].addr, replies[i].reply))
 		}
 	}
 }
@@ -299,7 +308,8 @@ func (s *Session) data(body io.WriterTo, ahead *envelope) (final *domain.Reply, 
 	op := string(domain.StageData)
 	timeout := s.cfg.Timeouts.DataBlock
 	s.w.wto = timeout
-	bw := newBodyWriter(s.w.w, true)
+	s.body = bodyWriter{w: s.w.w, stuff: true, lineStart: true}
+	bw := &s.body
 	if _, err := body.WriteTo(bw); err != nil {
 		s.broken = true
 		if bw.err != nil {

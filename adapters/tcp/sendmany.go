@@ -32,10 +32,21 @@ import (
 // lost message's dot does not count as started: without its body the
 // server cannot deliver it. Errors are *domain.Error.
 func (s *Session) SendMany(ctx context.Context, txs []ports.Transaction) []ports.TxOutcome {
-	const op = "mail"
 	out := make([]ports.TxOutcome, len(txs))
-	plans := make([]*envelope, len(txs))
-	var todo []int // the transactions that passed the checks, in order
+	s.sendMany(ctx, txs, out)
+	return out
+}
+
+// sendMany is SendMany with the outcomes written to out (one for each
+// transaction).
+func (s *Session) sendMany(ctx context.Context, txs []ports.Transaction, out []ports.TxOutcome) {
+	const op = "mail"
+	var plansRoom [1]*envelope
+	var todoRoom [1]int
+	plans, todo := plansRoom[:], todoRoom[:0] // todo: the transactions that passed the checks, in order
+	if len(txs) > 1 {
+		plans, todo = make([]*envelope, len(txs)), make([]int, 0, len(txs))
+	}
 	for i, tx := range txs {
 		if tx.Body == nil {
 			out[i].Err = domain.NewError(domain.KindInvalidInput, op, "no message body")
@@ -50,7 +61,7 @@ func (s *Session) SendMany(ctx context.Context, txs []ports.Transaction) []ports
 		todo = append(todo, i)
 	}
 	if len(todo) == 0 {
-		return out
+		return
 	}
 	err := s.usable(op)
 	if err == nil && ctx.Err() != nil {
@@ -60,7 +71,7 @@ func (s *Session) SendMany(ctx context.Context, txs []ports.Transaction) []ports
 		for _, i := range todo {
 			out[i].Err = err
 		}
-		return out
+		return
 	}
 	stop := s.w.watch(ctx)
 	defer stop()
@@ -83,7 +94,6 @@ func (s *Session) SendMany(ctx context.Context, txs []ports.Transaction) []ports
 			fatal = err
 		}
 	}
-	return out
 }
 
 // notSent is the error of a transaction that never started because an
@@ -112,16 +122,17 @@ func notSent(op string, cause error) *domain.Error {
 // are then the next ones to read.
 func (s *Session) deliver(e *envelope, body io.WriterTo, opened bool, ahead *envelope) (total *ports.TxResult, sent bool, err error) {
 	for pending := e.rcpts; len(pending) > 0; {
-		var o *outcome
-		o, sent, err = s.transaction(e.mail, pending, body, opened, ahead)
+		var o outcome
+		sent, err = s.transaction(&o, e.mail, pending, body, opened, ahead)
 		opened = false
 		if o.reply != nil {
-			if total == nil {
-				total = &ports.TxResult{}
+			if total == nil { // the first result takes o's lists as they are
+				total = &ports.TxResult{Accepted: o.accepted, Rejected: o.rejected, Reply: o.reply}
+			} else {
+				total.Accepted = append(total.Accepted, o.accepted...)
+				total.Rejected = append(total.Rejected, o.rejected...)
+				total.Reply = o.reply
 			}
-			total.Accepted = append(total.Accepted, o.accepted...)
-			total.Rejected = append(total.Rejected, o.rejected...)
-			total.Reply = o.reply
 		}
 		if err != nil {
 			switch {

@@ -32,7 +32,8 @@ type Session struct {
 	// token may pass (Transport.Open).
 	refused bool
 	closed  bool
-	chunk   []byte // BDAT buffer, kept between transactions
+	chunk   []byte     // BDAT buffer, kept between transactions
+	body    bodyWriter // the DATA writer of the current transaction
 }
 
 func newSession(t *Transport, conn net.Conn) *Session {
@@ -141,17 +142,23 @@ func (s *Session) simpleCtx(ctx context.Context, stage domain.Stage, line string
 
 // simple sends one command and reads its reply.
 func (s *Session) simple(stage domain.Stage, line string, timeout time.Duration) (*domain.Reply, error) {
+	a, err := s.command(stage, line, timeout, terseNone)
+	return a.reply, err
+}
+
+// command sends one command and reads its reply as ack does.
+func (s *Session) command(stage domain.Stage, line string, timeout time.Duration, t terse) (answer, error) {
 	if err := s.sync(string(stage)); err != nil {
-		return nil, err
+		return answer{}, err
 	}
 	s.w.wto = timeout
 	if err := s.write(string(stage), line, line); err != nil {
-		return nil, err
+		return answer{}, err
 	}
 	if err := s.flush(string(stage), timeout); err != nil {
-		return nil, err
+		return answer{}, err
 	}
-	return s.reply(stage, timeout)
+	return s.ack(stage, timeout, t)
 }
 
 // sync checks that no reply is waiting before a new command group: bytes
@@ -208,19 +215,8 @@ func (s *Session) flush(op string, timeout time.Duration) error {
 // the SASL client decodes) is scrubbed of the secret, so that no error or
 // result built from it can show it.
 func (s *Session) reply(stage domain.Stage, timeout time.Duration) (*domain.Reply, error) {
-	r, err := s.w.reply(string(stage), timeout)
-	if err != nil {
-		s.broken = true
-		return nil, err
-	}
-	if r.Code != 334 {
-		s.scrubReply(r)
-	}
-	if r.Code == 421 {
-		s.broken = true
-		return nil, domain.ReplyError(stage, r)
-	}
-	return r, nil
+	a, err := s.ack(stage, timeout, terseNone)
+	return a.reply, err
 }
 
 // scrubReply removes the secret from the text of r once credentials are

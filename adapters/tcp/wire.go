@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"net"
-	"strings"
 	"sync"
 	"time"
 
@@ -33,11 +32,16 @@ type wire struct {
 
 	mu     sync.Mutex
 	ctxErr error // the error of the watched context once it ended
+	// rdl is the read deadline of the reply being read; rdlSet says
+	// whether the connection has it. It is set before the first network
+	// read of the reply, not before a reply that is already buffered.
+	rdl    time.Time
+	rdlSet bool
 }
 
 func newWire(conn net.Conn, tr ports.Transcript, ioCap time.Duration) *wire {
 	w := &wire{conn: conn, tr: tr, ioCap: ioCap}
-	w.r = bufio.NewReaderSize(conn, maxLineLength)
+	w.r = bufio.NewReaderSize(deadlineReader{w}, maxLineLength)
 	w.w = bufio.NewWriterSize(deadlineWriter{w}, writeBufferSize)
 	return w
 }
@@ -92,18 +96,29 @@ func (w *wire) deadline(d time.Duration) time.Time {
 	return time.Now().Add(d)
 }
 
-// setDeadline sets the read (and, with both, the write) deadline d from now,
-// unless the watched context has ended.
-func (w *wire) setDeadline(d time.Duration, both bool) error {
+// setDeadline sets the read and write deadlines d from now, for I/O that
+// does not go through the buffers (the TLS handshake), unless the watched
+// context has ended. The next reply sets its own read deadline again.
+func (w *wire) setDeadline(d time.Duration) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.ctxErr != nil {
 		return w.ctxErr
 	}
-	if both {
-		return w.conn.SetDeadline(w.deadline(d))
+	w.rdlSet = false
+	return w.conn.SetDeadline(w.deadline(d))
+}
+
+// expect starts a reply that must be read within d from now (see rdl),
+// unless the watched context has ended.
+func (w *wire) expect(d time.Duration) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ctxErr != nil {
+		return w.ctxErr
 	}
-	return w.conn.SetReadDeadline(w.deadline(d))
+	w.rdl, w.rdlSet = w.deadline(d), false
+	return nil
 }
 
 // swap replaces the connection after a TLS handshake; the reader must be
@@ -112,7 +127,8 @@ func (w *wire) swap(conn net.Conn) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.conn = conn
-	w.r.Reset(conn)
+	w.rdlSet = false
+	w.r.Reset(deadlineReader{w})
 }
 
 // command buffers line and its CRLF; shown is what the transcript gets.
@@ -135,20 +151,53 @@ func (w *wire) flush(timeout time.Duration) error {
 
 // reply reads one reply within timeout (a deadline for the whole reply).
 func (w *wire) reply(op string, timeout time.Duration) (*domain.Reply, error) {
-	if err := w.setDeadline(timeout, false); err != nil {
-		return nil, w.fail(op, false, err)
+	_, r, err := w.ack(op, timeout, terseNone)
+	return r, err
+}
+
+// ack reads one reply as reply does; t lets a positive one-line reply come
+// back as its code alone (see readAck).
+func (w *wire) ack(op string, timeout time.Duration, t terse) (int, *domain.Reply, error) {
+	if err := w.expect(timeout); err != nil {
+		return 0, nil, w.fail(op, false, err)
 	}
-	r, err := readReply(w.r, w.received)
+	var seen func(string)
+	if w.tr != nil {
+		seen = w.received
+	}
+	code, r, err := readAck(w.r, seen, t)
 	if err != nil {
-		return nil, w.fail(op, false, err)
+		return 0, nil, w.fail(op, false, err)
 	}
-	return r, nil
+	return code, r, nil
 }
 
 func (w *wire) received(line string) {
-	if w.tr != nil {
-		w.tr.Line(false, w.scrub.Scrub(line))
+	w.tr.Line(false, w.scrub.Scrub(line))
+}
+
+// deadlineReader sets the read deadline of the reply being read before the
+// first network read of that reply, so a stalled peer fails the read after
+// the stage's timeout; a reply that is already buffered costs no deadline.
+type deadlineReader struct{ w *wire }
+
+func (d deadlineReader) Read(p []byte) (int, error) {
+	w := d.w
+	w.mu.Lock()
+	if err := w.ctxErr; err != nil {
+		w.mu.Unlock()
+		return 0, err
 	}
+	if !w.rdlSet {
+		if err := w.conn.SetReadDeadline(w.rdl); err != nil {
+			w.mu.Unlock()
+			return 0, err
+		}
+		w.rdlSet = true
+	}
+	conn := w.conn
+	w.mu.Unlock()
+	return conn.Read(p)
 }
 
 // deadlineWriter sets the write deadline before every network write, so a
@@ -174,4 +223,11 @@ func (d deadlineWriter) Write(p []byte) (int, error) {
 
 // hasControl reports whether s holds a CR, an LF or a NUL, which would let
 // an argument end a command line early.
-func hasControl(s string) bool { return strings.ContainsAny(s, "\r\n\x00") }
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '\r' || c == '\n' || c == 0 {
+			return true
+		}
+	}
+	return false
+}
