@@ -11,7 +11,8 @@ import (
 )
 
 const (
-	rawBufferSize = 256 << 10 // octets read, and written, at a time
+	rawBufferSize = 256 << 10 // octets read, and written, at a time when streaming
+	rawWriteSize  = 1 << 20   // octets of a checked message in memory written at a time
 	rawPeekSize   = 64 << 10  // the bound of the header peek for the Message-ID
 	rawWholeSize  = 2 << 20   // a seekable message under this size is read into memory, once
 	maxRawLine    = 998       // octets of a line without its line end (RFC 5321 section 4.5.3.1.6)
@@ -263,7 +264,7 @@ func (b *rawBody) rewritable() bool { return b.data != nil || b.seeker != nil }
 // A message in memory that passes is verified: it cannot change (see
 // newRawBodyBytes), so every later WriteTo skips the checks and the counts,
 // keeps the Bcc strip of the header section, and hands the body to w in
-// runs of rawBufferSize octets, through WriteCRLF as far as check found
+// runs of rawWriteSize octets, through WriteCRLF as far as check found
 // CRLF line ends only. A reader is checked again on every write (a file
 // may change between two reads). Errors are those of WriteTo.
 func (b *rawBody) check() error {
@@ -317,8 +318,10 @@ func (b *rawBody) write(w io.Writer) (rawScan, error) {
 }
 
 // writeVerified writes data that check passed: the header section line by
-// line for the Bcc strip, the body in runs of at most rawBufferSize octets
-// (each is one write of the session, under its own deadline).
+// line for the Bcc strip, the body in runs of about rawWriteSize octets.
+// Each is one write of the session, under its own deadline (a DataBlock
+// timeout of 3 minutes asks for 6 KB/s); fewer, larger writes cost the
+// session less than rawBufferSize ones.
 func (b *rawBody) writeVerified(s *rawScan) error {
 	if _, err := s.headerLines(b.data[:b.bodyAt]); err != nil {
 		return err
@@ -330,8 +333,8 @@ func (b *rawBody) writeVerified(s *rawScan) error {
 	}
 	for rest := b.data[b.bodyAt:crlfTo]; len(rest) > 0; {
 		n := len(rest)
-		if n > rawBufferSize { // whole lines, which are short: check saw them
-			n = max(bytes.LastIndexByte(rest[:rawBufferSize], '\n')+1, 1)
+		if n > rawWriteSize { // whole lines, which are short: check saw them
+			n = max(bytes.LastIndexByte(rest[:rawWriteSize], '\n')+1, 1)
 		}
 		if err := s.crlfRuns(rest[:n]); err != nil {
 			return err
@@ -339,7 +342,7 @@ func (b *rawBody) writeVerified(s *rawScan) error {
 		rest = rest[n:]
 	}
 	for rest := b.data[crlfTo:]; len(rest) > 0; {
-		n := min(len(rest), rawBufferSize)
+		n := min(len(rest), rawWriteSize)
 		if err := s.write(rest[:n]); err != nil {
 			return err
 		}

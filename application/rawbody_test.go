@@ -758,6 +758,7 @@ func writeChecked(t *testing.T, data []byte) (*rawBody, *crlfChecker, error) {
 func verifiedMessages() map[string][]byte {
 	m := map[string][]byte{
 		"generated":              rawMessageOf(600 << 10),
+		"over rawWriteSize":      rawMessageOf(rawWriteSize + 300<<10),
 		"CRLF at the boundary":   boundaryMessage(rawBufferSize-1, 998, "\r\n"),
 		"LF":                     boundaryMessage(rawBufferSize+7, 100, "\n"),
 		"CR":                     boundaryMessage(rawBufferSize+7, 100, "\r"),
@@ -819,6 +820,8 @@ func TestRawBodyVerifiedWriteCRLFRuns(t *testing.T) {
 		{name: "CRLF only", give: "S: s\r\n\r\n" + strings.Repeat("x\r\n", 1000), wantCRLF: true},
 		{name: "a bare LF first", give: "S: s\r\n\r\nx\n" + strings.Repeat("x\r\n", 1000), wantPlain: true},
 		{name: "a bare CR at the end", give: "S: s\r\n\r\n" + strings.Repeat("x\r\n", 200000) + "y\r", wantCRLF: true, wantPlain: true},
+		{name: "over rawWriteSize", give: "S: s\r\n\r\n" + strings.Repeat("xy\r\n", rawWriteSize/2), wantCRLF: true},
+		{name: "over rawWriteSize, all plain", give: "S: s\r\n\r\n" + strings.Repeat("xy\n", rawWriteSize/2), wantPlain: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -838,6 +841,9 @@ func TestRawBodyVerifiedWriteCRLFRuns(t *testing.T) {
 				t.Errorf("output same %v, %d runs through WriteCRLF, %d body octets through Write",
 					w.String() == tt.give, w.crlfRuns, w.plainBody)
 			}
+			if w.longest > rawWriteSize { // each is one write of the session, under its own deadline
+				t.Errorf("a write of %d octets; want at most %d", w.longest, rawWriteSize)
+			}
 		})
 	}
 }
@@ -847,10 +853,12 @@ type runRecorder struct {
 	bytes.Buffer
 	crlfRuns  int // WriteCRLF calls
 	plainBody int // octets written with Write after the header section
+	longest   int // octets of the longest call
 	dotRuns   []string
 }
 
 func (r *runRecorder) Write(p []byte) (int, error) {
+	r.longest = max(r.longest, len(p))
 	if bytes.Contains(r.Bytes(), []byte("\r\n\r\n")) {
 		r.plainBody += len(p)
 	}
@@ -859,6 +867,7 @@ func (r *runRecorder) Write(p []byte) (int, error) {
 
 func (r *runRecorder) WriteCRLF(p []byte) (int, error) {
 	r.crlfRuns++
+	r.longest = max(r.longest, len(p))
 	if bytes.IndexByte(p, '.') >= 0 {
 		r.dotRuns = append(r.dotRuns, string(p))
 	}
