@@ -3,6 +3,7 @@ package mime
 import (
 	"bytes"
 	"encoding/binary"
+	"math/bits"
 	"strings"
 )
 
@@ -125,6 +126,22 @@ func octetStats(b []byte) textStats {
 	return st
 }
 
+// highOctets counts the octets of b above 127, eight at a time.
+func highOctets(b []byte) int {
+	const highs = 0x8080808080808080
+	n := 0
+	for len(b) >= 8 {
+		n += bits.OnesCount64(binary.LittleEndian.Uint64(b) & highs)
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c >= 0x80 {
+			n++
+		}
+	}
+	return n
+}
+
 // encodeText normalises a text body to CRLF and picks its transfer
 // encoding: 7bit for ASCII whose lines all fit in 998 octets, 8bit for
 // other such text when allow8Bit, quoted-printable otherwise.
@@ -162,7 +179,9 @@ var qpEscape = func() (t [256]bool) {
 // that needs no escape is copied as it is; any other is encoded into room
 // reserved for its worst case.
 func quotedPrintable(b []byte) []byte {
-	out := make([]byte, 0, len(b)+len(b)/8+16)
+	// Room for every octet above 127 escaped and a soft break every 64
+	// octets: appends rarely have to grow it.
+	out := make([]byte, 0, len(b)+2*highOctets(b)+len(b)/64*3+16)
 	for {
 		line, rest, brk := b, []byte(nil), false
 		if i := indexCRLF(b); i >= 0 {
