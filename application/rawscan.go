@@ -75,7 +75,7 @@ func (s *rawScan) headerLines(p []byte) (int, error) {
 		case end == 0: // the empty line ends the header section
 			s.header, s.dropping = false, false
 		case line[0] != ' ' && line[0] != '\t':
-			s.dropping = end >= 4 && bytes.EqualFold(line[:4], []byte("bcc:"))
+			s.dropping = isBccField(line)
 		}
 		if err != nil {
 			if werr := s.write(p[keep:pos]); werr != nil {
@@ -481,4 +481,17 @@ func (h *headerPeek) finish(p []byte, end int) {
 		rest = rest[next:]
 	}
 	h.id = strings.Trim(strings.TrimSpace(string(v)), "<>")
+}
+
+// isBccField reports whether a header line starts a Bcc or Resent-Bcc field
+// (RFC 5322 sections 3.6.3 and 3.6.6), white space before the colon
+// allowed (section 4.5.3's obsolete syntax), as sendmail -t and Postfix
+// strip them.
+func isBccField(line []byte) bool {
+	colon := bytes.IndexByte(line, ':')
+	if colon < 0 {
+		return false
+	}
+	name := bytes.TrimRight(line[:colon], " \t")
+	return bytes.EqualFold(name, []byte("bcc")) || bytes.EqualFold(name, []byte("resent-bcc"))
 }
