@@ -396,3 +396,46 @@ func TestSizeIsTheOctetsWrittenWhenTheServerLacksSIZE(t *testing.T) {
 		t.Fatalf("Send = %+v, %v; want Size %d", res, err, len("twelve chars"))
 	}
 }
+
+func TestWithCoalescingOneSendsEachMessageOnItsOwn(t *testing.T) {
+	p := newPooled(t)
+	prepareBySubject(p.fixture, nil)
+	p.session.EXPECT().Info().Return(caps(false)).AnyTimes()
+	s2 := mocks.NewMockSession(p.ctrl)
+	s2.EXPECT().Info().Return(caps(false)).AnyTimes()
+	both := make(chan struct{})
+	var gets sync.WaitGroup
+	gets.Add(2)
+	var once sync.Once
+	first := true
+	var mu sync.Mutex
+	p.pool.EXPECT().Get(gomock.Any()).Times(2).DoAndReturn(func(context.Context) (ports.Session, error) {
+		gets.Done()
+		once.Do(func() { go func() { gets.Wait(); close(both) }() })
+		<-both // both callers ask the pool: neither takes the other's message
+		mu.Lock()
+		defer mu.Unlock()
+		if first {
+			first = false
+			return p.session, nil
+		}
+		return s2, nil
+	})
+	for _, s := range []*mocks.MockSession{p.session, s2} {
+		s.EXPECT().Send(gomock.Any(), gomock.Any(), gomock.Any()).Times(1).
+			DoAndReturn(func(_ context.Context, env ports.Envelope, _ io.WriterTo) (*ports.TxResult, error) {
+				return accepted(env), nil
+			})
+		p.pool.EXPECT().Put(s)
+	}
+	c := p.client(t, noRetry(), WithCoalescing(1))
+	errs := make(chan error, 2)
+	for _, subject := range []string{"a", "b"} {
+		go func() { _, err := c.Send(context.Background(), batchEmail(t, subject)); errs <- err }()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
+	"github.com/integrations/smtp/ports"
 	"github.com/integrations/smtp/smtptest"
 )
 
@@ -117,3 +118,26 @@ type staticProvider struct{ c domain.Credentials }
 
 func (s staticProvider) Credentials(context.Context) (domain.Credentials, error) { return s.c, nil }
 func (s staticProvider) Refresh(context.Context) (bool, error)                   { return false, nil }
+
+func TestWithRateLimiterReplacesTheConfigsLimiter(t *testing.T) {
+	srv := smtptest.Start(t)
+	cfg := plainConfig(srv)
+	cfg.RateLimit = &domain.RateLimitConfig{MaxEmails: 100, Window: time.Minute}
+	client, err := bootstrap.NewClient(cfg, bootstrap.WithRateLimiter(refuseAll{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close(context.Background())
+	if _, err := client.Send(context.Background(), email(t)); domain.KindOf(err) != domain.KindLocalRateLimit {
+		t.Fatalf("Send = %v; want the replacement limiter's refusal", err)
+	}
+	if n := srv.Connections(); n != 0 {
+		t.Errorf("%d connections; the refusal comes first", n)
+	}
+}
+
+type refuseAll struct{}
+
+func (refuseAll) Acquire(context.Context, ports.Quota) error {
+	return &domain.Error{Kind: domain.KindLocalRateLimit, Op: "rate limit", Message: "test refuses", RetryAfter: time.Second}
+}
