@@ -291,6 +291,7 @@ type Config struct {
 	Retry             RetryConfig
 	CircuitBreaker    CircuitBreakerConfig
 	RateLimit         *RateLimitConfig
+	AddressPolicy     AddressPolicy // how logs, span attributes and logged errors show addresses (default local-part)
 }
 
 // DefaultConfig returns the specification's defaults (section 5.1.2) with
@@ -370,6 +371,9 @@ func (c *Config) validate(provider bool) error {
 	}
 	if c.TLSMode > TLSImplicit {
 		bad("unknown TLS mode")
+	}
+	if c.AddressPolicy > AddressNone {
+		bad("unknown address policy")
 	}
 	mode := c.EffectiveTLSMode()
 	switch {

@@ -40,6 +40,10 @@ type TxResult struct {
 type Transaction struct {
 	Envelope Envelope
 	Body     io.WriterTo
+	// Trace carries the span this transaction's spans belong under (its
+	// message's smtp.send, when messages of several callers share one
+	// SendMany); nil means SendMany's ctx. Only tracing reads it.
+	Trace context.Context
 }
 
 // TxOutcome is the outcome of one transaction of SendMany: Result, Err, or
