@@ -126,11 +126,9 @@ func NewClient(cfg domain.Config, opts ...ClientOption) (*application.Client, er
 	if err != nil {
 		return nil, err
 	}
-	limiter := w.limiter
-	if limiter == nil && cfg.RateLimit != nil {
-		if limiter, err = ratelimit.New(*cfg.RateLimit); err != nil {
-			return nil, err
-		}
+	limiter, err := rateLimiterFor(cfg, &w)
+	if err != nil {
+		return nil, err
 	}
 	if limiter != nil {
 		t = ratelimit.LimitConnections(t, limiter)
