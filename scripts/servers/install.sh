@@ -18,7 +18,7 @@ pkg_installed() {
 }
 
 missing=()
-for p in postfix dovecot-core openssl python3; do
+for p in postfix dovecot-core openssl python3 redis-server; do
 	pkg_installed "$p" || missing+=("$p")
 done
 
@@ -44,10 +44,10 @@ if ((${#missing[@]})); then
 		trap - EXIT
 	fi
 else
-	log "apt packages already installed (postfix dovecot-core openssl python3)"
+	log "apt packages already installed (postfix dovecot-core openssl python3 redis-server)"
 fi
 
-for bin in /usr/sbin/postfix /usr/sbin/postconf /usr/sbin/smtp-sink /usr/sbin/dovecot /usr/bin/openssl /usr/bin/python3; do
+for bin in /usr/sbin/postfix /usr/sbin/postconf /usr/sbin/smtp-sink /usr/sbin/dovecot /usr/bin/openssl /usr/bin/python3 /usr/bin/redis-server; do
 	[[ -x $bin ]] || { log "missing $bin after install"; exit 1; }
 done
 
@@ -75,4 +75,4 @@ else
 fi
 [[ -x $mailpit ]] || { log "mailpit not found at $mailpit"; exit 1; }
 
-log "ok: postfix $(postconf -d -h mail_version 2>/dev/null), dovecot $(dovecot --version 2>/dev/null | cut -d' ' -f1), mailpit ${MAILPIT_VERSION} at $mailpit"
+log "ok: postfix $(postconf -d -h mail_version 2>/dev/null), dovecot $(dovecot --version 2>/dev/null | cut -d' ' -f1), redis $(redis-server --version 2>/dev/null | sed -n 's/.* v=\([^ ]*\).*/\1/p'), mailpit ${MAILPIT_VERSION} at $mailpit"

@@ -334,6 +334,32 @@ def mailpit(kind):
     return run
 
 
+def redis_cmd(sock, *args):
+    """Send one RESP command and return the first line of the reply."""
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        a = a.encode() if isinstance(a, str) else a
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    sock.sendall(out)
+    f = sock.makefile("rb")
+    line = f.readline().rstrip(b"\r\n")
+    if line.startswith(b"$") and line != b"$-1":
+        line = f.read(int(line[1:]) + 2)[:-2]
+    return line.decode()
+
+
+def redis():
+    h, p = hostport(E["REDIS_ADDR"])
+    with socket.create_connection((h, p), timeout=5) as s:
+        expect(redis_cmd(s, "PING") == "+PONG", "PING")
+    with socket.create_connection((h, p), timeout=5) as s:
+        key = "selftest:" + UNIQ
+        got = redis_cmd(s, "EVAL", "return redis.call('INCR', KEYS[1])", "1", key)
+        expect(got == ":1", "EVAL INCR -> %r" % got)
+    with socket.create_connection((h, p), timeout=5) as s:
+        expect(redis_cmd(s, "DEL", "selftest:" + UNIQ) == ":1", "DEL")
+
+
 check("postfix plain: EHLO + byte-exact delivery", postfix_plain)
 check("postfix plain: null sender <>", postfix_null_sender)
 check("postfix submission: STARTTLS, AUTH after TLS", postfix_submission)
@@ -348,6 +374,7 @@ check("postfix idle: 421 4.4.2 after smtpd_timeout", postfix_idle_timeout)
 check("smtp-sink", smtp_sink)
 for k in ("PLAIN", "STARTTLS", "TLS"):
     check("mailpit %s: send + API raw" % k.lower(), mailpit(k))
+check("redis: PING, EVAL", redis)
 
 print("selftest: %d passed, %d failed" % (CHECKS[0] - len(FAILED), len(FAILED)))
 if FAILED:

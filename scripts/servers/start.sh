@@ -32,11 +32,13 @@ MAILPIT_TLS_PORT="${MAILPIT_TLS_PORT:-2532}"
 MAILPIT_PLAIN_HTTP_PORT="${MAILPIT_PLAIN_HTTP_PORT:-2540}"
 MAILPIT_STARTTLS_HTTP_PORT="${MAILPIT_STARTTLS_HTTP_PORT:-2541}"
 MAILPIT_TLS_HTTP_PORT="${MAILPIT_TLS_HTTP_PORT:-2542}"
+REDIS_PORT="${REDIS_PORT:-6390}"
 all_ports=(
 	"$POSTFIX_PLAIN_PORT" "$POSTFIX_SMALL_PORT" "$SMTP_SINK_PORT" "$POSTFIX_IDLE_PORT"
 	"$POSTFIX_SUBMISSION_PORT" "$POSTFIX_SMTPS_PORT"
 	"$MAILPIT_PLAIN_PORT" "$MAILPIT_STARTTLS_PORT" "$MAILPIT_TLS_PORT"
 	"$MAILPIT_PLAIN_HTTP_PORT" "$MAILPIT_STARTTLS_HTTP_PORT" "$MAILPIT_TLS_HTTP_PORT"
+	"$REDIS_PORT"
 )
 
 # Test credentials (fixed, test-only).
@@ -72,7 +74,8 @@ on_exit() {
 }
 trap on_exit EXIT
 
-for bin in /usr/sbin/postfix /usr/sbin/postconf /usr/sbin/smtp-sink /usr/sbin/dovecot /usr/bin/openssl "$PY"; do
+REDIS_SERVER="${REDIS_SERVER:-/usr/bin/redis-server}"
+for bin in /usr/sbin/postfix /usr/sbin/postconf /usr/sbin/smtp-sink /usr/sbin/dovecot /usr/bin/openssl "$PY" "$REDIS_SERVER"; do
 	[[ -x $bin ]] || die "$bin not found: run scripts/servers/install.sh first"
 done
 if [[ -n ${MAILPIT_BIN:-} ]]; then
@@ -170,7 +173,7 @@ chmod 0755 "$D"
 mkdir -p "$D/logs" "$D/run" "$D/tls" \
 	"$D/postfix/etc" "$D/postfix/queue" "$D/postfix/data" \
 	"$D/postfix-mail/.tmp" \
-	"$D/dovecot/run" "$D/dovecot/state" "$D/mailpit"
+	"$D/dovecot/run" "$D/dovecot/state" "$D/mailpit" "$D/redis"
 chown postfix:postfix "$D/postfix/data"
 chown nobody:nogroup "$D/postfix-mail" "$D/postfix-mail/.tmp"
 # Postfix daemons run as postfix and the delivery pipe as nobody: both must be
@@ -471,6 +474,14 @@ start_mailpit tls "$MAILPIT_TLS_PORT" "$MAILPIT_TLS_HTTP_PORT" \
 	--smtp-auth-file "$D/mailpit/auth" --smtp-tls-cert "$CERT" --smtp-tls-key "$KEY" \
 	--smtp-require-tls
 
+# -------------------------------------------------------------------- Redis
+# The shared rate-limit store: loopback only, no persistence, in the
+# foreground so that $! is its PID (stop.sh signals it).
+nohup "$REDIS_SERVER" --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$D/redis" \
+	--save "" --appendonly no --daemonize no --protected-mode yes --loglevel warning \
+	--logfile "$D/logs/redis.log" >/dev/null 2>&1 </dev/null 9>&- &
+echo $! >"$D/run/redis.pid"
+
 # --------------------------------------------------------------- env file
 A=127.0.0.1
 {
@@ -505,6 +516,9 @@ A=127.0.0.1
 	echo "export MAILPIT_TLS_API=http://$A:$MAILPIT_TLS_HTTP_PORT"
 	echo "export MAILPIT_USER=$MAILPIT_USER"
 	echo "export MAILPIT_PASSWORD=$MAILPIT_PASSWORD"
+	echo "export REDIS_ADDR=$A:$REDIS_PORT"
+	echo "export SMTP_TEST_REDIS_URL=redis://$A:$REDIS_PORT/0"
+	echo "export REDIS_SERVER_BIN=$REDIS_SERVER"
 } >"$D/env.tmp"
 
 # ------------------------------------------------------ wait for listeners
@@ -529,4 +543,5 @@ elapsed_ms=$((($(date +%s%N) - start_ts) / 1000000))
 echo "smtp test servers up in ${elapsed_ms}ms (state $D, env $D/env):" \
 	"postfix plain=$POSTFIX_PLAIN_PORT submission=$POSTFIX_SUBMISSION_PORT smtps=$POSTFIX_SMTPS_PORT small=$POSTFIX_SMALL_PORT idle=$POSTFIX_IDLE_PORT;" \
 	"smtp-sink=$SMTP_SINK_PORT;" \
-	"mailpit plain=$MAILPIT_PLAIN_PORT/http $MAILPIT_PLAIN_HTTP_PORT starttls=$MAILPIT_STARTTLS_PORT/http $MAILPIT_STARTTLS_HTTP_PORT tls=$MAILPIT_TLS_PORT/http $MAILPIT_TLS_HTTP_PORT"
+	"mailpit plain=$MAILPIT_PLAIN_PORT/http $MAILPIT_PLAIN_HTTP_PORT starttls=$MAILPIT_STARTTLS_PORT/http $MAILPIT_STARTTLS_HTTP_PORT tls=$MAILPIT_TLS_PORT/http $MAILPIT_TLS_HTTP_PORT;" \
+	"redis=$REDIS_PORT"

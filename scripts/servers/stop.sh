@@ -45,6 +45,7 @@ for f in "$D"/run/mailpit-*.pid; do
 	[[ -f $f ]] && want "$(basename "$f" .pid)" "$f" mailpit
 done
 want smtp-sink "$D/run/smtp-sink.pid" smtp-sink
+want redis "$D/run/redis.pid" redis-server
 # SIGTERM to the Postfix master is what `postfix -c DIR stop` sends; polling
 # here is quicker than postfix-script's 1 s sleeps.
 want postfix "$D/postfix/queue/pid/master.pid" master
