@@ -268,7 +268,8 @@ type RateLimitConfig struct {
 	Window         time.Duration
 	MaxConnections int // per Window; 0 means no limit
 	OnLimit        RateLimitBehavior
-	WaitTimeout    time.Duration // for RateLimitWaitWithTimeout
+	WaitTimeout    time.Duration   // for RateLimitWaitWithTimeout
+	Redis          *RedisRateLimit // when set, the quotas are shared through Redis with every client of the same key
 }
 
 // Config is the whole client configuration. Start from DefaultConfig.
@@ -492,6 +493,9 @@ func (r RateLimitConfig) validate() []error {
 	}
 	if r.OnLimit == RateLimitWaitWithTimeout && r.WaitTimeout <= 0 {
 		errs = append(errs, configError("rate limit behaviour wait-with-timeout needs a positive wait timeout"))
+	}
+	if r.Redis != nil {
+		errs = append(errs, r.Redis.validate()...)
 	}
 	return errs
 }
