@@ -17,8 +17,11 @@ const (
 // authenticate runs AUTH (RFC 4954) when there are credentials. It refuses,
 // before sending anything, to authenticate over a connection without TLS
 // unless Config.AllowInsecureAuth is set, whatever the mechanism.
+//
+// Once there are credentials it is an smtp.auth span (its mechanism AuthAuto
+// when none was chosen), which ends here when the server accepts them and
+// otherwise in Open, with the error Open's caller gets.
 func (s *Session) authenticate(ctx context.Context) error {
-	op := string(domain.StageAuth)
 	if s.t.creds == nil {
 		return nil
 	}
@@ -33,32 +36,47 @@ func (s *Session) authenticate(ctx context.Context) error {
 	// later reply: scrub it from the transcript and from every error.
 	s.w.scrub = creds.Scrubber()
 	tokens := creds.Type == domain.CredentialXOAuth2 || creds.Type == domain.CredentialOAuthBearer
-	if !s.secure && !s.cfg.AllowInsecureAuth {
-		return domain.NewError(domain.KindAuthRequired, op,
-			"refusing to authenticate over a connection without TLS (set AllowInsecureAuth to permit it)")
-	}
-	if len(s.caps.AuthRaw) == 0 {
-		return domain.NewError(domain.KindAuthMethodNotSupported, op, "server does not offer AUTH")
-	}
-	mech, err := s.t.auth.Select(s.caps.Auth, creds, s.cfg.AuthMechanism)
+	mech, client, err := s.authClient(creds)
+	_, s.trace.auth = s.t.start(ctx, ports.StageAuth, ports.Attrs{Mechanism: mech})
 	if err != nil {
-		return authError(err, op)
-	}
-	if !s.caps.SupportsAuth(mech) {
-		return domain.NewError(domain.KindAuthMethodNotSupported, op, "server does not offer "+mech.String()+" (it offers "+strings.Join(s.caps.AuthRaw, " ")+")")
-	}
-	client, err := s.t.auth.Client(mech, creds)
-	if err != nil {
-		return authError(err, op)
+		return err
 	}
 	if err := s.exchange(mech, client); err != nil {
 		// Only a refused token is worth a refresh (specification 8.3.2).
 		s.refused = s.refused && tokens
 		return err
 	}
+	end(s.trace.auth, nil)
+	s.trace.auth = nil
 	s.info.AuthMechanism = mech
 	s.info.AuthenticatedAs = creds.Username
 	return nil
+}
+
+// authClient checks that authentication may go ahead, chooses the
+// mechanism and makes its SASL client. mech is AuthAuto when the failure came
+// before the choice.
+func (s *Session) authClient(creds domain.Credentials) (mech domain.AuthMechanism, c ports.SASLClient, err error) {
+	op := string(domain.StageAuth)
+	if !s.secure && !s.cfg.AllowInsecureAuth {
+		return domain.AuthAuto, nil, domain.NewError(domain.KindAuthRequired, op,
+			"refusing to authenticate over a connection without TLS (set AllowInsecureAuth to permit it)")
+	}
+	if len(s.caps.AuthRaw) == 0 {
+		return domain.AuthAuto, nil, domain.NewError(domain.KindAuthMethodNotSupported, op, "server does not offer AUTH")
+	}
+	mech, err = s.t.auth.Select(s.caps.Auth, creds, s.cfg.AuthMechanism)
+	if err != nil {
+		return domain.AuthAuto, nil, authError(err, op)
+	}
+	if !s.caps.SupportsAuth(mech) {
+		return mech, nil, domain.NewError(domain.KindAuthMethodNotSupported, op, "server does not offer "+mech.String()+" (it offers "+strings.Join(s.caps.AuthRaw, " ")+")")
+	}
+	c, err = s.t.auth.Client(mech, creds)
+	if err != nil {
+		return mech, nil, authError(err, op)
+	}
+	return mech, c, nil
 }
 
 // exchange runs one SASL exchange. The initial response goes in the AUTH

@@ -4,17 +4,23 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"net"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/integrations/smtp/domain"
+	"github.com/integrations/smtp/ports"
 )
 
-// open runs everything between the dial and the first transaction.
+// open runs everything between the dial and the first transaction. The
+// smtp.connect span (s.trace.connect) ends once the first EHLO is
+// answered; implicit TLS, which comes before the greeting, is its own
+// smtp.tls.upgrade span beside it.
 func (s *Session) open(ctx context.Context) error {
 	mode := s.cfg.EffectiveTLSMode()
 	if mode == domain.TLSImplicit {
-		if err := s.upgrade(ctx); err != nil {
+		if err := s.secureImplicit(ctx); err != nil {
 			return err
 		}
 	}
@@ -24,6 +30,7 @@ func (s *Session) open(ctx context.Context) error {
 	if err := s.hello(); err != nil {
 		return err
 	}
+	s.connected()
 	switch mode {
 	case domain.TLSStartTLSRequired:
 		if !s.caps.StartTLS {
@@ -39,6 +46,15 @@ func (s *Session) open(ctx context.Context) error {
 		}
 	}
 	return s.authenticate(ctx)
+}
+
+// secureImplicit runs the handshake of implicit TLS as an smtp.tls.upgrade
+// span.
+func (s *Session) secureImplicit(ctx context.Context) error {
+	uctx, sp := s.t.start(ctx, ports.StageTLSUpgrade, ports.Attrs{Implicit: true})
+	err := s.upgrade(uctx)
+	end(sp, err)
+	return err
 }
 
 // greeting reads the banner; anything but a 220 ends the session.
@@ -93,6 +109,17 @@ func (s *Session) hello() error {
 // have been injected by a man in the middle (CVE-2011-0411): the session
 // ends.
 func (s *Session) startTLS(ctx context.Context) error {
+	uctx, sp := s.t.start(ctx, ports.StageTLSUpgrade, ports.Attrs{})
+	err := s.negotiateTLS(uctx)
+	end(sp, err)
+	if err != nil {
+		return err
+	}
+	return s.hello()
+}
+
+// negotiateTLS sends STARTTLS and runs the handshake.
+func (s *Session) negotiateTLS(ctx context.Context) error {
 	r, err := s.simple(domain.StageStartTLS, "STARTTLS", s.cfg.Timeouts.Command)
 	if err != nil {
 		return err
@@ -105,10 +132,7 @@ func (s *Session) startTLS(ctx context.Context) error {
 		return domain.NewError(domain.KindDesync, string(domain.StageStartTLS),
 			"data after the STARTTLS reply, before the TLS handshake (response injection); connection closed")
 	}
-	if err := s.upgrade(ctx); err != nil {
-		return err
-	}
-	return s.hello()
+	return s.upgrade(ctx)
 }
 
 // upgrade runs the TLS handshake over the current connection.
@@ -122,24 +146,11 @@ func (s *Session) upgrade(ctx context.Context) error {
 		s.broken = true
 		return s.w.fail(op, false, err)
 	}
-	hctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	conn, err := s.t.tls.Client(hctx, s.w.conn, s.cfg.ServerName())
-	if err == nil && conn == nil {
-		err = errors.New("TLS upgrader returned no connection")
-	}
+	hctx, sp := s.t.start(ctx, ports.StageTLSHandshake, ports.Attrs{})
+	conn, err := s.handshake(hctx, op, timeout)
+	end(sp, err)
 	if err != nil {
-		s.broken = true
-		if cerr := s.w.cancelled(); cerr != nil {
-			return ctxError(op, cerr)
-		}
-		if de := domain.AsError(err); de != nil {
-			return withOp(de, op)
-		}
-		if hctx.Err() != nil {
-			return &domain.Error{Kind: domain.KindConnectTimeout, Op: op, Message: "TLS handshake timed out", Err: err}
-		}
-		return &domain.Error{Kind: domain.KindTLSHandshake, Op: op, Err: err}
+		return err
 	}
 	s.w.swap(conn)
 	s.secure = true
@@ -157,6 +168,31 @@ func (s *Session) upgrade(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// handshake runs TLSUpgrader.Client within timeout; errors are classified
+// for op.
+func (s *Session) handshake(ctx context.Context, op string, timeout time.Duration) (net.Conn, error) {
+	hctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	conn, err := s.t.tls.Client(hctx, s.w.conn, s.cfg.ServerName())
+	if err == nil && conn == nil {
+		err = errors.New("TLS upgrader returned no connection")
+	}
+	if err == nil {
+		return conn, nil
+	}
+	s.broken = true
+	if cerr := s.w.cancelled(); cerr != nil {
+		return nil, ctxError(op, cerr)
+	}
+	if de := domain.AsError(err); de != nil {
+		return nil, withOp(de, op)
+	}
+	if hctx.Err() != nil {
+		return nil, &domain.Error{Kind: domain.KindConnectTimeout, Op: op, Message: "TLS handshake timed out", Err: err}
+	}
+	return nil, &domain.Error{Kind: domain.KindTLSHandshake, Op: op, Err: err}
 }
 
 // hostname is os.Hostname; tests replace it.

@@ -84,7 +84,11 @@ func (o *outcome) refused(a domain.Address) bool {
 // and only the replies are read. ahead is the next group to send behind
 // the final dot; it is left out when this transaction defers recipients
 // (the rest goes first) or uses BDAT. sent reports whether it went out.
-func (s *Session) transaction(o *outcome, mail string, rcpts []recipient, body io.WriterTo, opened bool, ahead *envelope) (sent bool, err error) {
+//
+// Its command spans (smtp.mail_from, smtp.rcpt_to, smtp.data) end here when
+// their command succeeds, a refused recipient's with its refusal; the
+// others are left to the caller, who ends them with err (endCommands).
+func (s *Session) transaction(o *outcome, e *envelope, rcpts []recipient, body io.WriterTo, opened bool, ahead *envelope) (sent bool, err error) {
 	chunking := s.caps.Chunking && s.cfg.EnableChunking
 	var room [4]answer
 	replies := room[:0]
@@ -93,7 +97,7 @@ func (s *Session) transaction(o *outcome, mail string, rcpts []recipient, body i
 	} else {
 		replies = make([]answer, len(rcpts))
 	}
-	mailReply, dataReply, err := s.sendEnvelope(mail, rcpts, replies, opened, chunking)
+	mailReply, dataReply, err := s.sendEnvelope(e, rcpts, replies, opened, chunking)
 	if err != nil {
 		return false, err
 	}
@@ -114,9 +118,11 @@ func (s *Session) transaction(o *outcome, mail string, rcpts []recipient, body i
 	}
 	var final *domain.Reply
 	if chunking {
+		s.startData(e)
 		final, err = s.bdat(body, s.caps.Pipelining && s.cfg.EnablePipelining)
 	} else {
 		if dataReply.code == 0 {
+			s.startData(e)
 			if dataReply, err = s.command(domain.StageData, "DATA", s.cfg.Timeouts.DataInit, terseData); err != nil {
 				return false, err
 			}
@@ -132,6 +138,7 @@ func (s *Session) transaction(o *outcome, mail string, rcpts []recipient, body i
 	if err != nil {
 		return sent, err
 	}
+	s.dataDone()
 	o.reply = final
 	// Bytes waiting now are unsolicited, unless replies to a group sent
 	// behind the dot are due: those are checked after that group's DATA.
@@ -149,25 +156,32 @@ func (s *Session) transaction(o *outcome, mail string, rcpts []recipient, body i
 // otherwise each waits for its reply, and the RCPTs are skipped when MAIL
 // is refused (their answers stay zero). dataReply is zero when DATA was not
 // sent. Positive replies come back terse (see answer).
-func (s *Session) sendEnvelope(mail string, rcpts []recipient, replies []answer, opened, chunking bool) (mailReply, dataReply answer, err error) {
+func (s *Session) sendEnvelope(e *envelope, rcpts []recipient, replies []answer, opened, chunking bool) (mailReply, dataReply answer, err error) {
 	to := s.cfg.Timeouts
 	if !s.caps.Pipelining || !s.cfg.EnablePipelining {
-		if mailReply, err = s.command(domain.StageMail, mail, to.Mail, terse2xx); err != nil {
+		s.startMail(e)
+		if mailReply, err = s.command(domain.StageMail, e.mail, to.Mail, terse2xx); err != nil {
 			return answer{}, answer{}, err
 		}
+		if mailReply.positive() {
+			s.mailDone()
+		}
 		for i := 0; i < len(rcpts) && mailReply.positive(); i++ {
+			s.startRcpt(rcpts, i)
 			if replies[i], err = s.command(domain.StageRcpt, rcpts[i].line, to.Rcpt, terse2xx); err != nil {
 				return answer{}, answer{}, err
 			}
+			s.rcptDone(i, replies[i])
 		}
 		return mailReply, answer{}, nil
 	}
+	s.startGroup(e, rcpts, !chunking)
 	if !opened {
 		if err := s.sync("mail"); err != nil {
 			return answer{}, answer{}, err
 		}
 		s.w.wto = to.Mail // a large group may leave before flush
-		if err := s.group(mail, rcpts, !chunking); err != nil {
+		if err := s.group(e.mail, rcpts, !chunking); err != nil {
 			return answer{}, answer{}, err
 		}
 		if err := s.flush("mail", to.Mail); err != nil {
@@ -177,10 +191,14 @@ func (s *Session) sendEnvelope(mail string, rcpts []recipient, replies []answer,
 	if mailReply, err = s.ack(domain.StageMail, to.Mail, terse2xx); err != nil {
 		return answer{}, answer{}, err
 	}
+	if mailReply.positive() {
+		s.mailDone()
+	}
 	for i := range rcpts {
 		if replies[i], err = s.ack(domain.StageRcpt, to.Rcpt, terse2xx); err != nil {
 			return answer{}, answer{}, err
 		}
+		s.rcptDone(i, replies[i])
 	}
 	if !chunking {
 		if dataReply, err = s.ack(domain.StageData, to.DataInit, terseData); err != nil {

@@ -75,6 +75,14 @@ func (s *Session) sendMany(ctx context.Context, txs []ports.Transaction, out []p
 	}
 	stop := s.w.watch(ctx)
 	defer stop()
+	var pipeline context.Context // the smtp.pipeline span's, when several messages share the session
+	var pspan ports.Span
+	if len(txs) > 1 {
+		pipeline, pspan = s.t.start(ctx, ports.StagePipeline, ports.Attrs{Recipients: len(txs)})
+		if pspan == nil {
+			pipeline = nil
+		}
+	}
 	overlap := s.caps.Pipelining && s.cfg.EnablePipelining && !(s.caps.Chunking && s.cfg.EnableChunking)
 	opened := false // the command group of todo[k] is already on the wire
 	var fatal error // the error that left the session unusable
@@ -87,13 +95,16 @@ func (s *Session) sendMany(ctx context.Context, txs []ports.Transaction, out []p
 		if overlap && k+1 < len(todo) {
 			ahead = plans[todo[k+1]]
 		}
+		s.startTx(txs[i].Trace, ctx, pipeline)
 		res, sent, err := s.deliver(plans[i], txs[i].Body, opened, ahead)
+		s.endTx(err)
 		out[i] = ports.TxOutcome{Result: res, Err: err}
 		opened = sent
 		if s.broken {
 			fatal = err
 		}
 	}
+	end(pspan, fatal)
 }
 
 // notSent is the error of a transaction that never started because an
@@ -123,7 +134,8 @@ func notSent(op string, cause error) *domain.Error {
 func (s *Session) deliver(e *envelope, body io.WriterTo, opened bool, ahead *envelope) (total *ports.TxResult, sent bool, err error) {
 	for pending := e.rcpts; len(pending) > 0; {
 		var o outcome
-		sent, err = s.transaction(&o, e.mail, pending, body, opened, ahead)
+		sent, err = s.transaction(&o, e, pending, body, opened, ahead)
+		s.endCommands(err)
 		opened = false
 		if o.reply != nil {
 			if total == nil { // the first result takes o's lists as they are

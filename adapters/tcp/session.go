@@ -34,6 +34,8 @@ type Session struct {
 	closed  bool
 	chunk   []byte     // BDAT buffer, kept between transactions
 	body    bodyWriter // the DATA writer of the current transaction
+	trace   traceConnection
+	tx      txTrace // the spans of the transaction in progress
 }
 
 func newSession(t *Transport, conn net.Conn) *Session {
@@ -91,8 +93,9 @@ func (s *Session) Verify(ctx context.Context, address string) (*domain.Reply, er
 }
 
 // Close sends QUIT when the session is usable, waits briefly for the 221,
-// and closes the connection. It is safe to call twice; the second call does
-// nothing. Errors are *domain.Error.
+// and closes the connection, reporting its lifetime to the Telemetry. It is
+// safe to call twice; the second call does nothing. Errors are
+// *domain.Error.
 func (s *Session) Close() error {
 	if s.closed {
 		return nil
@@ -102,7 +105,9 @@ func (s *Session) Close() error {
 	}
 	s.closed = true
 	s.broken = true
-	if err := s.w.conn.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+	err := s.w.conn.Close()
+	s.reportClosed()
+	if err != nil && !errors.Is(err, net.ErrClosed) {
 		return ioError(string(domain.StageQuit), true, err)
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"time"
 
 	"github.com/integrations/smtp/domain"
 	"github.com/integrations/smtp/ports"
@@ -24,12 +25,21 @@ var (
 // scrubbed of the secret (domain.Credentials.Scrubber, plus the SASL
 // responses as sent): a server that echoes a password or a response back,
 // whole, cut short or split over lines, shows "[REDACTED]" there.
+//
+// The Telemetry gets the spans of every session (smtp.connect, dns.resolve,
+// smtp.tls.upgrade, tls.handshake, smtp.auth, smtp.transaction and its
+// smtp.mail_from, smtp.rcpt_to and smtp.data, smtp.pipeline) and the
+// lifetime of every connection closed; errors given to spans are those the
+// caller gets, free of the secret. dns.resolve is reported when the Dialer
+// looks the host name up through package net (the default dialer, or a
+// *net.Dialer), never for an IP literal.
 type Deps struct {
 	Dialer      ports.Dialer             // nil means &net.Dialer{}
 	TLS         ports.TLSUpgrader        // required for every TLS mode but none
 	Auth        ports.Authenticator      // required when there are credentials
 	Credentials ports.CredentialProvider // nil means Config.Credentials as they are (none when zero)
 	Transcript  ports.Transcript         // nil means no transcript
+	Telemetry   ports.Telemetry          // nil means ports.NopTelemetry{}
 }
 
 // Transport opens SMTP sessions to the one server of its Config. It is safe
@@ -41,6 +51,8 @@ type Transport struct {
 	auth   ports.Authenticator
 	creds  ports.CredentialProvider
 	tr     ports.Transcript
+	tel    ports.Telemetry
+	traced bool // tel records something: sessions report to it
 }
 
 // New validates cfg and returns a Transport; it does not dial. With
@@ -73,10 +85,14 @@ func New(cfg domain.Config, deps Deps) (*Transport, error) {
 	if cfg.LocalName == "" {
 		cfg.LocalName = defaultLocalName()
 	}
-	t := &Transport{cfg: cfg, dialer: deps.Dialer, tls: deps.TLS, auth: deps.Auth, creds: deps.Credentials, tr: deps.Transcript}
+	t := &Transport{cfg: cfg, dialer: deps.Dialer, tls: deps.TLS, auth: deps.Auth, creds: deps.Credentials, tr: deps.Transcript, tel: deps.Telemetry}
 	if t.dialer == nil {
 		t.dialer = &net.Dialer{}
 	}
+	if t.tel == nil {
+		t.tel = ports.NopTelemetry{}
+	}
+	t.traced = traces(t.tel)
 	if mode := cfg.EffectiveTLSMode(); mode != domain.TLSNone && t.tls == nil {
 		return nil, domain.NewError(domain.KindInvalidInput, "config", "TLS mode "+mode.String()+" needs a TLS upgrader")
 	}
@@ -111,36 +127,45 @@ func (t *Transport) Open(ctx context.Context) (ports.Session, error) {
 		return s, nil
 	}
 	if s == nil || !s.refused {
-		return nil, err
+		return nil, s.endOpening(err)
 	}
 	changed, rerr := t.creds.Refresh(ctx)
 	if rerr != nil {
-		return nil, refreshError(ctx, s.w.scrub, rerr)
+		return nil, s.endOpening(refreshError(ctx, s.w.scrub, rerr))
 	}
 	if !changed {
-		return nil, refusedCredentials(err, false)
+		return nil, s.endOpening(refusedCredentials(err, false))
 	}
+	s.endOpening(err) // the refusal, which the next attempt supersedes
 	s, err = t.attempt(ctx)
 	if err == nil {
 		return s, nil
 	}
 	if s != nil && s.refused {
-		return nil, refusedCredentials(err, true)
+		return nil, s.endOpening(refusedCredentials(err, true))
 	}
-	return nil, err
+	return nil, s.endOpening(err)
 }
 
 // attempt opens one session. On failure it closes the session and returns
-// it (nil when the dial failed) with the error, scrubbed of the secret.
+// it (nil when the dial failed) with the error, scrubbed of the secret; the
+// spans of the opening still running are left for Open to end with the
+// error its caller gets (Session.endOpening).
 func (t *Transport) attempt(ctx context.Context) (*Session, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, ctxError("dial", err)
 	}
-	conn, err := t.dial(ctx)
+	cctx, connect := t.start(ctx, ports.StageConnect, ports.Attrs{})
+	conn, err := t.dial(cctx)
 	if err != nil {
+		end(connect, err)
 		return nil, err
 	}
 	s := newSession(t, conn)
+	s.trace.connect = connect
+	if t.traced {
+		s.trace.opened = time.Now()
+	}
 	stop := s.w.watch(ctx)
 	err = s.open(ctx)
 	stop()
@@ -151,23 +176,35 @@ func (t *Transport) attempt(ctx context.Context) (*Session, error) {
 	return s, nil
 }
 
+// dial connects to the server within the connect timeout. ctx carries the
+// smtp.connect span, parent of the lookup's dns.resolve.
 func (t *Transport) dial(ctx context.Context) (net.Conn, error) {
 	dctx, cancel := context.WithTimeout(ctx, t.cfg.Timeouts.Connect)
 	defer cancel()
-	conn, err := t.dialer.DialContext(dctx, "tcp", t.cfg.Address())
+	lctx := dctx
+	if t.traced {
+		lctx = t.traceLookup(ctx, dctx)
+	}
+	conn, err := t.dialer.DialContext(lctx, "tcp", t.cfg.Address())
 	if err == nil && conn == nil {
 		err = errors.New("dialer returned no connection")
 	}
 	if err != nil {
-		if cerr := ctx.Err(); cerr != nil && !errors.Is(cerr, context.DeadlineExceeded) {
-			return nil, ctxError("dial", cerr)
-		}
-		if dctx.Err() != nil {
-			return nil, &domain.Error{Kind: domain.KindConnectTimeout, Op: "dial", Message: "no connection in time", Err: err}
-		}
-		return nil, dialError(err)
+		return nil, dialFailure(ctx, dctx, err)
 	}
 	return conn, nil
+}
+
+// dialFailure classifies err, the failure of a dial (or of its lookup)
+// under dctx, the connect timeout's context made from ctx.
+func dialFailure(ctx, dctx context.Context, err error) *domain.Error {
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(cerr, context.DeadlineExceeded) {
+		return ctxError("dial", cerr)
+	}
+	if dctx.Err() != nil {
+		return &domain.Error{Kind: domain.KindConnectTimeout, Op: "dial", Message: "no connection in time", Err: err}
+	}
+	return dialError(err)
 }
 
 // staticCredentials is the CredentialProvider of fixed credentials.
