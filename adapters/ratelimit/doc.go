@@ -10,6 +10,9 @@
 //     behaviour says: Reject, Wait or WaitWithTimeout.
 //   - LimitConnections decorates a ports.Transport so that every Open takes
 //     a connection permit first.
+//   - WithTelemetry, an option of New, reports each permit refused or
+//     waited for to ports.Telemetry.RateLimited, for both quotas (the
+//     connection permits LimitConnections takes included).
 //
 // Waiting callers never reserve a permit ahead of time: they sleep until the
 // next window starts and then try again, so a caller whose context ends

@@ -22,13 +22,29 @@ type Limiter struct {
 	connections *quota // nil when connections are not limited
 	onLimit     domain.RateLimitBehavior
 	waitTimeout time.Duration
+	tel         ports.Telemetry
+}
+
+// Option configures a Limiter made by New.
+type Option func(*Limiter)
+
+// WithTelemetry makes the Limiter report to t, with t.RateLimited once per
+// Acquire, every permit it refuses or makes the caller wait for (whether
+// the wait ends with the permit, a refusal or the caller's context ending).
+// A permit granted at once is not reported. A nil t reports nothing.
+func WithTelemetry(t ports.Telemetry) Option {
+	return func(l *Limiter) {
+		if t != nil {
+			l.tel = t
+		}
+	}
 }
 
 // New returns a Limiter for cfg. MaxEmails and Window must be positive,
 // MaxConnections non-negative (0 means connections are not limited), and
 // WaitTimeout positive when OnLimit is RateLimitWaitWithTimeout. The
 // windows start now. Errors are *domain.Error of KindInvalidInput.
-func New(cfg domain.RateLimitConfig) (*Limiter, error) {
+func New(cfg domain.RateLimitConfig, opts ...Option) (*Limiter, error) {
 	if err := validate(cfg); err != nil {
 		return nil, err
 	}
@@ -36,6 +52,10 @@ func New(cfg domain.RateLimitConfig) (*Limiter, error) {
 		emails:      newQuota(ports.QuotaEmails, cfg.MaxEmails, cfg.Window),
 		onLimit:     cfg.OnLimit,
 		waitTimeout: cfg.WaitTimeout,
+		tel:         ports.NopTelemetry{},
+	}
+	for _, o := range opts {
+		o(l)
 	}
 	if cfg.MaxConnections > 0 {
 		l.connections = newQuota(ports.QuotaConnections, cfg.MaxConnections, cfg.Window)
@@ -87,11 +107,15 @@ func (l *Limiter) Acquire(ctx context.Context, q ports.Quota) error {
 	}
 	switch l.onLimit {
 	case domain.RateLimitWait:
-		return qt.wait(ctx, time.Time{})
+		return qt.wait(ctx, time.Time{}, l.tel)
 	case domain.RateLimitWaitWithTimeout:
-		return qt.wait(ctx, time.Now().Add(l.waitTimeout))
+		return qt.wait(ctx, time.Now().Add(l.waitTimeout), l.tel)
 	}
-	return qt.try()
+	err := qt.try()
+	if err != nil {
+		l.tel.RateLimited(ctx, q)
+	}
+	return err
 }
 
 // quota returns the counter of q, or nil when q is not limited.

@@ -47,20 +47,23 @@ func (q *quota) try() error {
 
 // wait takes a permit, sleeping until a window starts while none is free,
 // until ctx ends or, when deadline is not zero, until a permit could not be
-// had by deadline.
-func (q *quota) wait(ctx context.Context, deadline time.Time) error {
+// had by deadline. When the first try finds no permit it tells tel, once.
+func (q *quota) wait(ctx context.Context, deadline time.Time, tel ports.Telemetry) error {
 	var timer *time.Timer
 	defer func() {
 		if timer != nil {
 			timer.Stop()
 		}
 	}()
-	for {
+	for first := true; ; first = false {
 		// Measured before trying: should a window start in between, the
 		// sleep is short and the next try is in the new window.
 		next := q.untilNextWindow()
 		if q.rl.TryAcquirePermit() {
 			return nil
+		}
+		if first {
+			tel.RateLimited(ctx, q.name)
 		}
 		if !deadline.IsZero() && time.Now().Add(next).After(deadline) {
 			return q.refusal(q.untilNextWindow())
