@@ -13,8 +13,6 @@ type envelope struct {
 	mail  string
 	rcpts []recipient
 	one   [1]recipient // rcpts, for the usual single recipient
-	from  domain.Address
-	size  int64 // octets of the message, 0 when unknown
 }
 
 // recipient is one RCPT with its command line.
@@ -83,7 +81,7 @@ func (s *Session) plan(env ports.Envelope) (*envelope, error) {
 	if utf8 {
 		b.WriteString(" SMTPUTF8")
 	}
-	e := &envelope{mail: b.String(), from: env.From, size: env.Size}
+	e := &envelope{mail: b.String()}
 	if len(env.To) == 1 {
 		e.rcpts = e.one[:]
 	} else {

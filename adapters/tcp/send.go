@@ -118,11 +118,11 @@ func (s *Session) transaction(o *outcome, e *envelope, rcpts []recipient, body i
 	}
 	var final *domain.Reply
 	if chunking {
-		s.startData(e)
+		s.startData()
 		final, err = s.bdat(body, s.caps.Pipelining && s.cfg.EnablePipelining)
 	} else {
 		if dataReply.code == 0 {
-			s.startData(e)
+			s.startData()
 			if dataReply, err = s.command(domain.StageData, "DATA", s.cfg.Timeouts.DataInit, terseData); err != nil {
 				return false, err
 			}
@@ -159,7 +159,7 @@ func (s *Session) transaction(o *outcome, e *envelope, rcpts []recipient, body i
 func (s *Session) sendEnvelope(e *envelope, rcpts []recipient, replies []answer, opened, chunking bool) (mailReply, dataReply answer, err error) {
 	to := s.cfg.Timeouts
 	if !s.caps.Pipelining || !s.cfg.EnablePipelining {
-		s.startMail(e)
+		s.startMail()
 		if mailReply, err = s.command(domain.StageMail, e.mail, to.Mail, terse2xx); err != nil {
 			return answer{}, answer{}, err
 		}
@@ -175,7 +175,7 @@ func (s *Session) sendEnvelope(e *envelope, rcpts []recipient, replies []answer,
 		}
 		return mailReply, answer{}, nil
 	}
-	s.startGroup(e, rcpts, !chunking)
+	s.startGroup(rcpts, !chunking)
 	if !opened {
 		if err := s.sync("mail"); err != nil {
 			return answer{}, answer{}, err

@@ -95,7 +95,7 @@ func (s *Session) sendMany(ctx context.Context, txs []ports.Transaction, out []p
 		if overlap && k+1 < len(todo) {
 			ahead = plans[todo[k+1]]
 		}
-		s.startTx(txs[i].Trace, ctx, pipeline)
+		s.startTx(&txs[i], ctx, pipeline)
 		res, sent, err := s.deliver(plans[i], txs[i].Body, opened, ahead)
 		s.endTx(err)
 		out[i] = ports.TxOutcome{Result: res, Err: err}

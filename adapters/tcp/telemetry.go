@@ -118,6 +118,8 @@ func (s *Session) reportClosed() {
 // a transaction of up to four recipients allocates nothing of its own.
 type txTrace struct {
 	ctx   context.Context
+	from  domain.Address // the message's sender, for smtp.mail_from
+	size  int64          // the message's size, for smtp.data
 	span  ports.Span
 	mail  ports.Span
 	data  ports.Span
@@ -125,18 +127,19 @@ type txTrace struct {
 	room  [4]ports.Span
 }
 
-// startTx begins the smtp.transaction span of a message under trace (the
-// Transaction's Trace), or under ctx when trace is nil, linked to the span
-// of pipeline when that is not nil.
-func (s *Session) startTx(trace, ctx, pipeline context.Context) {
+// startTx begins the smtp.transaction span of message tx under its Trace,
+// or under ctx when that is nil, linked to the span of pipeline when that
+// is not nil.
+func (s *Session) startTx(tx *ports.Transaction, ctx, pipeline context.Context) {
 	if !s.t.traced {
 		return
 	}
-	parent := trace
+	parent := tx.Trace
 	if parent == nil {
 		parent = ctx
 	}
 	tt := &s.tx
+	tt.from, tt.size = tx.Envelope.From, tx.Envelope.Size
 	tt.ctx, tt.span = s.t.tel.Start(parent, ports.StageTransaction, ports.Attrs{})
 	if pipeline != nil {
 		tt.span.Link(pipeline)
@@ -151,13 +154,13 @@ func (s *Session) endTx(err error) {
 	}
 	tt := &s.tx
 	end(tt.span, err)
-	tt.ctx, tt.span = nil, nil
+	tt.ctx, tt.span, tt.from = nil, nil, domain.Address{}
 }
 
 // startMail begins the smtp.mail_from span of an SMTP transaction.
-func (s *Session) startMail(e *envelope) {
+func (s *Session) startMail() {
 	if s.t.traced {
-		_, s.tx.mail = s.t.tel.Start(s.tx.ctx, ports.StageMailFrom, ports.Attrs{From: e.from})
+		_, s.tx.mail = s.t.tel.Start(s.tx.ctx, ports.StageMailFrom, ports.Attrs{From: s.tx.from})
 	}
 }
 
@@ -172,16 +175,16 @@ func (s *Session) mailDone() {
 
 // startGroup begins the spans of a pipelined command group, all written
 // at once: MAIL, every RCPT and, with data set, DATA.
-func (s *Session) startGroup(e *envelope, rcpts []recipient, data bool) {
+func (s *Session) startGroup(rcpts []recipient, data bool) {
 	if !s.t.traced {
 		return
 	}
-	s.startMail(e)
+	s.startMail()
 	for i := range rcpts {
 		s.startRcpt(rcpts, i)
 	}
 	if data {
-		s.startData(e)
+		s.startData()
 	}
 }
 
@@ -222,9 +225,9 @@ func (s *Session) rcptDone(i int, a answer) {
 
 // startData begins the smtp.data span of an SMTP transaction: DATA (or
 // the first BDAT), the body and the final reply.
-func (s *Session) startData(e *envelope) {
+func (s *Session) startData() {
 	if s.t.traced && s.tx.data == nil {
-		_, s.tx.data = s.t.tel.Start(s.tx.ctx, ports.StageData, ports.Attrs{Size: e.size})
+		_, s.tx.data = s.t.tel.Start(s.tx.ctx, ports.StageData, ports.Attrs{Size: s.tx.size})
 	}
 }
 
