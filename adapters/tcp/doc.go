@@ -5,7 +5,7 @@
 //
 //   - Transport opens sessions to one configured server; make one with New.
 //   - Deps are its collaborators (dialer, TLS upgrader, authenticator,
-//     credential provider, transcript), all ports.
+//     credential provider, transcript, telemetry), all ports.
 //   - Session is one greeted, possibly secured and authenticated connection.
 //
 // A session reads the greeting, says EHLO (HELO when the server answers 500,
@@ -18,6 +18,11 @@
 // line, 256 lines a reply); message bodies stream through a writer that
 // normalises every line end to CRLF and dot-stuffs, so bare CR and LF cannot
 // smuggle an end of data. Every failure is a *domain.Error with a Kind.
+//
+// Each stage of a session (connect, lookup, TLS, AUTH, every transaction
+// and its MAIL, RCPT and DATA) is a span of the Telemetry in Deps, and each
+// connection closed reports its lifetime; with no Telemetry nothing of it
+// costs anything.
 //
 // The RFCs it follows: RFC 5321 (SMTP), RFC 1870 (SIZE), RFC 2920
 // (PIPELINING), RFC 3030 (CHUNKING, BDAT), RFC 3207 (STARTTLS), RFC 4954

@@ -13,16 +13,25 @@ import (
 // What a session reports to its Transport's ports.Telemetry (Deps.Telemetry),
 // one call per event, as spans of the specification's section 9.1:
 //
-//   - smtp.connect around the dial, the greeting and the first EHLO, with a
-//     dns.resolve child while the dialer looks the host name up;
-//   - smtp.tls.upgrade around STARTTLS (or implicit TLS) and its handshake,
-//     with a tls.handshake child around the handshake itself;
-//   - smtp.auth around each AUTH exchange;
-//   - smtp.transaction for each message, with smtp.mail_from, one
+//   - under Open's ctx: smtp.connect around the dial, the greeting and the
+//     first EHLO, with a dns.resolve child while the dialer looks the host
+//     name up; smtp.tls.upgrade around STARTTLS and the handshake (or the
+//     handshake of implicit TLS, which comes before the greeting), with a
+//     tls.handshake child around the handshake itself; smtp.auth around
+//     each AUTH exchange (a second one after an OAuth2 refresh). A span of
+//     the opening that fails ends with the error Open returns.
+//   - smtp.transaction for each message Send or SendMany starts, under the
+//     Transaction's Trace (else the call's ctx), with smtp.mail_from, one
 //     smtp.rcpt_to a recipient and smtp.data as children, each from its
-//     command's write to its reply; smtp.pipeline around a SendMany of
-//     several messages, each message's transaction linked to it;
-//   - ConnectionClosed when a connection that was dialed is closed.
+//     command's write to its reply (a group written behind the previous
+//     message's dot: from the start of its transaction). A message the
+//     server splits (a recipient limit) has the commands of each of its
+//     SMTP transactions under its one smtp.transaction. A message refused
+//     by the checks, or never started, has no span.
+//   - smtp.pipeline, under SendMany's ctx, around a SendMany of more than
+//     one message; each message's smtp.transaction links to it.
+//   - ConnectionClosed, once, when a connection that was dialed is closed:
+//     by Close, or by Open when the opening fails.
 //
 // With ports.NopTelemetry (a nil Deps.Telemetry) none of it runs: the
 // session only tests a flag, so sending costs no allocation more.
@@ -79,8 +88,8 @@ func (t *Transport) traceLookup(ctx, dctx context.Context) context.Context {
 	})
 }
 
-// traceConnection is what a session knows of its spans: the Transport's
-// Telemetry and the spans of the opening that are still running.
+// traceConnection is when the connection was made and the spans of the
+// opening that are still running.
 type traceConnection struct {
 	opened  time.Time  // when the dial succeeded; zero with tracing off
 	connect ports.Span // smtp.connect until the first EHLO is answered
@@ -105,7 +114,8 @@ func (s *Session) endOpening(err error) error {
 	return err
 }
 
-// reportClosed reports the lifetime of a connection that has just been closed.
+// reportClosed reports the lifetime of a connection that has just been
+// closed.
 func (s *Session) reportClosed() {
 	if s.t.traced {
 		s.t.tel.ConnectionClosed(time.Since(s.trace.opened))
