@@ -32,9 +32,11 @@ const (
 // is configured: without cfg.RateLimit, ApplyEnv changes nothing.
 // cfg.RateLimit is copied, never changed in place. Errors name the
 // variable, never the URL, and are *domain.Error of KindInvalidInput.
-func ApplyEnv(cfg *domain.Config) error { return applyEnv(cfg, os.LookupEnv) }
+func ApplyEnv(cfg *domain.Config) error { return ApplyEnvFrom(cfg, os.LookupEnv) }
 
-func applyEnv(cfg *domain.Config, lookup func(string) (string, bool)) error {
+// ApplyEnvFrom is ApplyEnv reading the variables with lookup (os.LookupEnv
+// or a test's map).
+func ApplyEnvFrom(cfg *domain.Config, lookup func(string) (string, bool)) error {
 	get := func(name string) string {
 		v, _ := lookup(name)
 		return strings.TrimSpace(v)

@@ -2,29 +2,47 @@ package main
 
 import (
 	"flag"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
 )
 
-// rateLimitFlags are --rate-limit N/WINDOW and --on-limit reject|wait.
+// rateLimitFlags are --rate-limit N/WINDOW and --on-limit reject|wait, and
+// the quota shared through Redis: --rate-limit-redis URL, --rate-limit-key
+// NAME and --rate-limit-on-unavailable fail-closed|fail-open.
 type rateLimitFlags struct {
-	spec, onLimit string
+	spec, onLimit                string
+	redisURL, key, onUnavailable string
+	lookupEnv                    func(string) (string, bool) // os.LookupEnv when nil
 }
 
 func (r *rateLimitFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.spec, "rate-limit", "", "send at most `N/WINDOW` emails, e.g. 100/1m, 10/s or 5000/1h (window: a Go duration, or s, m, h for one of them)")
 	fs.StringVar(&r.onLimit, "on-limit", "", "`action` for an email over the rate limit: reject (default; it fails with local_rate_limit_exceeded) or wait for a slot")
+	fs.StringVar(&r.redisURL, "rate-limit-redis", "", "share the rate limit with every process using this Redis `URL` (redis://[:password@]host:port/db; default $"+bootstrap.EnvRateLimitRedisURL+")")
+	fs.StringVar(&r.key, "rate-limit-key", "", "`name` of the shared quota: processes with the same name share it (default $"+bootstrap.EnvRateLimitKey+", else user@host:port)")
+	fs.StringVar(&r.onUnavailable, "rate-limit-on-unavailable", "", "`policy` when Redis does not answer: fail-closed (default; the email is refused) or fail-open (this process's own limit decides)")
 }
 
-// apply sets cfg.RateLimit from the flags; without --rate-limit it leaves
-// cfg alone. Bad values are a usageError (64).
+// apply sets cfg.RateLimit from the flags, then its shared quota from the
+// environment (bootstrap.ApplyEnv) and the Redis flags, which override the
+// environment; without --rate-limit it leaves cfg alone. Bad values are a
+// usageError (64) that never shows the URL's password.
 func (r *rateLimitFlags) apply(cfg *domain.Config) error {
 	if r.spec == "" {
-		if r.onLimit != "" {
+		switch {
+		case r.onLimit != "":
 			return &usageError{"--on-limit needs --rate-limit"}
+		case r.redisURL != "":
+			return &usageError{"--rate-limit-redis needs --rate-limit"}
+		case r.key != "":
+			return &usageError{"--rate-limit-key needs --rate-limit"}
+		case r.onUnavailable != "":
+			return &usageError{"--rate-limit-on-unavailable needs --rate-limit"}
 		}
 		return nil
 	}
@@ -36,8 +54,68 @@ func (r *rateLimitFlags) apply(cfg *domain.Config) error {
 	if err != nil {
 		return err
 	}
-	cfg.RateLimit = &domain.RateLimitConfig{MaxEmails: n, Window: window, OnLimit: onLimit}
+	rl := &domain.RateLimitConfig{MaxEmails: n, Window: window, OnLimit: onLimit}
+	c := *cfg
+	c.RateLimit = rl
+	if err := r.applyShared(&c); err != nil {
+		return err
+	}
+	cfg.RateLimit = c.RateLimit
 	return nil
+}
+
+// applyShared sets cfg.RateLimit.Redis from the environment, then from the
+// flags.
+func (r *rateLimitFlags) applyShared(cfg *domain.Config) error {
+	lookup := r.lookupEnv
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	if err := bootstrap.ApplyEnvFrom(cfg, lookup); err != nil {
+		return &usageError{domain.AsError(err).Message}
+	}
+	if r.redisURL == "" && r.key == "" && r.onUnavailable == "" {
+		return nil
+	}
+	var shared domain.RedisRateLimit
+	if cfg.RateLimit.Redis != nil {
+		shared = *cfg.RateLimit.Redis
+	}
+	if r.redisURL != "" {
+		shared.URL = domain.RedisURL(r.redisURL)
+	}
+	if shared.URL == "" {
+		return &usageError{"--rate-limit-key and --rate-limit-on-unavailable need --rate-limit-redis (or $" + bootstrap.EnvRateLimitRedisURL + ")"}
+	}
+	if r.key != "" {
+		shared.Key = r.key
+	}
+	if r.onUnavailable != "" {
+		p, err := domain.ParseRedisFailurePolicy(r.onUnavailable)
+		if err != nil {
+			return &usageError{"--rate-limit-on-unavailable must be fail-closed or fail-open, not " + quote(r.onUnavailable)}
+		}
+		shared.OnUnavailable = p
+	}
+	if err := shared.Validate(); err != nil {
+		return &usageError{"--rate-limit-redis " + shared.URL.String() + ": " + redisProblems(err)}
+	}
+	cfg.RateLimit.Redis = &shared
+	return nil
+}
+
+// redisProblems returns the messages of the joined configuration errors.
+func redisProblems(err error) string {
+	var msgs []string
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			msgs = append(msgs, domain.AsError(e).Message)
+		}
+	}
+	if len(msgs) == 0 {
+		return err.Error()
+	}
+	return strings.Join(msgs, "; ")
 }
 
 // parseRateLimit parses "N/WINDOW": N a positive integer, WINDOW a positive

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -82,6 +83,64 @@ func TestRateLimitFlagsApply(t *testing.T) {
 			}
 			if (cfg.RateLimit == nil) != (tt.want == nil) || tt.want != nil && *cfg.RateLimit != *tt.want {
 				t.Fatalf("rate limit %+v, want %+v", cfg.RateLimit, tt.want)
+			}
+		})
+	}
+}
+
+func TestRateLimitFlagsShared(t *testing.T) {
+	t.Parallel()
+	const pw = "flag-Redis-pw"
+	env := func(kv ...string) func(string) (string, bool) {
+		m := map[string]string{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+	}
+	tests := []struct {
+		name    string
+		give    rateLimitFlags
+		want    *domain.RedisRateLimit
+		wantErr string
+	}{
+		{name: "no redis", give: rateLimitFlags{spec: "2/1m", lookupEnv: env()}},
+		{name: "flags", give: rateLimitFlags{spec: "2/1m", redisURL: "redis://127.0.0.1:6390/0", key: "acct", lookupEnv: env()},
+			want: &domain.RedisRateLimit{URL: "redis://127.0.0.1:6390/0", Key: "acct"}},
+		{name: "env", give: rateLimitFlags{spec: "2/1m", lookupEnv: env("SMTP_RATE_LIMIT_REDIS_URL", "redis://e:1", "SMTP_RATE_LIMIT_KEY", "ek")},
+			want: &domain.RedisRateLimit{URL: "redis://e:1", Key: "ek"}},
+		{name: "flags override env", give: rateLimitFlags{spec: "2/1m", key: "fk", onUnavailable: "fail-open",
+			lookupEnv: env("SMTP_RATE_LIMIT_REDIS_URL", "redis://e:1", "SMTP_RATE_LIMIT_KEY", "ek")},
+			want: &domain.RedisRateLimit{URL: "redis://e:1", Key: "fk", OnUnavailable: domain.RedisFailOpen}},
+		{name: "env without --rate-limit is ignored", give: rateLimitFlags{lookupEnv: env("SMTP_RATE_LIMIT_REDIS_URL", "redis://e:1")}},
+		{name: "redis without --rate-limit", give: rateLimitFlags{redisURL: "redis://h:1", lookupEnv: env()}, wantErr: "--rate-limit-redis needs --rate-limit"},
+		{name: "key without --rate-limit", give: rateLimitFlags{key: "k", lookupEnv: env()}, wantErr: "--rate-limit-key needs"},
+		{name: "policy without --rate-limit", give: rateLimitFlags{onUnavailable: "fail-open", lookupEnv: env()}, wantErr: "--rate-limit-on-unavailable needs"},
+		{name: "key without a url", give: rateLimitFlags{spec: "2/1m", key: "k", lookupEnv: env()}, wantErr: "need --rate-limit-redis"},
+		{name: "bad policy", give: rateLimitFlags{spec: "2/1m", redisURL: "redis://h:1", onUnavailable: "maybe", lookupEnv: env()}, wantErr: "fail-closed or fail-open"},
+		{name: "bad url", give: rateLimitFlags{spec: "2/1m", redisURL: "http://:" + pw + "@h:1", lookupEnv: env()}, wantErr: "scheme"},
+		{name: "bad env url", give: rateLimitFlags{spec: "2/1m", lookupEnv: env("SMTP_RATE_LIMIT_REDIS_URL", "http://:"+pw+"@h")}, wantErr: "scheme"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := domain.DefaultConfig()
+			err := tt.give.apply(&cfg)
+			if tt.wantErr != "" {
+				if exitCode(err) != exitUsage || !strings.Contains(err.Error(), tt.wantErr) || strings.Contains(err.Error(), pw) {
+					t.Fatalf("err %v; want a usage error naming %q, without the password", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got *domain.RedisRateLimit
+			if cfg.RateLimit != nil {
+				got = cfg.RateLimit.Redis
+			}
+			if (got == nil) != (tt.want == nil) || got != nil && *got != *tt.want {
+				t.Fatalf("Redis %v, want %v", got, tt.want)
 			}
 		})
 	}
