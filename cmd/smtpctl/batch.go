@@ -35,6 +35,7 @@ func runBatch(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print a JSON report line per email, then a summary object, on stdout")
 	conns := fs.Int("connections", 0, "`number` of concurrent sends, and the most pooled connections (1 to 20; default the pool's default, 5)")
 	eightBit := fs.Bool("8bit", true, "send text as 8bit when the server has 8BITMIME (a line's \"8bit\" must agree)")
+	metricsPath := fs.String("metrics", "", metricsUsage)
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return exitOK
@@ -53,8 +54,13 @@ func runBatch(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "batch", err)
 	}
+	metrics, err := installMetrics(*metricsPath, stdout)
+	if err != nil {
+		return fail(stderr, "batch", err)
+	}
 	client, err := bootstrap.NewClient(cfg)
 	if err != nil {
+		_ = metrics.finish()
 		return fail(stderr, "batch", &configError{err})
 	}
 	defer client.Close(context.Background())
@@ -73,6 +79,9 @@ func runBatch(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, sink.sum.text())
 	} else {
 		fmt.Fprint(stdout, sink.sum.text())
+	}
+	if err := metrics.finish(); err != nil { // the pool is still open: its gauge is read live
+		return worseExit(sink.sum.ExitCode, fail(stderr, "batch", err))
 	}
 	return sink.sum.ExitCode
 }

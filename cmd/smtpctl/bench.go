@@ -102,6 +102,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.to, "to", "sink@example.test", "recipient `address`")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the sending to `file` (go tool pprof)")
+	metricsPath := fs.String("metrics", "", metricsUsage)
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return exitOK
@@ -148,9 +149,16 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		}
 		defer stop()
 	}
+	metrics, err := installMetrics(*metricsPath, stdout)
+	if err != nil {
+		return finish(err)
+	}
 	before := usageNow()
 	res := run(ctx)
 	after := usageNow()
+	if err := metrics.finish(); err != nil && res.err == nil {
+		res.err = err
+	}
 	out.CPUSeconds, out.MaxRSSKiB = (after.cpu - before.cpu).Seconds(), after.maxRSS
 	if res.ok > 0 {
 		out.CPUPerMsgMS = out.CPUSeconds * 1000 / float64(res.ok)

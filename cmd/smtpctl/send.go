@@ -58,6 +58,7 @@ func runSend(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
 	verbose := fs.Bool("verbose", false, "print the protocol transcript to stderr (secrets redacted)")
 	eightBit := fs.Bool("8bit", true, "send text as 8bit when the server has 8BITMIME")
+	traceTree := fs.Bool("trace", false, "print the send's span tree, with durations, to stderr at the end")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return exitOK
@@ -105,6 +106,10 @@ func runSend(args []string, stdout, stderr io.Writer) int {
 	if *verbose {
 		opts = append(opts, bootstrap.WithTranscript(newTranscript(stderr)))
 	}
+	printTree := func() {}
+	if *traceTree {
+		printTree = installTrace(stderr)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
 	var res *domain.SendResult
@@ -120,6 +125,7 @@ func runSend(args []string, stdout, stderr io.Writer) int {
 			out.Rejected = append(out.Rejected, rejectedJSON{r.Address, r.Code, r.Enhanced.String(), r.Message})
 		}
 	}
+	printTree()
 	return finish(err)
 }
 
