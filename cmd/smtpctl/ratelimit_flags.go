@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -23,7 +24,7 @@ type rateLimitFlags struct {
 func (r *rateLimitFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.spec, "rate-limit", "", "send at most `N/WINDOW` emails, e.g. 100/1m, 10/s or 5000/1h (window: a Go duration, or s, m, h for one of them)")
 	fs.StringVar(&r.onLimit, "on-limit", "", "`action` for an email over the rate limit: reject (default; it fails with local_rate_limit_exceeded) or wait for a slot")
-	fs.StringVar(&r.redisURL, "rate-limit-redis", "", "share the rate limit with every process using this Redis `URL` (redis://[:password@]host:port/db; default $"+bootstrap.EnvRateLimitRedisURL+")")
+	fs.StringVar(&r.redisURL, "rate-limit-redis", "", "share the rate limit with every process using this Redis `URL` (redis://host:port/db; one with a password goes in $"+bootstrap.EnvRateLimitRedisURL+" only)")
 	fs.StringVar(&r.key, "rate-limit-key", "", "`name` of the shared quota: processes with the same name share it (default $"+bootstrap.EnvRateLimitKey+", else user@host:port)")
 	fs.StringVar(&r.onUnavailable, "rate-limit-on-unavailable", "", "`policy` when Redis does not answer: fail-closed (default; the email is refused) or fail-open (this process's own limit decides)")
 }
@@ -82,6 +83,11 @@ func (r *rateLimitFlags) applyShared(cfg *domain.Config) error {
 		shared = *cfg.RateLimit.Redis
 	}
 	if r.redisURL != "" {
+		if u, err := url.Parse(r.redisURL); err == nil && u.User != nil {
+			if _, ok := u.User.Password(); ok {
+				return &usageError{"--rate-limit-redis: a password does not go on the command line; put the URL in $" + bootstrap.EnvRateLimitRedisURL}
+			}
+		}
 		shared.URL = domain.RedisURL(r.redisURL)
 	}
 	if shared.URL == "" {

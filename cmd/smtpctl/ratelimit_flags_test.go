@@ -118,7 +118,11 @@ func TestRateLimitFlagsShared(t *testing.T) {
 		{name: "policy without --rate-limit", give: rateLimitFlags{onUnavailable: "fail-open", lookupEnv: env()}, wantErr: "--rate-limit-on-unavailable needs"},
 		{name: "key without a url", give: rateLimitFlags{spec: "2/1m", key: "k", lookupEnv: env()}, wantErr: "need --rate-limit-redis"},
 		{name: "bad policy", give: rateLimitFlags{spec: "2/1m", redisURL: "redis://h:1", onUnavailable: "maybe", lookupEnv: env()}, wantErr: "fail-closed or fail-open"},
-		{name: "bad url", give: rateLimitFlags{spec: "2/1m", redisURL: "http://:" + pw + "@h:1", lookupEnv: env()}, wantErr: "scheme"},
+		{name: "bad url", give: rateLimitFlags{spec: "2/1m", redisURL: "http://h:1", lookupEnv: env()}, wantErr: "scheme"},
+		{name: "password on the command line", give: rateLimitFlags{spec: "2/1m", redisURL: "redis://:" + pw + "@h:1", lookupEnv: env()},
+			wantErr: "SMTP_RATE_LIMIT_REDIS_URL"},
+		{name: "password in the env", give: rateLimitFlags{spec: "2/1m", key: "k", lookupEnv: env("SMTP_RATE_LIMIT_REDIS_URL", "redis://:"+pw+"@h:1")},
+			want: &domain.RedisRateLimit{URL: domain.RedisURL("redis://:" + pw + "@h:1"), Key: "k"}},
 		{name: "bad env url", give: rateLimitFlags{spec: "2/1m", lookupEnv: env("SMTP_RATE_LIMIT_REDIS_URL", "http://:"+pw+"@h")}, wantErr: "scheme"},
 	}
 	for _, tt := range tests {
