@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"go.opentelemetry.io/otel"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -14,7 +15,8 @@ import (
 )
 
 // benchTelemetries are the setups of the benchmarks: nothing recording
-// (the explicit no-op providers; the global placeholders behave alike),
+// (the explicit no-op providers, and the global placeholders unless a
+// test installed an SDK globally),
 // metrics only, and the SDK for both (every span sampled, kept in memory
 // until the recorder is reset).
 func benchTelemetries(b *testing.B) map[string]*Telemetry {
@@ -33,6 +35,14 @@ func benchTelemetries(b *testing.B) map[string]*Telemetry {
 			b.Fatal(err)
 		}
 		out[name] = tel
+	}
+	if isGlobalPlaceholder(otel.GetTracerProvider()) && isGlobalPlaceholder(otel.GetMeterProvider()) {
+		// No SDK installed globally (TestGlobalProviders did not run).
+		tel, err := New(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out["noop-global"] = tel
 	}
 	return out
 }
