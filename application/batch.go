@@ -71,7 +71,7 @@ func (c *Client) sendEach(ctx context.Context, emails []*domain.Email, items []d
 			items[i].Err = nilEmail()
 			continue
 		}
-		items[i].Result, items[i].Err = c.send(ctx, e)
+		items[i].Result, items[i].Err = c.sendObserved(ctx, e)
 	}
 }
 
@@ -85,6 +85,8 @@ type batchMessage struct {
 	// admitted is set once the rate limiter let it go; retries take no
 	// further permit.
 	admitted bool
+	ctx      context.Context // carries its smtp.send span
+	span     sendSpan
 }
 
 // minShard is the fewest messages a batch gives each pooled session.
@@ -101,12 +103,14 @@ func (c *Client) sendPipelined(ctx context.Context, emails []*domain.Email, item
 			items[i].Err = nilEmail()
 			continue
 		}
+		sctx, span := c.startSend(ctx, e)
 		m, err := c.stamp(e)
 		if err != nil {
 			items[i].Err = err
+			c.endSend(span, nil, err)
 			continue
 		}
-		pending = append(pending, &batchMessage{i: i, e: m})
+		pending = append(pending, &batchMessage{i: i, e: m, ctx: sctx, span: span})
 	}
 	if len(pending) == 0 {
 		return
@@ -139,6 +143,11 @@ func (c *Client) sendShard(ctx context.Context, pending []*batchMessage, items [
 	sticky := &stickySession{c: c}
 	defer sticky.close()
 	err := c.exec.WithContext(ctx).RunWithExecution(func(x failsafe.Execution[any]) error {
+		if n := x.Attempts(); n > 1 {
+			for _, m := range pending {
+				c.retried(m.ctx, n, m.err)
+			}
+		}
 		var err error
 		pending, err = c.round(x.Context(), sticky, pending, items)
 		return err
@@ -148,7 +157,13 @@ func (c *Client) sendShard(ctx context.Context, pending []*batchMessage, items [
 			m.err = c.policyError(ctx, err)
 		}
 		items[m.i].Err = m.err
+		c.final(m, items)
 	}
+}
+
+// final reports m's outcome, now in items, once.
+func (c *Client) final(m *batchMessage, items []domain.BatchItem) {
+	c.endSend(m.span, items[m.i].Result, items[m.i].Err)
 }
 
 // policyError is the error of a message the policies stopped before it
@@ -253,7 +268,7 @@ func (c *Client) prepareChunks(ctx context.Context, caps domain.Capabilities, to
 					continue
 				}
 				ch.sent = append(ch.sent, m)
-				ch.txs = append(ch.txs, ports.Transaction{Envelope: env, Body: &countingBody{Message: msg}})
+				ch.txs = append(ch.txs, ports.Transaction{Envelope: env, Body: &countingBody{Message: msg}, Trace: m.ctx})
 			}
 			todo = todo[n:]
 			size = min(size*2, 128)
@@ -301,15 +316,15 @@ func (c *Client) sendChunk(ctx context.Context, s ports.Session, ch *preparedChu
 		id := body.MessageID()
 		switch {
 		case o.Err == nil:
-			res := c.result(id, tx.Envelope, o.Result, start, body.n)
-			items[m.i].Result = res
-			c.o.log.Debugw("smtp message sent", "message_id", res.MessageID, "accepted", len(res.Accepted), "rejected", len(res.Rejected))
+			items[m.i].Result = c.result(id, tx.Envelope, o.Result, start, body.n)
+			c.final(m, items)
 		case errors.Is(o.Err, ports.ErrNotSent) && started && ctx.Err() == nil:
 			m.err = o.Err
 			next = append(next, m)
 		case o.Result != nil && len(o.Result.Accepted) > 0: // some recipients have it: sending again would duplicate it
 			items[m.i].Result = c.result(id, tx.Envelope, o.Result, start, body.n)
 			items[m.i].Err = o.Err
+			c.final(m, items)
 		case c.settle(m, o.Err, items):
 			again, retryErr = append(again, m), firstOf(retryErr, o.Err)
 		}
@@ -325,6 +340,7 @@ func (c *Client) settle(m *batchMessage, err error, items []domain.BatchItem) bo
 		return true
 	}
 	items[m.i].Err = err
+	c.final(m, items)
 	return false
 }
 
@@ -348,7 +364,7 @@ func (b *stickySession) get(ctx context.Context) (ports.Session, error) {
 		return b.s, nil
 	}
 	b.close()
-	s, err := b.c.acquireDirect(ctx)
+	s, err := b.c.acquireObserved(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -77,10 +77,12 @@ func (co *coalescer) send(ctx context.Context, e *domain.Email) (*domain.SendRes
 	co.queue = append(co.queue, j)
 	co.mu.Unlock()
 
+	getCtx, span := co.c.o.telemetry.Start(getCtx, ports.StageAcquire, ports.Attrs{})
 	s, err := co.c.o.pool.Get(getCtx)
 	co.mu.Lock()
 	if j.taken { // another caller sends it
 		co.mu.Unlock()
+		span.End(nil)
 		if err == nil {
 			co.help(s)
 		}
@@ -89,12 +91,14 @@ func (co *coalescer) send(ctx context.Context, e *domain.Email) (*domain.SendRes
 	co.remove(j)
 	if err != nil {
 		co.mu.Unlock()
+		span.End(err)
 		return nil, err
 	}
+	span.End(nil)
 	group := append([]*job{j}, co.take(co.share(1)-1)...)
 	co.mu.Unlock()
 	if len(group) == 1 { // alone: on the caller's own goroutine and context
-		co.run(ctx, s, group)
+		co.run(ctx, s, group, true)
 		return j.res, j.err
 	}
 	co.c.goBackground(func() { co.runGroup(s, group) })
@@ -189,13 +193,15 @@ func (co *coalescer) runGroup(s ports.Session, group []*job) {
 		})
 		defer stop()
 	}
-	co.run(ctx, s, group)
+	co.run(ctx, s, group, false)
 }
 
 // run sends the jobs on s with one SendMany and gives s back. Jobs never
 // started because the session died under an earlier one go again on a new
-// session, as long as each round starts something.
-func (co *coalescer) run(ctx context.Context, s ports.Session, group []*job) {
+// session, as long as each round starts something. alone says that ctx is
+// the only job's own (its caller's goroutine): the release of s is then
+// traced as part of its send.
+func (co *coalescer) run(ctx context.Context, s ports.Session, group []*job, alone bool) {
 	c := co.c
 	for len(group) > 0 {
 		start := c.o.now()
@@ -215,7 +221,7 @@ func (co *coalescer) run(ctx context.Context, s ports.Session, group []*job) {
 			}
 			body := &countingBody{Message: m, begin: j.begin}
 			live, bodies = append(live, j), append(bodies, body)
-			txs = append(txs, ports.Transaction{Envelope: env, Body: body})
+			txs = append(txs, ports.Transaction{Envelope: env, Body: body, Trace: j.ctx})
 		}
 		if len(txs) == 0 {
 			c.releaseDirect(s, nil)
@@ -240,7 +246,11 @@ func (co *coalescer) run(ctx context.Context, s ports.Session, group []*job) {
 			}
 			j.finish(res, err)
 		}
-		c.releaseDirect(s, failure)
+		if alone {
+			c.releaseObserved(ctx, s, failure)
+		} else {
+			c.releaseDirect(s, failure)
+		}
 		if len(again) == 0 {
 			return
 		}

@@ -28,12 +28,15 @@ type options struct {
 	interceptors []ports.Interceptor
 	allow8Bit    bool
 	coalesce     int
+	telemetry    ports.Telemetry
+	addresses    domain.AddressPolicy
 	now          func() time.Time
 }
 
 func defaultOptions() options {
 	d := domain.DefaultConfig()
-	return options{log: nopLogger{}, retry: d.Retry, breaker: d.CircuitBreaker, limits: d.Limits, coalesce: DefaultCoalesce, now: time.Now}
+	return options{log: nopLogger{}, retry: d.Retry, breaker: d.CircuitBreaker, limits: d.Limits, coalesce: DefaultCoalesce,
+		telemetry: ports.NopTelemetry{}, now: time.Now}
 }
 
 // WithLogger sends the client's structured logs to l (a *zap.SugaredLogger
@@ -44,6 +47,23 @@ func WithLogger(l ports.Logger) Option {
 			o.log = l
 		}
 	})
+}
+
+// WithTelemetry reports every message (an smtp.send span with its
+// acquire and release spans, retries, the send metrics) to t. Nothing is
+// reported by default.
+func WithTelemetry(t ports.Telemetry) Option {
+	return optionFunc(func(o *options) {
+		if t != nil {
+			o.telemetry = t
+		}
+	})
+}
+
+// WithAddressPolicy sets how the client's log lines show addresses and the
+// error texts they quote (domain.AddressLocalPart by default).
+func WithAddressPolicy(p domain.AddressPolicy) Option {
+	return optionFunc(func(o *options) { o.addresses = p })
 }
 
 // WithPool borrows sessions from p instead of opening one per send; the

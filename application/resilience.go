@@ -49,11 +49,7 @@ func newExecutor(o *options) (failsafe.Executor[any], circuitbreaker.CircuitBrea
 		b := retrypolicy.NewBuilder[any]().
 			HandleIf(func(_ any, err error) bool { return retryableWith(conds, err) }).
 			WithMaxAttempts(o.retry.MaxAttempts).
-			ReturnLastFailure().
-			OnRetryScheduled(func(e failsafe.ExecutionScheduledEvent[any]) {
-				o.log.Warnw("smtp send failed, retrying", "attempt", e.Attempts(), "delay", e.Delay,
-					"error_kind", domain.KindOf(e.LastError()).String())
-			})
+			ReturnLastFailure()
 		if initial := o.retry.InitialDelay; initial > 0 {
 			maxDelay, factor := max(o.retry.MaxDelay, initial), o.retry.Multiplier
 			if factor == 0 {

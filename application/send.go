@@ -28,7 +28,16 @@ func (c *Client) Send(ctx context.Context, e *domain.Email) (*domain.SendResult,
 	if e == nil {
 		return nil, domain.NewError(domain.KindInvalidInput, "send", "nil email")
 	}
-	return c.send(ctx, e)
+	return c.sendObserved(ctx, e)
+}
+
+// sendObserved sends e through the interceptors and the policies inside
+// its smtp.send span, and logs the outcome.
+func (c *Client) sendObserved(ctx context.Context, e *domain.Email) (*domain.SendResult, error) {
+	ctx, span := c.startSend(ctx, e)
+	res, err := c.send(ctx, e)
+	c.endSend(span, res, err)
+	return res, err
 }
 
 // sendWithPolicies validates e, fixes its Message-ID and Date so every
@@ -50,7 +59,11 @@ func (c *Client) admit(ctx context.Context) error {
 	if c.o.limiter == nil {
 		return nil
 	}
-	return c.o.limiter.Acquire(ctx, ports.QuotaEmails)
+	err := c.o.limiter.Acquire(ctx, ports.QuotaEmails)
+	if err != nil {
+		c.rateLimited(err)
+	}
+	return err
 }
 
 // run runs attempt under the breaker and the retry policy. The outcome is
@@ -65,6 +78,9 @@ func (c *Client) run(ctx context.Context, attempt func(context.Context) (*domain
 		ran bool
 	}
 	err := c.exec.WithContext(ctx).RunWithExecution(func(x failsafe.Execution[any]) error {
+		if n := x.Attempts(); n > 1 && last.err != nil {
+			c.retried(ctx, n, last.err)
+		}
 		res, err := attempt(x.Context())
 		last.res, last.err, last.ran = res, err, true
 		return err
@@ -109,7 +125,6 @@ func (c *Client) outcome(id string, env ports.Envelope, tx *ports.TxResult, err 
 		}
 		return res, &partialDelivery{err}
 	}
-	c.o.log.Debugw("smtp message sent", "message_id", res.MessageID, "accepted", len(res.Accepted), "rejected", len(res.Rejected))
 	return res, nil
 }
 

@@ -12,7 +12,7 @@ func (c *Client) acquire(ctx context.Context) (ports.Session, error) {
 	if b, ok := ctx.Value(stickyKey{}).(*stickySession); ok {
 		return b.get(ctx)
 	}
-	return c.acquireDirect(ctx)
+	return c.acquireObserved(ctx)
 }
 
 func (c *Client) acquireDirect(ctx context.Context) (ports.Session, error) {
@@ -28,7 +28,7 @@ func (c *Client) release(ctx context.Context, s ports.Session, err error) {
 	if b, ok := ctx.Value(stickyKey{}).(*stickySession); ok && b.s == s {
 		return
 	}
-	c.releaseDirect(s, err)
+	c.releaseObserved(ctx, s, err)
 }
 
 // releaseDirect gives s back to the pool, or discards it when the attempt

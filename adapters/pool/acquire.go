@@ -221,6 +221,7 @@ func (p *Pool) open(ctx context.Context) (ports.Session, error) {
 	if s == nil {
 		return nil, domain.NewError(domain.KindConnection, "pool get", "the transport returned no session")
 	}
+	p.log.Infow("smtp connection opened")
 	return s, nil
 }
 

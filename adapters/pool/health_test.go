@@ -38,8 +38,8 @@ func TestGetClosesIdleSessionsPastTheirTime(t *testing.T) {
 			if inner(s) != fresh {
 				t.Fatalf("Get lent %v; want a fresh session", inner(s))
 			}
-			if !f.log.has("debug", tt.reason) {
-				t.Errorf("no debug line with %q", tt.reason)
+			if !f.log.has("info", tt.reason) {
+				t.Errorf("no info line with %q", tt.reason)
 			}
 		})
 	}

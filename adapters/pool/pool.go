@@ -85,9 +85,10 @@ type options struct {
 	now func() time.Time
 }
 
-// WithLogger sends debug lines about discarded and replaced sessions, and
-// warnings about failed health checks, resets and warm-up dials, to l. A
-// nil l logs nothing (the default).
+// WithLogger sends connection events (a session opened; closed, with the
+// reason) at INFO, replaced stale sessions at DEBUG, and failed health
+// checks, resets and warm-up dials at WARN, to l. A nil l logs nothing (the
+// default).
 func WithLogger(l ports.Logger) Option {
 	return optionFunc(func(o *options) {
 		if l != nil {

@@ -89,7 +89,7 @@ func TestPutClosesASessionThatIsNotReusable(t *testing.T) {
 	f.p.Put(f.get(t))
 	<-closed
 	waitStatus(t, f.p, "slot freed", func(st domain.PoolStatus) bool { return st.Total == 0 })
-	if !f.log.has("debug", "not reusable") {
+	if !f.log.has("info", "not reusable") {
 		t.Error("the discard was not logged with its reason")
 	}
 }

@@ -101,7 +101,11 @@ func (p *Pool) freeSlotLocked() {
 func (p *Pool) closeLocked(c *conn, reason string) {
 	p.goLocked(func() func() {
 		err := c.s.Close()
-		p.log.Debugw("smtp pool: session closed", "reason", reason, "messages", c.messages, "error", err)
+		if err != nil {
+			p.log.Infow("smtp connection closed", "reason", reason, "messages", c.messages, "error", err)
+		} else {
+			p.log.Infow("smtp connection closed", "reason", reason, "messages", c.messages)
+		}
 		return func() {
 			p.freeSlotLocked()
 			p.kickLocked()
