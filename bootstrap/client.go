@@ -1,6 +1,8 @@
 package bootstrap
 
 import (
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	"github.com/integrations/smtp/adapters/auth"
@@ -31,6 +33,10 @@ type wiring struct {
 	encoder      ports.Encoder
 	limiter      ports.RateLimiter
 	noPool       bool
+
+	telemetry      ports.Telemetry
+	tracerProvider trace.TracerProvider
+	meterProvider  metric.MeterProvider
 }
 
 // WithTranscript receives every protocol line, secrets redacted.
@@ -86,6 +92,13 @@ func NewTransport(cfg domain.Config, opts ...ClientOption) (ports.Transport, err
 		o.apply(&w)
 	}
 	w.transport = nil
+	log := serverLogger(cfg, w.logger)
+	w.transcript = transcriptFor(cfg, &w, log)
+	tel, err := telemetryFor(cfg, &w)
+	if err != nil {
+		return nil, err
+	}
+	w.telemetry = tel
 	return newTransport(cfg, &w)
 }
 
@@ -93,7 +106,7 @@ func newTransport(cfg domain.Config, w *wiring) (ports.Transport, error) {
 	if w.transport != nil {
 		return w.transport, nil
 	}
-	deps := tcp.Deps{Dialer: w.dialer, Auth: auth.New(), Credentials: w.credentials, Transcript: w.transcript}
+	deps := tcp.Deps{Dialer: w.dialer, Auth: auth.New(), Credentials: w.credentials, Transcript: w.transcript, Telemetry: w.telemetry}
 	if cfg.EffectiveTLSMode() != domain.TLSNone {
 		up, err := tls.New(cfg.TLS)
 		if err != nil {
@@ -108,8 +121,12 @@ func newTransport(cfg domain.Config, w *wiring) (ports.Transport, error) {
 // TCP/TLS transport with the SASL authenticator, a connection pool sized
 // by cfg.Pool, the rate limiter of cfg.RateLimit (emails and new
 // connections), the client-side limits of cfg.Limits, the MIME encoder,
-// and the retry and circuit breaker settings of cfg. It does not dial.
-// Errors are *domain.Error.
+// and the retry and circuit breaker settings of cfg. It reports spans and
+// metrics through OpenTelemetry (the global providers unless
+// WithTracerProvider, WithMeterProvider or WithTelemetry say otherwise) and
+// logs to WithLogger's logger with the server's fields and cfg's address
+// policy; at DEBUG the protocol transcript too. It does not dial. Errors
+// are *domain.Error.
 func NewClient(cfg domain.Config, opts ...ClientOption) (*application.Client, error) {
 	var w wiring
 	for _, o := range opts {
@@ -122,6 +139,13 @@ func NewClient(cfg domain.Config, opts ...ClientOption) (*application.Client, er
 	if err := validate(); err != nil {
 		return nil, err
 	}
+	log := serverLogger(cfg, w.logger)
+	w.transcript = transcriptFor(cfg, &w, log)
+	tel, err := telemetryFor(cfg, &w)
+	if err != nil {
+		return nil, err
+	}
+	w.telemetry = tel
 	t, err := newTransport(cfg, &w)
 	if err != nil {
 		return nil, err
@@ -143,19 +167,26 @@ func NewClient(cfg domain.Config, opts ...ClientOption) (*application.Client, er
 		application.With8BitMIME(cfg.Allow8BitMIME),
 		application.WithLimits(cfg.Limits),
 		application.WithInterceptors(w.interceptors...),
+		application.WithTelemetry(tel),
+		application.WithAddressPolicy(cfg.AddressPolicy),
 	}
 	if limiter != nil {
 		appOpts = append(appOpts, application.WithRateLimiter(limiter))
 	}
-	if w.logger != nil {
-		appOpts = append(appOpts, application.WithLogger(w.logger.Sugar()))
+	if log != nil {
+		appOpts = append(appOpts, application.WithLogger(log.Sugar()))
 	}
 	if !w.noPool {
 		var poolOpts []pool.Option
-		if w.logger != nil {
-			poolOpts = append(poolOpts, pool.WithLogger(w.logger.Sugar()))
+		if log != nil {
+			poolOpts = append(poolOpts, pool.WithLogger(log.Sugar()))
 		}
 		appOpts = append(appOpts, application.WithPool(pool.New(t, cfg.Pool, poolOpts...)))
 	}
-	return application.New(t, enc, appOpts...)
+	c, err := application.New(t, enc, appOpts...)
+	if err != nil {
+		return nil, err
+	}
+	observeClient(tel, c)
+	return c, nil
 }
