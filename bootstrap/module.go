@@ -3,6 +3,8 @@ package bootstrap
 import (
 	"context"
 
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
@@ -14,8 +16,12 @@ import (
 // Module provides *application.Client (pooling sessions as Config.Pool
 // says), ports.Transport and ports.Encoder from a domain.Config that the
 // application supplies (fx.Supply(cfg)). An optional ports.RateLimiter in
-// the graph replaces the in-memory limiter of Config.RateLimit. It uses the application's *zap.Logger when there is one
-// and never provides one. OnStart does not dial; OnStop closes the client.
+// the graph replaces the in-memory limiter of Config.RateLimit. It uses the
+// application's *zap.Logger when there is one and never provides one. Spans
+// and metrics go to the graph's trace.TracerProvider and
+// metric.MeterProvider when it has them, else to OpenTelemetry's global
+// providers; a ports.Telemetry in the graph replaces OpenTelemetry. OnStart
+// does not dial; OnStop closes the client.
 //
 // To swap an adapter, decorate or replace its port:
 //
@@ -35,10 +41,25 @@ type TransportParams struct {
 	Credentials ports.CredentialProvider `optional:"true"`
 	Transcript  ports.Transcript         `optional:"true"`
 	Dialer      ports.Dialer             `optional:"true"`
+	Logger      *zap.Logger              `optional:"true"`
+	Observability
+}
+
+// Observability are the optional tracing and metrics inputs of the module.
+type Observability struct {
+	fx.In
+	TracerProvider trace.TracerProvider `optional:"true"` // instead of otel.GetTracerProvider()
+	MeterProvider  metric.MeterProvider `optional:"true"` // instead of otel.GetMeterProvider()
+	Telemetry      ports.Telemetry      `optional:"true"` // instead of OpenTelemetry
+}
+
+func (o Observability) options() []ClientOption {
+	return []ClientOption{WithTracerProvider(o.TracerProvider), WithMeterProvider(o.MeterProvider), WithTelemetry(o.Telemetry)}
 }
 
 func provideTransport(p TransportParams) (ports.Transport, error) {
-	return NewTransport(p.Config, WithCredentialProvider(p.Credentials), WithTranscript(p.Transcript), WithDialer(p.Dialer))
+	opts := append(p.options(), WithCredentialProvider(p.Credentials), WithTranscript(p.Transcript), WithDialer(p.Dialer), WithLogger(p.Logger))
+	return NewTransport(p.Config, opts...)
 }
 
 func provideEncoder() ports.Encoder { return NewEncoder() }
@@ -54,11 +75,13 @@ type ClientParams struct {
 	RateLimiter  ports.RateLimiter        `optional:"true"` // replaces the in-memory limiter of Config.RateLimit
 	Interceptors []ports.Interceptor      `group:"smtp.interceptors"`
 	Lifecycle    fx.Lifecycle
+	Observability
 }
 
 func provideClient(p ClientParams) (*application.Client, error) {
-	c, err := NewClient(p.Config, WithTransport(p.Transport), WithEncoder(p.Encoder), WithLogger(p.Logger),
+	opts := append(p.options(), WithTransport(p.Transport), WithEncoder(p.Encoder), WithLogger(p.Logger),
 		WithCredentialProvider(p.Credentials), WithRateLimiter(p.RateLimiter), WithInterceptors(p.Interceptors...))
+	c, err := NewClient(p.Config, opts...)
 	if err != nil {
 		return nil, err
 	}
