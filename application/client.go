@@ -2,6 +2,7 @@ package application
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"github.com/failsafe-go/failsafe-go"
@@ -112,14 +113,22 @@ func (c *Client) Close(ctx context.Context) error {
 	}
 	c.shutMu.Lock()
 	defer c.shutMu.Unlock()
-	if c.o.pool == nil || c.shut {
+	if c.shut {
 		return nil
 	}
-	if err := c.o.pool.Close(ctx); err != nil {
-		return err
+	if c.o.pool != nil {
+		if err := c.o.pool.Close(ctx); err != nil {
+			return err
+		}
 	}
 	c.shut = true
-	return nil
+	var errs []error
+	for _, cl := range c.o.closers {
+		if err := cl.Close(); err != nil {
+			errs = append(errs, domain.WrapError(domain.KindConnection, "close", err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // goBackground runs f off the caller's path; Close waits for it.

@@ -1,6 +1,7 @@
 package application
 
 import (
+	"io"
 	"time"
 
 	"github.com/integrations/smtp/domain"
@@ -30,6 +31,7 @@ type options struct {
 	coalesce     int
 	telemetry    ports.Telemetry
 	addresses    domain.AddressPolicy
+	closers      []io.Closer
 	now          func() time.Time
 }
 
@@ -64,6 +66,17 @@ func WithTelemetry(t ports.Telemetry) Option {
 // error texts they quote (domain.AddressLocalPart by default).
 func WithAddressPolicy(p domain.AddressPolicy) Option {
 	return optionFunc(func(o *options) { o.addresses = p })
+}
+
+// WithCloser makes Close close c once, after the pool: something the
+// wiring made for this client alone, such as a rate limiter's connections
+// to its store.
+func WithCloser(c io.Closer) Option {
+	return optionFunc(func(o *options) {
+		if c != nil {
+			o.closers = append(o.closers, c)
+		}
+	})
 }
 
 // WithPool borrows sessions from p instead of opening one per send; the

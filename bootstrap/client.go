@@ -1,6 +1,8 @@
 package bootstrap
 
 import (
+	"io"
+
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
@@ -172,6 +174,9 @@ func NewClient(cfg domain.Config, opts ...ClientOption) (*application.Client, er
 	}
 	if limiter != nil {
 		appOpts = append(appOpts, application.WithRateLimiter(limiter))
+		if cl, ok := limiter.(io.Closer); ok && w.limiter == nil { // made here: closed with the client
+			appOpts = append(appOpts, application.WithCloser(cl))
+		}
 	}
 	if log != nil {
 		appOpts = append(appOpts, application.WithLogger(log.Sugar()))

@@ -26,9 +26,9 @@ func rateLimiterFor(cfg domain.Config, w *wiring) (ports.RateLimiter, error) {
 		return nil, nil
 	}
 	if cfg.RateLimit.Redis != nil {
-		return newRedisRateLimiter(cfg, w.logger)
+		return newRedisRateLimiter(cfg, w.logger, w.telemetry)
 	}
-	return ratelimit.New(*cfg.RateLimit)
+	return ratelimit.New(*cfg.RateLimit, ratelimit.WithTelemetry(w.telemetry))
 }
 
 // NewRedisRateLimiter returns the rate limiter that NewClient makes for a
@@ -36,7 +36,8 @@ func rateLimiterFor(cfg domain.Config, w *wiring) (ports.RateLimiter, error) {
 // under RateLimit.Redis.Key (the account, "user@host:port", when empty),
 // with an in-memory limiter of the same limits as the fallback of
 // RedisFailOpen. Of the options it uses WithLogger (the warnings of an
-// unreachable Redis). It does not connect. The caller closes it; give it to
+// unreachable Redis) and WithTelemetry (refused permits, counted in
+// smtp_rate_limit_exceeded_total). It does not connect. The caller closes it; give it to
 // NewClient with WithRateLimiter to share one between clients. Errors are
 // *domain.Error of KindInvalidInput.
 func NewRedisRateLimiter(cfg domain.Config, opts ...ClientOption) (*redislimit.Limiter, error) {
@@ -47,10 +48,10 @@ func NewRedisRateLimiter(cfg domain.Config, opts ...ClientOption) (*redislimit.L
 	if cfg.RateLimit == nil || cfg.RateLimit.Redis == nil {
 		return nil, domain.NewError(domain.KindInvalidInput, "rate limit", "no Redis settings (Config.RateLimit.Redis is nil)")
 	}
-	return newRedisRateLimiter(cfg, w.logger)
+	return newRedisRateLimiter(cfg, w.logger, w.telemetry)
 }
 
-func newRedisRateLimiter(cfg domain.Config, logger *zap.Logger) (*redislimit.Limiter, error) {
+func newRedisRateLimiter(cfg domain.Config, logger *zap.Logger, tel ports.Telemetry) (*redislimit.Limiter, error) {
 	rl := *cfg.RateLimit
 	shared := *rl.Redis
 	if shared.Key == "" {
@@ -60,6 +61,9 @@ func newRedisRateLimiter(cfg domain.Config, logger *zap.Logger) (*redislimit.Lim
 	var opts []redislimit.Option
 	if logger != nil {
 		opts = append(opts, redislimit.WithLogger(logger.Sugar()))
+	}
+	if tel != nil {
+		opts = append(opts, redislimit.WithTelemetry(tel))
 	}
 	if shared.OnUnavailable == domain.RedisFailOpen {
 		local := rl
@@ -98,13 +102,19 @@ type RedisRateLimiterParams struct {
 	Config    domain.Config
 	Logger    *zap.Logger `optional:"true"`
 	Lifecycle fx.Lifecycle
+	Observability
 }
 
 func provideRedisRateLimiter(p RedisRateLimiterParams) (ports.RateLimiter, error) {
 	if p.Config.RateLimit == nil || p.Config.RateLimit.Redis == nil {
 		return nil, nil
 	}
-	l, err := newRedisRateLimiter(p.Config, p.Logger)
+	w := wiring{tracerProvider: p.TracerProvider, meterProvider: p.MeterProvider, telemetry: p.Telemetry}
+	tel, err := telemetryFor(p.Config, &w)
+	if err != nil {
+		return nil, err
+	}
+	l, err := newRedisRateLimiter(p.Config, p.Logger, tel)
 	if err != nil {
 		return nil, err
 	}
