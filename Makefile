@@ -5,9 +5,11 @@ GO ?= go
 FUZZTIME ?= 5s
 export PATH := $(PATH):$(shell $(GO) env GOPATH)/bin
 
-.PHONY: test deps check fmt vet mocks unit fuzz servers integration stop-servers bench demo build
+.PHONY: test deps check fmt vet mocks unit fuzz servers integration itest stop-servers bench demo build
 
-test: deps check unit fuzz integration
+# The servers start first: some unit tests (the Redis limiter's) run their own
+# redis-server, which the server install provides.
+test: deps servers check unit fuzz itest
 
 deps:
 	./scripts/install-deps.sh
@@ -39,7 +41,9 @@ servers:
 
 # Integration tests against real Postfix and Mailpit on loopback; nothing is
 # skipped: a missing server fails the run.
-integration: servers
+integration: servers itest
+
+itest:
 	set -a; source $${SMTP_TEST_DIR:-/tmp/smtp-itest}/env; set +a; \
 	$(GO) test -race -count=1 -tags integration -timeout 15m ./test/integration/...
 
