@@ -279,6 +279,14 @@ type meter struct {
 
 func newMeter(t *testing.T) meter {
 	t.Helper()
+	return newMeterTB(t)
+}
+
+// newBenchMeter is newMeter for a benchmark.
+func newBenchMeter(b *testing.B) meter { return newMeterTB(b) }
+
+func newMeterTB(t testing.TB) meter {
+	t.Helper()
 	reg := prometheus.NewRegistry()
 	exp, err := otelprom.New(otelprom.WithRegisterer(reg))
 	if err != nil {
@@ -302,7 +310,7 @@ func newMeter(t *testing.T) meter {
 }
 
 // scrape returns the exporter's text exposition.
-func (m meter) scrape(t *testing.T) []byte {
+func (m meter) scrape(t testing.TB) []byte {
 	t.Helper()
 	body, err := m.client()
 	if err != nil {
