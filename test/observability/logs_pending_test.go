@@ -15,7 +15,7 @@ import (
 // check yet because of a known bug; empty it when the bug is fixed.
 var pendingLogMessages = map[string]bool{
 	// adapters/pool logs error texts without the address policy.
-	"smtp pool: idle session went stale; replacing it":                 true,
+	"smtp pool: idle session went stale; replacing it":                  true,
 	"smtp pool: RSET after a failed transaction failed; session closed": true,
 	"smtp connection closed":                                            true,
 }
