@@ -52,8 +52,10 @@ func runSend(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var c connFlags
 	var m messageFlags
+	var rl rateLimitFlags
 	c.register(fs)
 	m.register(fs)
+	rl.register(fs)
 	messageFile := fs.String("message-file", "", "send the prebuilt RFC 5322 message in `file`, streamed (- for stdin; envelope from --from/--to/--cc/--bcc)")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
 	verbose := fs.Bool("verbose", false, "print the protocol transcript to stderr (secrets redacted)")
@@ -96,6 +98,9 @@ func runSend(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg, err := c.config()
 	if err != nil {
+		return finish(err)
+	}
+	if err := rl.apply(&cfg); err != nil {
 		return finish(err)
 	}
 	// A server may quote the secret back; finish and the transcript write
