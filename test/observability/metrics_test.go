@@ -161,19 +161,11 @@ func TestPrometheusSeries(t *testing.T) {
 			names = append(names, name)
 		}
 	}
-	for name := range pendingSeries {
-		if !slices.Contains(names, name) {
-			names = append(names, name)
-		}
-	}
 	slices.Sort(names)
 	if want := slices.Sorted(maps.Keys(series)); !slices.Equal(names, want) {
 		t.Errorf("smtp_ series scraped:\n %v\nwant\n %v", names, want)
 	}
 	for name, labels := range series {
-		if pendingSeries[name] {
-			continue
-		}
 		if got := slices.Sorted(maps.Keys(fams[name].labels)); !slices.Equal(got, labels) {
 			t.Errorf("%s has labels %v; want %v", name, got, labels)
 		}
@@ -216,10 +208,6 @@ func TestPrometheusSeries(t *testing.T) {
 			h + ",state=pending": 0, h + ",state=max": 1},
 	}
 	for name, samples := range want {
-		if pendingSeries[name] {
-			t.Logf("%s not checked (pending): %v", name, fams[name].samples)
-			continue
-		}
 		if got := fams[name].samples; !maps.Equal(got, samples) {
 			t.Errorf("%s samples:\n %v\nwant\n %v", name, got, samples)
 		}
@@ -234,4 +222,43 @@ func TestPrometheusSeries(t *testing.T) {
 	if t.Failed() {
 		t.Logf("scrape:\n%s", body)
 	}
+}
+
+// A permit the configured (in-memory) rate limiter refuses is counted in
+// smtp_rate_limit_exceeded_total{quota="emails"} and adds an
+// "smtp.rate_limited" event to the send's span.
+func TestRateLimitHitIsCountedAndTraced(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.Start(t)
+	cfg := plainConfig(srv)
+	cfg.RateLimit = &domain.RateLimitConfig{MaxEmails: 1, Window: time.Hour, OnLimit: domain.RateLimitReject}
+	m, tr := newMeter(t), newTracer(t)
+	c := newClient(t, cfg, bootstrap.WithMeterProvider(m), bootstrap.WithTracerProvider(tr))
+	if _, err := send(c, message(t, "first", "bob@example.org")); err != nil {
+		t.Fatal(err)
+	}
+	tr.reset()
+	if _, err := send(c, message(t, "second", "bob@example.org")); domain.KindOf(err) != domain.KindLocalRateLimit {
+		t.Fatalf("second send: %v; want the local rate limit", err)
+	}
+	closeClient(t, c)
+	got := parse(t, m.scrape(t))["smtp_rate_limit_exceeded_total"].samples
+	if got["host=127.0.0.1,quota=emails"] != 1 || len(got) != 1 {
+		t.Errorf("smtp_rate_limit_exceeded_total = %v; want {host=127.0.0.1,quota=emails: 1}", got)
+	}
+	sends := find(tr.spans(), "smtp.send")
+	if len(sends) != 1 {
+		t.Fatalf("%d smtp.send spans; want 1", len(sends))
+	}
+	var events []string
+	for _, ev := range sends[0].Events() {
+		events = append(events, ev.Name)
+		if ev.Name == "smtp.rate_limited" {
+			if len(ev.Attributes) != 1 || ev.Attributes[0].Key != "smtp.quota" || ev.Attributes[0].Value.AsString() != "emails" {
+				t.Errorf("smtp.rate_limited attributes %v; want smtp.quota=emails", ev.Attributes)
+			}
+			return
+		}
+	}
+	t.Errorf("the refused send's span has events %v; want smtp.rate_limited", events)
 }
