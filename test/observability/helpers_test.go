@@ -255,7 +255,7 @@ func render(t testing.TB, e observer.LoggedEntry) string {
 	return buf.String()
 }
 
-// renderLogs renders every entry recorded so far, one a line.
+// renderAll renders every entry recorded so far, one a line.
 func (l logs) renderAll(t testing.TB) string {
 	var b strings.Builder
 	for _, e := range l.obs.All() {
@@ -273,7 +273,6 @@ func (l logs) entries(msg string) []observer.LoggedEntry {
 // registry of its own, served over HTTP.
 type meter struct {
 	*sdkmetric.MeterProvider
-	url    string
 	client func() ([]byte, error)
 }
 
@@ -296,7 +295,7 @@ func newMeterTB(t testing.TB) meter {
 	t.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
 	srv := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.HTTPErrorOnError}))
 	t.Cleanup(srv.Close)
-	return meter{MeterProvider: mp, url: srv.URL, client: func() ([]byte, error) {
+	return meter{MeterProvider: mp, client: func() ([]byte, error) {
 		resp, err := srv.Client().Get(srv.URL)
 		if err != nil {
 			return nil, err
