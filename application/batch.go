@@ -267,6 +267,7 @@ func (c *Client) prepareChunks(ctx context.Context, caps domain.Capabilities, to
 					ch.failed, ch.errs = append(ch.failed, m), append(ch.errs, err)
 					continue
 				}
+				noteSize(m.ctx, env.Size)
 				ch.sent = append(ch.sent, m)
 				ch.txs = append(ch.txs, ports.Transaction{Envelope: env, Body: &countingBody{Message: msg}, Trace: m.ctx})
 			}

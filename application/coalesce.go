@@ -219,6 +219,7 @@ func (co *coalescer) run(ctx context.Context, s ports.Session, group []*job, alo
 				j.finish(nil, callerGone())
 				continue
 			}
+			noteSize(j.ctx, env.Size)
 			body := &countingBody{Message: m, begin: j.begin}
 			live, bodies = append(live, j), append(bodies, body)
 			txs = append(txs, ports.Transaction{Envelope: env, Body: body, Trace: j.ctx})

@@ -2,6 +2,7 @@ package application
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/integrations/smtp/domain"
@@ -19,6 +20,21 @@ type sendSpan struct {
 	span  ports.Span
 	start time.Time
 	rcpts int
+	tried *triedSize // the octets of the message as last encoded for a session
+}
+
+// triedSize is where the attempts of a send note the size of the message
+// they encoded, so that a send that fails still reports it.
+type triedSize struct{ n atomic.Int64 }
+
+type triedSizeKey struct{}
+
+// noteSize records n octets as the size of the message whose send ctx
+// carries; 0 (unknown) is ignored.
+func noteSize(ctx context.Context, n int64) {
+	if t, ok := ctx.Value(triedSizeKey{}).(*triedSize); ok && n > 0 {
+		t.n.Store(n)
+	}
 }
 
 // startSend begins e's smtp.send span as a child of ctx's span.
@@ -29,13 +45,24 @@ func (c *Client) startSend(ctx context.Context, e *domain.Email) (context.Contex
 		Recipients:     rcpts,
 		HasAttachments: len(e.Attachments) > 0,
 	})
-	return ctx, sendSpan{span: span, start: c.o.now(), rcpts: rcpts}
+	tried := &triedSize{}
+	return context.WithValue(ctx, triedSizeKey{}, tried), sendSpan{span: span, start: c.o.now(), rcpts: rcpts, tried: tried}
+}
+
+// startRaw begins the smtp.send span of a prebuilt message.
+func (c *Client) startRaw(ctx context.Context, from domain.Address, to []domain.Address) (context.Context, sendSpan) {
+	ctx, span := c.o.telemetry.Start(ctx, ports.StageSend, ports.Attrs{From: from, Recipients: len(to)})
+	tried := &triedSize{}
+	return context.WithValue(ctx, triedSizeKey{}, tried), sendSpan{span: span, start: c.o.now(), rcpts: len(to), tried: tried}
 }
 
 // endSend ends the span with the message's final outcome and logs it.
 func (c *Client) endSend(s sendSpan, res *domain.SendResult, err error) {
-	if res != nil {
+	switch n := s.tried.n.Load(); {
+	case res != nil:
 		s.span.Result(res)
+	case n > 0: // failed after the message was encoded: its size still counts
+		s.span.Result(&domain.SendResult{Size: n})
 	}
 	s.span.End(err)
 	ms := c.o.now().Sub(s.start).Milliseconds()

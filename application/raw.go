@@ -24,6 +24,14 @@ func (c *Client) SendRaw(ctx context.Context, from domain.Address, to []domain.A
 		return nil, err
 	}
 	defer c.wg.Done()
+	ctx, span := c.startRaw(ctx, from, to)
+	res, err := c.sendRawBytes(ctx, from, to, data)
+	c.endSend(span, res, err)
+	return res, err
+}
+
+func (c *Client) sendRawBytes(ctx context.Context, from domain.Address, to []domain.Address, data []byte) (*domain.SendResult, error) {
+	const op = "send raw"
 	if err := c.checkRawEnvelope(op, from, to); err != nil {
 		return nil, err
 	}
@@ -72,6 +80,14 @@ func (c *Client) SendRawReader(ctx context.Context, from domain.Address, to []do
 		return nil, err
 	}
 	defer c.wg.Done()
+	ctx, span := c.startRaw(ctx, from, to)
+	res, err := c.sendRawReader(ctx, from, to, r)
+	c.endSend(span, res, err)
+	return res, err
+}
+
+func (c *Client) sendRawReader(ctx context.Context, from domain.Address, to []domain.Address, r io.Reader) (*domain.SendResult, error) {
+	const op = "send raw"
 	if err := c.checkRawEnvelope(op, from, to); err != nil {
 		return nil, err
 	}
@@ -113,6 +129,7 @@ func (c *Client) checkRawEnvelope(op string, from domain.Address, to []domain.Ad
 // sendRaw sends rb under the policies; size is declared when the server has
 // SIZE and size is known (> 0).
 func (c *Client) sendRaw(ctx context.Context, from domain.Address, to []domain.Address, rb *rawBody, size int64) (*domain.SendResult, error) {
+	noteSize(ctx, size)
 	if err := c.admit(ctx); err != nil {
 		return nil, err
 	}

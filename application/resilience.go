@@ -30,9 +30,9 @@ func newExecutor(o *options) (failsafe.Executor[any], circuitbreaker.CircuitBrea
 				o.log.Warnw("smtp circuit breaker opened", "recovery_timeout", o.breaker.RecoveryTimeout)
 			}).
 			OnHalfOpen(func(circuitbreaker.StateChangedEvent) {
-				o.log.Infow("smtp circuit breaker half-open: trying the server")
+				o.log.Warnw("smtp circuit breaker half-open: trying the server")
 			}).
-			OnClose(func(circuitbreaker.StateChangedEvent) { o.log.Infow("smtp circuit breaker closed") })
+			OnClose(func(circuitbreaker.StateChangedEvent) { o.log.Warnw("smtp circuit breaker closed") })
 		if o.breaker.FailureWindow > 0 {
 			b = b.WithFailureThresholdPeriod(uint(o.breaker.FailureThreshold), o.breaker.FailureWindow)
 		} else {

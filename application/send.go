@@ -194,7 +194,9 @@ func (c *Client) transact(ctx context.Context, s ports.Session, e *domain.Email,
 		return nil, err
 	}
 	body := &countingBody{Message: m}
+	noteSize(ctx, env.Size)
 	tx, err := s.Send(ctx, env, body)
+	noteSize(ctx, body.n)
 	return c.outcome(m.MessageID(), env, tx, err, start, body.n)
 }
 

@@ -46,7 +46,7 @@ func (c *Client) releaseDirect(s ports.Session, err error) {
 	}
 	c.goBackground(func() {
 		if err := s.Close(); err != nil {
-			c.o.log.Debugw("smtp close after send", "error", err)
+			c.o.log.Debugw("smtp close after send", "error", c.o.addresses.MaskText(err.Error()))
 		}
 	})
 }

@@ -178,13 +178,14 @@ func NewClient(cfg domain.Config, opts ...ClientOption) (*application.Client, er
 			appOpts = append(appOpts, application.WithCloser(cl))
 		}
 	}
-	if log != nil {
-		appOpts = append(appOpts, application.WithLogger(log.Sugar()))
+	plog := policyLogger(log, cfg.AddressPolicy)
+	if plog != nil {
+		appOpts = append(appOpts, application.WithLogger(plog))
 	}
 	if !w.noPool {
 		var poolOpts []pool.Option
-		if log != nil {
-			poolOpts = append(poolOpts, pool.WithLogger(log.Sugar()))
+		if plog != nil {
+			poolOpts = append(poolOpts, pool.WithLogger(plog))
 		}
 		appOpts = append(appOpts, application.WithPool(pool.New(t, cfg.Pool, poolOpts...)))
 	}

@@ -59,8 +59,8 @@ func newRedisRateLimiter(cfg domain.Config, logger *zap.Logger, tel ports.Teleme
 	}
 	rl.Redis = &shared
 	var opts []redislimit.Option
-	if logger != nil {
-		opts = append(opts, redislimit.WithLogger(logger.Sugar()))
+	if l := policyLogger(logger, cfg.AddressPolicy); l != nil {
+		opts = append(opts, redislimit.WithLogger(l))
 	}
 	if tel != nil {
 		opts = append(opts, redislimit.WithTelemetry(tel))

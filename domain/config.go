@@ -410,6 +410,7 @@ func (c *Config) validate(provider bool) error {
 	errs = append(errs, c.Pool.validate()...)
 	errs = append(errs, c.Limits.validate()...)
 	errs = append(errs, c.Retry.validate()...)
+	errs = append(errs, c.CircuitBreaker.validate()...)
 	if r := c.RateLimit; r != nil {
 		errs = append(errs, r.validate()...)
 	}
@@ -454,6 +455,17 @@ func (l Limits) validate() []error {
 	}
 	if l.MaxAttachments > MaxAttachmentsLimit {
 		errs = append(errs, configError("attachment limit "+strconv.Itoa(l.MaxAttachments)+" is above the maximum of 50"))
+	}
+	return errs
+}
+
+func (b CircuitBreakerConfig) validate() []error {
+	var errs []error
+	if b.Enabled && b.FailureThreshold <= 0 {
+		errs = append(errs, configError("circuit breaker enabled with a failure threshold below 1"))
+	}
+	if b.FailureThreshold < 0 || b.SuccessThreshold < 0 || b.FailureWindow < 0 || b.RecoveryTimeout < 0 {
+		errs = append(errs, configError("circuit breaker settings must not be negative"))
 	}
 	return errs
 }

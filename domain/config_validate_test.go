@@ -121,3 +121,24 @@ func TestValidateWithProvider(t *testing.T) {
 		t.Errorf("ValidateWithProvider(XOAUTH2 with a password) = %v", err)
 	}
 }
+
+func TestValidateRefusesAnInertCircuitBreaker(t *testing.T) {
+	for name, b := range map[string]domain.CircuitBreakerConfig{
+		"enabled without threshold": {Enabled: true, RecoveryTimeout: time.Second},
+		"negative recovery":         {Enabled: true, FailureThreshold: 5, RecoveryTimeout: -time.Second},
+		"negative window":           {FailureThreshold: 5, FailureWindow: -time.Second},
+	} {
+		cfg := domain.DefaultConfig()
+		cfg.Host, cfg.Port = "mail.example.com", 587
+		cfg.CircuitBreaker = b
+		if err := cfg.Validate(); domain.KindOf(err) != domain.KindInvalidInput || !strings.Contains(err.Error(), "circuit breaker") {
+			t.Errorf("%s: Validate() = %v; want an invalid-input error about the circuit breaker", name, err)
+		}
+	}
+	cfg := domain.DefaultConfig()
+	cfg.Host, cfg.Port = "mail.example.com", 587
+	cfg.CircuitBreaker = domain.CircuitBreakerConfig{}
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("a disabled breaker: Validate() = %v", err)
+	}
+}

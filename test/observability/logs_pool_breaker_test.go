@@ -11,22 +11,12 @@ import (
 	"github.com/integrations/smtp/smtptest"
 )
 
-// pendingLogMessages are log messages TestAddressPolicyEverywhere does not
-// check yet because of a known bug; empty it when the bug is fixed.
-var pendingLogMessages = map[string]bool{
-	// adapters/pool logs error texts without the address policy.
-	"smtp pool: idle session went stale; replacing it":                  true,
-	"smtp pool: RSET after a failed transaction failed; session closed": true,
-	"smtp connection closed":                                            true,
-}
-
 // The pool's log lines show the error texts they carry through the
 // address policy. The one this test reaches: a pooled session the server
 // shuts (421, quoting an address) is replaced, and the pool logs why. The
 // pool's other lines with an "error" field (a failed health check, a
 // failed RSET, a failed QUIT) pass their texts the same way.
 func TestPoolLogLinesFollowTheAddressPolicy(t *testing.T) {
-	t.Skip("pending: adapters/pool logs error texts without the address policy (session.go:125, release.go:105,129, acquire.go:43, maintain.go:53,82)")
 	t.Parallel()
 	srv := smtptest.Start(t)
 	l := newLogs()
@@ -54,7 +44,6 @@ func TestPoolLogLinesFollowTheAddressPolicy(t *testing.T) {
 // 9.3.1: "WARN: circuit breaker state changes"): opened, half-open and
 // closed.
 func TestEveryBreakerTransitionIsAWarning(t *testing.T) {
-	t.Skip("pending: application/resilience.go:33,35 log half-open and closed at INFO")
 	t.Parallel()
 	srv := smtptest.Start(t)
 	cfg := plainConfig(srv)
