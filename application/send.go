@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/failsafe-go/failsafe-go"
 	"github.com/failsafe-go/failsafe-go/circuitbreaker"
@@ -228,8 +229,11 @@ func (c *Client) result(id string, env ports.Envelope, tx *ports.TxResult, start
 	if res.Size == 0 {
 		res.Size = written
 	}
-	for _, a := range tx.Accepted {
-		res.Accepted = append(res.Accepted, a.Email())
+	if len(tx.Accepted) > 0 {
+		res.Accepted = make([]string, len(tx.Accepted))
+		for i, a := range tx.Accepted {
+			res.Accepted[i] = a.Email()
+		}
 	}
 	if tx.Reply != nil {
 		res.Response = tx.Reply.String()
@@ -257,9 +261,14 @@ func hasReaderSource(e *domain.Email) bool {
 func queueID(text string) string {
 	for _, marker := range []string{"queued as ", "id=", "Ok "} {
 		if i := strings.Index(text, marker); i >= 0 {
-			f := strings.Fields(text[i+len(marker):])
-			if len(f) > 0 {
-				return strings.Trim(f[0], "<>();,")
+			// The first field after the marker, as strings.Fields would
+			// cut it, without allocating the others.
+			f := strings.TrimLeftFunc(text[i+len(marker):], unicode.IsSpace)
+			if j := strings.IndexFunc(f, unicode.IsSpace); j >= 0 {
+				f = f[:j]
+			}
+			if f != "" {
+				return strings.Trim(f, "<>();,")
 			}
 		}
 	}

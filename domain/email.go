@@ -136,11 +136,24 @@ func (e *Email) EnvelopeFrom() Address {
 }
 
 // Recipients returns To, Cc and Bcc in that order, each mailbox once (as
-// Address.Equal tells them apart), in time linear in their number.
+// Address.Equal tells them apart), in time linear in their number. A
+// message with few recipients, the usual case, is deduplicated by
+// comparing them with each other, which allocates nothing but the result.
 func (e *Email) Recipients() []Address {
-	out := make([]Address, 0, len(e.To)+len(e.Cc)+len(e.Bcc))
-	seen := make(map[string]bool, cap(out))
-	for _, list := range [][]Address{e.To, e.Cc, e.Bcc} {
+	n := len(e.To) + len(e.Cc) + len(e.Bcc)
+	out := make([]Address, 0, n)
+	if n <= smallRecipients {
+		for _, list := range [...][]Address{e.To, e.Cc, e.Bcc} {
+			for _, a := range list {
+				if !containsMailbox(out, a) {
+					out = append(out, a)
+				}
+			}
+		}
+		return out
+	}
+	seen := make(map[string]bool, n)
+	for _, list := range [...][]Address{e.To, e.Cc, e.Bcc} {
 		for _, a := range list {
 			key := a.local + "@" + asciiLower(a.asciiDomain)
 			if seen[key] {
@@ -151,6 +164,42 @@ func (e *Email) Recipients() []Address {
 		}
 	}
 	return out
+}
+
+// smallRecipients is the most recipients Recipients compares pairwise
+// rather than through a map.
+const smallRecipients = 16
+
+// containsMailbox reports whether list holds a's mailbox: the same local
+// part and the same ASCII domain but for ASCII case.
+func containsMailbox(list []Address, a Address) bool {
+	for _, b := range list {
+		if b.local == a.local && equalASCIIFold(b.asciiDomain, a.asciiDomain) {
+			return true
+		}
+	}
+	return false
+}
+
+// equalASCIIFold reports whether a and b are equal but for the case of
+// ASCII letters, as comparing their asciiLower forms does.
+func equalASCIIFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x >= 'A' && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if y >= 'A' && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // NeedsSMTPUTF8 reports whether any address of the envelope or of the

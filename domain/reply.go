@@ -32,12 +32,19 @@ func ParseEnhancedCode(text string) (EnhancedCode, string, bool) {
 	if i := strings.IndexByte(text, ' '); i >= 0 {
 		field, rest = text[:i], text[i+1:]
 	}
-	parts := strings.Split(field, ".")
-	if len(parts) != 3 {
-		return EnhancedCode{}, text, false
-	}
+	// Three dot-separated numbers, cut without allocating.
 	var n [3]int
-	for i, p := range parts {
+	for i := range n {
+		p := field
+		if i < 2 {
+			j := strings.IndexByte(field, '.')
+			if j < 0 {
+				return EnhancedCode{}, text, false
+			}
+			p, field = field[:j], field[j+1:]
+		} else if strings.IndexByte(p, '.') >= 0 {
+			return EnhancedCode{}, text, false
+		}
 		if len(p) == 0 || len(p) > 3 || (i == 0 && len(p) != 1) {
 			return EnhancedCode{}, text, false
 		}
@@ -68,14 +75,29 @@ func (r *Reply) Text() string { return strings.Join(r.Lines, " ") }
 
 // String returns the reply as "CODE ENHANCED TEXT" on one line.
 func (r *Reply) String() string {
-	s := strconv.Itoa(r.Code)
-	if !r.Enhanced.IsZero() {
-		s += " " + r.Enhanced.String()
+	n := 3 + 13 + len(r.Lines) // code, " 5.999.999", a space before each line
+	for _, l := range r.Lines {
+		n += len(l)
 	}
-	if t := r.Text(); t != "" {
-		s += " " + t
+	var b strings.Builder
+	b.Grow(n) // one allocation
+	var digits [20]byte
+	b.Write(strconv.AppendInt(digits[:0], int64(r.Code), 10))
+	if c := r.Enhanced; !c.IsZero() {
+		b.WriteByte(' ')
+		b.Write(strconv.AppendInt(digits[:0], int64(c.Class), 10))
+		b.WriteByte('.')
+		b.Write(strconv.AppendInt(digits[:0], int64(c.Subject), 10))
+		b.WriteByte('.')
+		b.Write(strconv.AppendInt(digits[:0], int64(c.Detail), 10))
 	}
-	return s
+	if len(r.Lines) > 1 || len(r.Lines) == 1 && r.Lines[0] != "" { // Text is not empty
+		for _, l := range r.Lines { // " " + Text()
+			b.WriteByte(' ')
+			b.WriteString(l)
+		}
+	}
+	return b.String()
 }
 
 // Positive reports whether the reply is 2xx.
@@ -140,7 +162,17 @@ func ParseReply(lines []string) (*Reply, error) {
 	if len(lines) == 0 {
 		return nil, malformed("empty reply")
 	}
-	r := &Reply{Lines: make([]string, 0, len(lines))}
+	var r *Reply
+	if len(lines) == 1 { // the usual reply: its line in the same allocation
+		one := &struct {
+			r     Reply
+			lines [1]string
+		}{}
+		r = &one.r
+		r.Lines = one.lines[:0]
+	} else {
+		r = &Reply{Lines: make([]string, 0, len(lines))}
+	}
 	for i, line := range lines {
 		code, more, text, err := ParseReplyLine(line)
 		if err != nil {

@@ -53,6 +53,9 @@ func (m *message) WriteTo(w io.Writer) (int64, error) {
 			return 0, newError(domain.KindAttachment, s.label+" comes from a reader that was already read; use a bytes or file source for messages written more than once")
 		}
 	}
+	if len(m.sources) == 0 {
+		return m.writeStatic(w)
+	}
 	var files map[*source]*os.File // made for the first file source
 	defer func() {
 		for _, f := range files {
@@ -99,6 +102,26 @@ func (m *message) WriteTo(w io.Writer) (int64, error) {
 	}
 	if err := ws.bw.Flush(); err != nil {
 		return cw.n, err
+	}
+	if m.size < 0 {
+		m.size = cw.n
+	}
+	return cw.n, nil
+}
+
+// writeStatic is WriteTo for a message of fixed segments only (no
+// attachment source), the usual small message: each segment goes to w as
+// it is, without a copy into an intermediate buffer.
+func (m *message) writeStatic(w io.Writer) (int64, error) {
+	cw := countingWriter{w: w}
+	cw.crlf, _ = w.(ports.CRLFWriter)
+	for _, seg := range m.segs {
+		if len(seg.static) == 0 {
+			continue
+		}
+		if _, err := cw.Write(seg.static); err != nil {
+			return cw.n, err
+		}
 	}
 	if m.size < 0 {
 		m.size = cw.n

@@ -20,6 +20,10 @@ type part struct {
 	header    []byte  // leaf: its content header fields
 	body      []byte  // leaf: encoded text
 	textual   bool    // body is 7bit or 8bit, so it is searched for boundaries
+	// checked says that body keeps by construction what checkLines checks
+	// (CRLF line ends, lines of at most 998 octets): encodeText made it.
+	checked  bool
+	eightBit bool // body has octets above 127 (8bit text); meaningful when checked
 	src       *source // leaf: attachment content, base64-encoded while writing
 }
 
@@ -43,7 +47,8 @@ func (p *part) contentType() string {
 // "text/html").
 func textPart(mediaType, s string, allow8Bit bool) *part {
 	body, cte := encodeText(s, allow8Bit)
-	return &part{mediaType: mediaType, header: textHeader(mediaType, cte), body: body, textual: cte == cte7Bit || cte == cte8Bit}
+	return &part{mediaType: mediaType, header: textHeader(mediaType, cte), body: body, textual: cte == cte7Bit || cte == cte8Bit,
+		checked: true, eightBit: cte == cte8Bit}
 }
 
 // textHeaders holds the content fields of every text part textPart makes,

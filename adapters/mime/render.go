@@ -11,6 +11,9 @@ import (
 type segment struct {
 	static []byte
 	src    *source
+	// checked says that static is a text body encodeText made, which
+	// checkLines need not scan again; eightBit is then what it would find.
+	checked, eightBit bool
 }
 
 // renderer lays a prepared tree out as segments.
@@ -76,7 +79,7 @@ func (r *renderer) leafBody(p *part) {
 		return
 	}
 	n := len(r.buf)
-	r.segs = append(r.segs, segment{static: r.buf[:n:n]}, segment{static: p.body, src: p.src})
+	r.segs = append(r.segs, segment{static: r.buf[:n:n]}, segment{static: p.body, src: p.src, checked: p.checked, eightBit: p.eightBit})
 	r.buf = r.buf[n:] // the rest goes into the spare capacity, if any
 }
 
@@ -100,11 +103,16 @@ func (r *renderer) multipartBody(p *part) {
 }
 
 // checkLines verifies what the encoder promises of every fixed segment:
-// CRLF line ends only and lines of at most 998 octets. It reports whether
+// CRLF line ends only and lines of at most 998 octets (a text body that
+// encodeText made, and no other code touched, is taken as it is). It reports whether
 // an octet above 127 occurs. A failure is a bug of this package, reported
 // as an *domain.Error of KindEncodingFailed rather than written.
 func checkLines(segs []segment) (eightBit bool, err error) {
 	for _, s := range segs {
+		if s.checked { // encodeText's output: fine by construction
+			eightBit = eightBit || s.eightBit
+			continue
+		}
 		if !linesFine(s.static) {
 			return false, lineError(s.static)
 		}

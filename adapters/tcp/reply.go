@@ -50,7 +50,8 @@ const (
 // takes as a last line goes that way (see terseCode); any other is read as
 // readReply reads it, with the same errors.
 func readAck(r *bufio.Reader, seen func(string), t terse) (code int, reply *domain.Reply, err error) {
-	var lines []string
+	var room [1]string // the usual one-line reply's line, without an allocation
+	lines := room[:0]
 	for {
 		raw, err := r.ReadSlice('\n')
 		if err != nil {
