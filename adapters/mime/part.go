@@ -16,15 +16,15 @@ type part struct {
 	children []*part
 	boundary string
 
-	mediaType string  // leaf: its media type, without parameters
-	header    []byte  // leaf: its content header fields
-	body      []byte  // leaf: encoded text
-	textual   bool    // body is 7bit or 8bit, so it is searched for boundaries
+	mediaType string // leaf: its media type, without parameters
+	header    []byte // leaf: its content header fields
+	body      []byte // leaf: encoded text
+	textual   bool   // body is 7bit or 8bit, so it is searched for boundaries
 	// checked says that body keeps by construction what checkLines checks
 	// (CRLF line ends, lines of at most 998 octets): encodeText made it.
 	checked  bool
-	eightBit bool // body has octets above 127 (8bit text); meaningful when checked
-	src       *source // leaf: attachment content, base64-encoded while writing
+	eightBit bool    // body has octets above 127 (8bit text); meaningful when checked
+	src      *source // leaf: attachment content, base64-encoded while writing
 }
 
 func newMultipart(sub string, children ...*part) *part {
