@@ -23,6 +23,10 @@ type coalescer struct {
 	max int
 
 	size atomic.Int32 // the pool's MaxSize, read once
+	// caps is what the last session's capabilities say to prepare (see
+	// encodeKey), so that callers can encode their messages while they
+	// wait for a session rather than the session waiting for the encoding.
+	caps atomic.Uint32
 
 	mu    sync.Mutex
 	queue []*job // waiting for a session, oldest first, none taken
@@ -38,6 +42,47 @@ type job struct {
 	res     *domain.SendResult
 	err     error
 	state   atomic.Int32 // jobPending, jobSent or jobAbandoned
+
+	// The message as its caller encoded it for the capabilities key says;
+	// msg is nil when it was not (run encodes it then).
+	msg ports.Message
+	env ports.Envelope
+	key uint32
+}
+
+// encodeKey packs what of a server's capabilities prepare reads (SMTPUTF8,
+// 8BITMIME, SIZE) into a non-zero number: two sessions with the same key
+// get the same encoding of a message.
+func encodeKey(caps domain.Capabilities) uint32 {
+	k := uint32(1)
+	if caps.SMTPUTF8 {
+		k |= 2
+	}
+	if caps.EightBitMIME {
+		k |= 4
+	}
+	if caps.Size {
+		k |= 8
+	}
+	return k
+}
+
+// capsOf is capabilities that encodeKey maps to k.
+func capsOf(k uint32) domain.Capabilities {
+	return domain.Capabilities{SMTPUTF8: k&2 != 0, EightBitMIME: k&4 != 0, Size: k&8 != 0}
+}
+
+// encodeAhead encodes j's message for the capabilities of the last
+// session seen, if any. A failure is left for run to meet with the real
+// session's capabilities.
+func (co *coalescer) encodeAhead(j *job) {
+	k := co.caps.Load()
+	if k == 0 {
+		return
+	}
+	if m, env, err := co.c.prepare(capsOf(k), j.e); err == nil {
+		j.msg, j.env, j.key = m, env, k
+	}
 }
 
 // The states of a job: its caller and the session writing its body race
@@ -73,6 +118,7 @@ func (co *coalescer) send(ctx context.Context, e *domain.Email) (*domain.SendRes
 	getCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	j := &job{ctx: ctx, e: e, stopGet: stop, done: make(chan struct{})}
+	co.encodeAhead(j)
 	co.mu.Lock()
 	co.queue = append(co.queue, j)
 	co.mu.Unlock()
@@ -206,11 +252,17 @@ func (co *coalescer) run(ctx context.Context, s ports.Session, group []*job, alo
 	for len(group) > 0 {
 		start := c.o.now()
 		caps := s.Info().Capabilities
+		key := encodeKey(caps)
+		co.caps.Store(key)
 		var live []*job
 		var txs []ports.Transaction
 		var bodies []*countingBody
 		for _, j := range group {
-			m, env, err := c.prepare(caps, j.e)
+			m, env, err := j.msg, j.env, error(nil)
+			j.msg = nil // used once: a later round encodes again
+			if m == nil || j.key != key {
+				m, env, err = c.prepare(caps, j.e)
+			}
 			if err != nil {
 				j.finish(nil, err)
 				continue
