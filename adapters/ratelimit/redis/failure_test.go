@@ -88,11 +88,16 @@ func TestFailOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := &logRecorder{}
-	shared := &domain.RedisRateLimit{URL: domain.RedisURL(srv.URL()), Key: uniqueKey(t), Timeout: 200 * time.Millisecond,
+	// A timeout a loaded machine's Redis meets, so that the decision before
+	// the kill is Redis's own; a dead Redis refuses connections at once.
+	shared := &domain.RedisRateLimit{URL: domain.RedisURL(srv.URL()), Key: uniqueKey(t), Timeout: 2 * time.Second,
 		OnUnavailable: domain.RedisFailOpen}
 	l := limiterFor(t, srv, cfg, shared, redislimit.WithFallback(fallback), redislimit.WithLogger(log))
 	if err := timed(t, l, ports.QuotaEmails); err != nil {
 		t.Fatal(err)
+	}
+	if n := l.FailOpens(); n != 0 {
+		t.Fatalf("the decision before the kill failed open (%d); Redis did not answer within 2s", n)
 	}
 	srv.Kill()
 	// The fallback counts on its own: two emails, one connection.

@@ -182,7 +182,7 @@ func (l *Limiter) Acquire(ctx context.Context, q ports.Quota) error {
 		}
 		ok, retryAfter, err := l.take(ctx, qt)
 		if err != nil {
-			if cerr := ctx.Err(); cerr != nil {
+			if cerr := callerEnded(ctx); cerr != nil {
 				return ctxError(cerr)
 			}
 			l.health.failed(err, l)
@@ -281,4 +281,17 @@ func newToken() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:]) + "-"
+}
+
+// callerEnded returns the caller's context error, also when its deadline
+// has passed but the context has not noticed yet: the Redis client sets
+// the socket's deadline from ctx's, and its i/o timeout can come first.
+func callerEnded(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
