@@ -1,7 +1,8 @@
 // Package arch checks the import directions of the hexagonal layout:
 // domain imports nothing of ours; ports import only domain; adapters and
 // application import only ports and domain (adapters never each other);
-// nothing but cmd imports bootstrap.
+// only cmd and the module's root package (the front door, package smtp)
+// import bootstrap.
 package arch
 
 import (
