@@ -94,47 +94,60 @@ const minShard = 32
 
 // sendPipelined validates every message, then sends the valid ones in
 // rounds under the policies until each has an outcome. With a pool, the
-// messages are spread over up to the pool's size of sessions, in
-// contiguous shards of at least minShard messages, sent in parallel.
+// batch is cut into up to the pool's size of contiguous shards of at least
+// minShard messages, sent in parallel; each shard validates its own
+// messages, so that validating the batch is spread over the shards and
+// overlaps with the sending of the others.
 func (c *Client) sendPipelined(ctx context.Context, emails []*domain.Email, items []domain.BatchItem) {
-	var pending []*batchMessage
-	for i, e := range emails {
+	n := 1
+	if c.o.pool != nil {
+		n = max(1, min(c.o.pool.Status().MaxSize, len(emails)/minShard))
+	}
+	if n == 1 {
+		if pending := c.stampAll(ctx, emails, 0, items); len(pending) > 0 {
+			c.sendShard(ctx, pending, items)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	size := (len(emails) + n - 1) / n
+	for start := 0; start < len(emails); start += size {
+		shard := emails[start:min(start+size, len(emails))]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if pending := c.stampAll(ctx, shard, start, items); len(pending) > 0 {
+				c.sendShard(ctx, pending, items)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// stampAll begins the smtp.send span of each of emails, the messages of
+// the batch from index first on, and validates and stamps it (see stamp).
+// A nil or invalid one gets its error in items and its span ends; the
+// others are returned, in order.
+func (c *Client) stampAll(ctx context.Context, emails []*domain.Email, first int, items []domain.BatchItem) []*batchMessage {
+	pending := make([]*batchMessage, 0, len(emails))
+	room := make([]batchMessage, len(emails)) // every message in one allocation
+	stamped := make([]domain.Email, len(emails))
+	for k, e := range emails {
+		i := first + k
 		if e == nil {
 			items[i].Err = nilEmail()
 			continue
 		}
 		sctx, span := c.startSend(ctx, e)
-		m, err := c.stamp(e)
-		if err != nil {
+		if err := c.stampInto(&stamped[k], e); err != nil {
 			items[i].Err = err
 			c.endSend(span, nil, err)
 			continue
 		}
-		pending = append(pending, &batchMessage{i: i, e: m, ctx: sctx, span: span})
+		room[k] = batchMessage{i: i, e: &stamped[k], ctx: sctx, span: span}
+		pending = append(pending, &room[k])
 	}
-	if len(pending) == 0 {
-		return
-	}
-	n := 1
-	if c.o.pool != nil {
-		n = max(1, min(c.o.pool.Status().MaxSize, len(pending)/minShard))
-	}
-	if n == 1 {
-		c.sendShard(ctx, pending, items)
-		return
-	}
-	var wg sync.WaitGroup
-	size := (len(pending) + n - 1) / n
-	for len(pending) > 0 {
-		shard := pending[:min(size, len(pending))]
-		pending = pending[len(shard):]
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c.sendShard(ctx, shard, items)
-		}()
-	}
-	wg.Wait()
+	return pending
 }
 
 // sendShard sends messages on one session at a time, in rounds under the

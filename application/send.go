@@ -155,20 +155,31 @@ func finish(res *domain.SendResult, err error) (*domain.SendResult, error) {
 // stamp validates e and returns a copy with its Message-ID and Date fixed,
 // so that every attempt writes the same message.
 func (c *Client) stamp(e *domain.Email) (*domain.Email, error) {
-	if err := e.Validate(); err != nil {
+	msg := new(domain.Email)
+	if err := c.stampInto(msg, e); err != nil {
 		return nil, err
+	}
+	return msg, nil
+}
+
+// stampInto is stamp writing the copy to msg, which the caller allocates
+// (a batch, all of its messages at once); msg is left alone when e is
+// refused.
+func (c *Client) stampInto(msg, e *domain.Email) error {
+	if err := e.Validate(); err != nil {
+		return err
 	}
 	if err := c.checkLimits(e); err != nil {
-		return nil, err
+		return err
 	}
-	msg := *e
+	*msg = *e
 	if msg.MessageID == "" {
 		msg.MessageID = domain.NewMessageID(msg.From.ASCIIDomain())
 	}
 	if msg.Date.IsZero() {
 		msg.Date = c.o.now()
 	}
-	return &msg, nil
+	return nil
 }
 
 // attempt is one attempt: on a pooled session together with other

@@ -129,6 +129,9 @@ func sizeHint(e *domain.Email, root *part) int {
 	if root.sub == "" && root.src == nil && len(root.body) < smallBody {
 		n += len(root.body)
 	}
+	if root.sub == "" && root.lf != "" && len(root.lf) < smallBody {
+		n += len(root.lf) + len(root.lf)/16 // its LFs become CRLF
+	}
 	return n
 }
 
@@ -138,7 +141,7 @@ func totalSize(segs []segment) int64 {
 	var n int64
 	for _, s := range segs {
 		if s.src == nil {
-			n += int64(len(s.static))
+			n += int64(len(s.static) + s.lfSize)
 			continue
 		}
 		if s.src.length < 0 {

@@ -1,8 +1,10 @@
 package mime
 
 import (
+	"bufio"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/integrations/smtp/domain"
 	"github.com/integrations/smtp/ports"
@@ -53,7 +55,7 @@ func (m *message) WriteTo(w io.Writer) (int64, error) {
 			return 0, newError(domain.KindAttachment, s.label+" comes from a reader that was already read; use a bytes or file source for messages written more than once")
 		}
 	}
-	if len(m.sources) == 0 {
+	if len(m.sources) == 0 && !m.hasLF() {
 		return m.writeStatic(w)
 	}
 	var files map[*source]*os.File // made for the first file source
@@ -86,6 +88,12 @@ func (m *message) WriteTo(w io.Writer) (int64, error) {
 		writeStates.Put(ws)
 	}()
 	for _, seg := range m.segs {
+		if seg.lf != "" {
+			if err := writeCRLF(ws.bw, seg.lf); err != nil {
+				return cw.n, err
+			}
+			continue
+		}
 		if seg.src == nil {
 			if _, err := ws.bw.Write(seg.static); err != nil {
 				return cw.n, err
@@ -107,6 +115,35 @@ func (m *message) WriteTo(w io.Writer) (int64, error) {
 		m.size = cw.n
 	}
 	return cw.n, nil
+}
+
+// hasLF reports whether a segment is text whose LFs are made CRLF while
+// writing.
+func (m *message) hasLF() bool {
+	for _, s := range m.segs {
+		if s.lf != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// writeCRLF writes s, which holds no CR, to bw with every LF made CRLF.
+func writeCRLF(bw *bufio.Writer, s string) error {
+	for {
+		i := strings.IndexByte(s, '\n')
+		if i < 0 {
+			_, err := bw.WriteString(s)
+			return err
+		}
+		if _, err := bw.WriteString(s[:i]); err != nil {
+			return err
+		}
+		if _, err := bw.WriteString("\r\n"); err != nil {
+			return err
+		}
+		s = s[i+1:]
+	}
 }
 
 // writeStatic is WriteTo for a message of fixed segments only (no

@@ -3,6 +3,7 @@ package mime
 import (
 	"bytes"
 	"io"
+	"strings"
 
 	"github.com/integrations/smtp/domain"
 	"github.com/integrations/smtp/ports"
@@ -19,7 +20,11 @@ type part struct {
 	mediaType string // leaf: its media type, without parameters
 	header    []byte // leaf: its content header fields
 	body      []byte // leaf: encoded text
-	textual   bool   // body is 7bit or 8bit, so it is searched for boundaries
+	// lf, when not empty, is the leaf's text instead of body: text without
+	// a CR that goes as it is (7bit or 8bit) but for its LFs, written as
+	// CRLF. It is the caller's string, not a copy.
+	lf      string
+	textual bool // body is 7bit or 8bit, so it is searched for boundaries
 	// checked says that body keeps by construction what checkLines checks
 	// (CRLF line ends, lines of at most 998 octets): encodeText made it.
 	checked  bool
@@ -46,6 +51,15 @@ func (p *part) contentType() string {
 // textPart encodes a text body of type mediaType ("text/plain" or
 // "text/html").
 func textPart(mediaType, s string, allow8Bit bool) *part {
+	if s != "" && strings.IndexByte(s, '\r') < 0 { // the usual text: no copy of it is made
+		if st := lfTextStats(s); !st.nul && st.longest <= hardLine && (st.ascii || allow8Bit) {
+			cte := cte7Bit
+			if !st.ascii {
+				cte = cte8Bit
+			}
+			return &part{mediaType: mediaType, header: textHeader(mediaType, cte), lf: s, textual: true, checked: true, eightBit: !st.ascii}
+		}
+	}
 	body, cte := encodeText(s, allow8Bit)
 	return &part{mediaType: mediaType, header: textHeader(mediaType, cte), body: body, textual: cte == cte7Bit || cte == cte8Bit,
 		checked: true, eightBit: cte == cte8Bit}
@@ -158,6 +172,7 @@ func assignBoundaries(root *part, rnd io.Reader) error {
 		return nil
 	}
 	var texts [][]byte
+	var lfTexts []string
 	var nodes []*part
 	var walk func(p *part)
 	walk = func(p *part) {
@@ -165,7 +180,10 @@ func assignBoundaries(root *part, rnd io.Reader) error {
 			nodes = append(nodes, p)
 		}
 		if p.textual {
-			texts = append(texts, p.body)
+			texts = append(texts, p.body) // a boundary has no LF: searching lf as it is will do
+			if p.lf != "" {
+				lfTexts = append(lfTexts, p.lf)
+			}
 		}
 		for _, c := range p.children {
 			walk(c)
@@ -182,13 +200,22 @@ func assignBoundaries(root *part, rnd io.Reader) error {
 			if err != nil {
 				return wrapError(domain.KindEncodingFailed, "reading the random source", err)
 			}
-			if !used[b] && !containsIn(texts, b) {
+			if !used[b] && !containsIn(texts, b) && !containsInStrings(lfTexts, b) {
 				used[b] = true
 				n.boundary = b
 			}
 		}
 	}
 	return nil
+}
+
+func containsInStrings(texts []string, s string) bool {
+	for _, t := range texts {
+		if strings.Contains(t, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func containsIn(texts [][]byte, s string) bool {

@@ -2,6 +2,7 @@ package mime
 
 import (
 	"bytes"
+	"strings"
 
 	"github.com/integrations/smtp/domain"
 )
@@ -11,6 +12,10 @@ import (
 type segment struct {
 	static []byte
 	src    *source
+	// lf, when not empty, is text without a CR whose LFs are written as
+	// CRLF (see part.lf); lfSize is the octets that makes.
+	lf     string
+	lfSize int
 	// checked says that static is a text body encodeText made, which
 	// checkLines need not scan again; eightBit is then what it would find.
 	checked, eightBit bool
@@ -35,7 +40,8 @@ func (r *renderer) message(header []byte, root *part) []segment {
 		r.buf = append(r.buf, '\r', '\n')
 	} else {
 		r.leafBody(root)
-		if len(root.body) > 0 && !bytes.HasSuffix(root.body, []byte("\r\n")) {
+		if len(root.body) > 0 && !bytes.HasSuffix(root.body, []byte("\r\n")) ||
+			root.lf != "" && !strings.HasSuffix(root.lf, "\n") {
 			r.buf = append(r.buf, '\r', '\n') // the message ends with a line break
 		}
 	}
@@ -74,6 +80,17 @@ func (r *renderer) part(p *part) {
 // leafBody adds p's body as a segment of its own, so that a text body is
 // not copied again and an attachment streams in its place.
 func (r *renderer) leafBody(p *part) {
+	if p.lf != "" {
+		if len(p.lf) < smallBody {
+			r.buf = appendCRLF(r.buf, p.lf)
+			return
+		}
+		n := len(r.buf)
+		size := len(p.lf) + strings.Count(p.lf, "\n")
+		r.segs = append(r.segs, segment{static: r.buf[:n:n]}, segment{lf: p.lf, lfSize: size, checked: true, eightBit: p.eightBit})
+		r.buf = r.buf[n:]
+		return
+	}
 	if p.src == nil && len(p.body) < smallBody {
 		r.buf = append(r.buf, p.body...)
 		return
@@ -81,6 +98,19 @@ func (r *renderer) leafBody(p *part) {
 	n := len(r.buf)
 	r.segs = append(r.segs, segment{static: r.buf[:n:n]}, segment{static: p.body, src: p.src, checked: p.checked, eightBit: p.eightBit})
 	r.buf = r.buf[n:] // the rest goes into the spare capacity, if any
+}
+
+// appendCRLF appends s, which holds no CR, with every LF made CRLF.
+func appendCRLF(buf []byte, s string) []byte {
+	for {
+		i := strings.IndexByte(s, '\n')
+		if i < 0 {
+			return append(buf, s...)
+		}
+		buf = append(buf, s[:i]...)
+		buf = append(buf, '\r', '\n')
+		s = s[i+1:]
+	}
 }
 
 // smallBody is the size under which a text body is copied into the

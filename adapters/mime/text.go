@@ -142,6 +142,37 @@ func highOctets(b []byte) int {
 	return n
 }
 
+// lfTextStats returns what scanText would say of s with its LFs made
+// CRLF, for s without a CR, without copying s.
+func lfTextStats(s string) textStats {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	var high, zero uint64
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		high |= w
+		zero |= (w - ones) &^ w // a zero octet sets its high bit here
+	}
+	st := textStats{ascii: high&highs == 0, nul: zero&highs != 0}
+	for ; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 {
+			st.ascii = false
+		} else if c == 0 {
+			st.nul = true
+		}
+	}
+	for rest := s; ; {
+		j := strings.IndexByte(rest, '\n')
+		if j < 0 {
+			st.longest = max(st.longest, len(rest))
+			return st
+		}
+		st.longest = max(st.longest, j)
+		rest = rest[j+1:]
+	}
+}
+
 // encodeText normalises a text body to CRLF and picks its transfer
 // encoding: 7bit for ASCII whose lines all fit in 998 octets, 8bit for
 // other such text when allow8Bit, quoted-printable otherwise.
