@@ -21,7 +21,7 @@ type recipient struct {
 	line string
 }
 
-// plan checks env against the server's capabilities and builds the command
+// planInto checks env against the server's capabilities and builds the command
 // lines, so that bad input fails before a byte is written:
 //
 //   - no recipient, a zero recipient, a negative size, or CR, LF or NUL in a
@@ -34,28 +34,31 @@ type recipient struct {
 // Addresses go in their Unicode form with the SMTPUTF8 parameter when a
 // local part needs it, and otherwise with punycode domains, which every
 // server takes.
-func (s *Session) plan(env ports.Envelope) (*envelope, error) {
+//
+// The envelope is built in e, which the caller allocates (SendMany, all of
+// its transactions' at once).
+func (s *Session) planInto(e *envelope, env ports.Envelope) error {
 	caps := &s.caps
 	switch {
 	case len(env.To) == 0:
-		return nil, domain.NewError(domain.KindInvalidInput, "mail", "no recipients")
+		return domain.NewError(domain.KindInvalidInput, "mail", "no recipients")
 	case env.Size < 0:
-		return nil, domain.NewError(domain.KindInvalidInput, "mail", "negative message size")
+		return domain.NewError(domain.KindInvalidInput, "mail", "negative message size")
 	case caps.MaxSize > 0 && env.Size > caps.MaxSize:
-		return nil, domain.NewError(domain.KindMessageTooLarge, "mail", "message of "+strconv.FormatInt(env.Size, 10)+
+		return domain.NewError(domain.KindMessageTooLarge, "mail", "message of "+strconv.FormatInt(env.Size, 10)+
 			" octets is over the server's limit of "+strconv.FormatInt(caps.MaxSize, 10))
 	case env.EightBit && !caps.EightBitMIME:
-		return nil, domain.NewError(domain.KindCapabilityMismatch, "mail", "message has 8-bit data and the server does not offer 8BITMIME")
+		return domain.NewError(domain.KindCapabilityMismatch, "mail", "message has 8-bit data and the server does not offer 8BITMIME")
 	}
 	utf8 := env.From.NeedsSMTPUTF8()
 	for i, to := range env.To {
 		if to.IsZero() {
-			return nil, domain.NewError(domain.KindInvalidRecipientAddress, "rcpt", "recipient "+strconv.Itoa(i+1)+" is empty")
+			return domain.NewError(domain.KindInvalidRecipientAddress, "rcpt", "recipient "+strconv.Itoa(i+1)+" is empty")
 		}
 		utf8 = utf8 || to.NeedsSMTPUTF8()
 	}
 	if utf8 && !caps.SMTPUTF8 {
-		return nil, domain.NewError(domain.KindCapabilityMismatch, "mail", "an address has a non-ASCII local part and the server does not offer SMTPUTF8")
+		return domain.NewError(domain.KindCapabilityMismatch, "mail", "an address has a non-ASCII local part and the server does not offer SMTPUTF8")
 	}
 	// Every command line is a piece of one string, built in one buffer.
 	ascii := !utf8
@@ -68,7 +71,7 @@ func (s *Session) plan(env ports.Envelope) (*envelope, error) {
 	b.WriteString("MAIL FROM:")
 	writeEnvelope(&b, env.From, ascii)
 	if hasControl(b.String()[len("MAIL FROM:"):]) {
-		return nil, domain.NewError(domain.KindInvalidFromAddress, "mail", "sender holds CR, LF or NUL")
+		return domain.NewError(domain.KindInvalidFromAddress, "mail", "sender holds CR, LF or NUL")
 	}
 	if caps.Size && env.Size > 0 {
 		b.WriteString(" SIZE=")
@@ -81,7 +84,7 @@ func (s *Session) plan(env ports.Envelope) (*envelope, error) {
 	if utf8 {
 		b.WriteString(" SMTPUTF8")
 	}
-	e := &envelope{mail: b.String()}
+	e.mail = b.String()
 	if len(env.To) == 1 {
 		e.rcpts = e.one[:]
 	} else {
@@ -93,11 +96,11 @@ func (s *Session) plan(env ports.Envelope) (*envelope, error) {
 		writeEnvelope(&b, to, ascii)
 		line := b.String()[start:]
 		if hasControl(line) {
-			return nil, domain.NewError(domain.KindInvalidRecipientAddress, "rcpt", "recipient "+strconv.Itoa(i+1)+" holds CR, LF or NUL")
+			return domain.NewError(domain.KindInvalidRecipientAddress, "rcpt", "recipient "+strconv.Itoa(i+1)+" holds CR, LF or NUL")
 		}
 		e.rcpts[i] = recipient{addr: to, line: line}
 	}
-	return e, nil
+	return nil
 }
 
 // writeEnvelope writes what a.Envelope(ascii) returns, "<local@domain>"

@@ -44,6 +44,7 @@ func (s *Session) sendMany(ctx context.Context, txs []ports.Transaction, out []p
 	var plansRoom [1]*envelope
 	var todoRoom [1]int
 	plans, todo := plansRoom[:], todoRoom[:0] // todo: the transactions that passed the checks, in order
+	envs := make([]envelope, len(txs))        // every envelope in one allocation
 	if len(txs) > 1 {
 		plans, todo = make([]*envelope, len(txs)), make([]int, 0, len(txs))
 	}
@@ -52,12 +53,11 @@ func (s *Session) sendMany(ctx context.Context, txs []ports.Transaction, out []p
 			out[i].Err = domain.NewError(domain.KindInvalidInput, op, "no message body")
 			continue
 		}
-		e, err := s.plan(tx.Envelope)
-		if err != nil {
+		if err := s.planInto(&envs[i], tx.Envelope); err != nil {
 			out[i].Err = err
 			continue
 		}
-		plans[i] = e
+		plans[i] = &envs[i]
 		todo = append(todo, i)
 	}
 	if len(todo) == 0 {
