@@ -48,6 +48,29 @@ type job struct {
 	msg ports.Message
 	env ports.Envelope
 	key uint32
+
+	// The group that sends it, once runGroup has it (see groupCtx); gone
+	// is set when the caller's context ended while it waited, left once
+	// the job no longer holds the group's context open.
+	grp  atomic.Pointer[groupCtx]
+	gone atomic.Bool
+	left atomic.Bool
+}
+
+// groupCtx ends the context of a group of several callers' messages when
+// none of them is still wanted: each job leaves it once, when its caller's
+// context ends while it waits or when it has its outcome.
+type groupCtx struct {
+	jobs   atomic.Int32 // jobs that have not left
+	cancel context.CancelFunc
+}
+
+// leave lets go of j's group, once; the last job to leave ends the
+// group's context.
+func (j *job) leave() {
+	if g := j.grp.Load(); g != nil && j.left.CompareAndSwap(false, true) && g.jobs.Add(-1) == 0 {
+		g.cancel()
+	}
 }
 
 // encodeKey packs what of a server's capabilities prepare reads (SMTPUTF8,
@@ -111,6 +134,7 @@ func callerGone() error {
 func (j *job) finish(res *domain.SendResult, err error) {
 	j.res, j.err = res, err
 	close(j.done)
+	j.leave() // its caller has what it waited for
 }
 
 // send is one attempt for e, alone or in a group.
@@ -141,7 +165,7 @@ func (co *coalescer) send(ctx context.Context, e *domain.Email) (*domain.SendRes
 		return nil, err
 	}
 	span.End(nil)
-	group := append([]*job{j}, co.take(co.share(1)-1)...)
+	group := co.take(co.share(1)-1, j)
 	co.mu.Unlock()
 	if len(group) == 1 { // alone: on the caller's own goroutine and context
 		co.run(ctx, s, group, true)
@@ -155,7 +179,7 @@ func (co *coalescer) send(ctx context.Context, e *domain.Email) (*domain.SendRes
 // message was taken by another caller, then gives s back.
 func (co *coalescer) help(s ports.Session) {
 	co.mu.Lock()
-	group := co.take(co.share(0))
+	group := co.take(co.share(0), nil)
 	co.mu.Unlock()
 	if len(group) == 0 {
 		co.c.releaseDirect(s, nil)
@@ -179,10 +203,14 @@ func (co *coalescer) share(own int) int {
 }
 
 // take marks up to n of the oldest queued jobs taken and ends their own
-// waits for the pool. The caller holds co.mu.
-func (co *coalescer) take(n int) []*job {
+// waits for the pool. They follow own, when not nil, in the group it
+// returns. The caller holds co.mu.
+func (co *coalescer) take(n int, own *job) []*job {
 	n = min(n, len(co.queue))
-	group := make([]*job, 0, n)
+	group := make([]*job, 0, n+1)
+	if own != nil {
+		group = append(group, own)
+	}
 	for _, j := range co.queue[:n] {
 		j.taken = true
 		j.stopGet()
@@ -211,6 +239,8 @@ func (co *coalescer) wait(ctx context.Context, j *job) (*domain.SendResult, erro
 		return j.res, j.err
 	case <-ctx.Done():
 	}
+	j.gone.Store(true) // runGroup sees this, or this sees the group
+	j.leave()
 	select {
 	case <-j.done:
 		return j.res, j.err
@@ -225,19 +255,20 @@ func (co *coalescer) wait(ctx context.Context, j *job) (*domain.SendResult, erro
 }
 
 // runGroup sends a group of several callers' messages under a context that
-// ends only when every one of those callers has gone.
+// ends only when every one of those callers has gone (its context ended
+// while it waited) or has its outcome. Every caller of the group waits in
+// wait, which leaves the group when the caller's context ends; one whose
+// context ended before the group began leaves here.
 func (co *coalescer) runGroup(s ports.Session, group []*job) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var left atomic.Int32
-	left.Store(int32(len(group)))
+	g := &groupCtx{cancel: cancel}
+	g.jobs.Store(int32(len(group)))
 	for _, j := range group {
-		stop := context.AfterFunc(j.ctx, func() {
-			if left.Add(-1) == 0 {
-				cancel()
-			}
-		})
-		defer stop()
+		j.grp.Store(g)
+		if j.gone.Load() || j.ctx.Err() != nil {
+			j.leave()
+		}
 	}
 	co.run(ctx, s, group, false)
 }
