@@ -261,9 +261,9 @@ func (p *Pool) waitError(err error) *domain.Error {
 }
 
 func (p *Pool) waitErrorLocked(err error) *domain.Error {
-	msg := "cancelled while waiting for a session"
-	if ctxKind(err) != domain.KindCancelled {
+	k, msg := ctxKind(err), "cancelled while waiting for a session"
+	if k != domain.KindCancelled {
 		msg = "context deadline passed while waiting for a session"
 	}
-	return &domain.Error{Kind: ctxKind(err), Op: "pool get", Message: msg + "; " + strconv.Itoa(p.inUse) + " in use", Err: err}
+	return &domain.Error{Kind: k, Op: "pool get", Message: msg + "; " + strconv.Itoa(p.inUse) + " in use", Err: err}
 }
