@@ -65,6 +65,9 @@ func (c *Client) endSend(s sendSpan, res *domain.SendResult, err error) {
 		s.span.Result(&domain.SendResult{Size: n})
 	}
 	s.span.End(err)
+	if !c.o.logging() {
+		return
+	}
 	ms := c.o.now().Sub(s.start).Milliseconds()
 	if err == nil {
 		c.o.log.Infow("smtp email sent", "smtp.message_id", res.MessageID, "smtp.recipients", s.rcpts,
@@ -92,12 +95,18 @@ func (c *Client) errorFields(err error) []any {
 // retried reports the start of attempt number attempt after err.
 func (c *Client) retried(ctx context.Context, attempt int, err error) {
 	c.o.telemetry.Retry(ctx, attempt, err)
+	if !c.o.logging() {
+		return
+	}
 	kv := append([]any{"smtp.attempt", attempt}, c.errorFields(err)...)
 	c.o.log.Warnw("smtp send failed, retrying", kv...)
 }
 
 // rateLimited logs and counts a refused emails permit.
 func (c *Client) rateLimited(err error) {
+	if !c.o.logging() {
+		return
+	}
 	kv := append([]any{"quota", ports.QuotaEmails.String()}, c.errorFields(err)...)
 	c.o.log.Warnw("smtp rate limit reached", kv...)
 }

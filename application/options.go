@@ -133,6 +133,13 @@ func WithClock(now func() time.Time) Option {
 	})
 }
 
+// logging reports whether a logger was given: the fields of a line that
+// nobody reads are not built.
+func (o *options) logging() bool {
+	_, nop := o.log.(nopLogger)
+	return !nop
+}
+
 type nopLogger struct{}
 
 func (nopLogger) Debugw(string, ...any) {}
