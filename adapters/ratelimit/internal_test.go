@@ -85,21 +85,3 @@ func TestRetryAfterIsTheTimeToTheNextWindow(t *testing.T) {
 		t.Fatalf("Acquire: %v, want RetryAfter in [%v, %v]", err, window-after, window-before)
 	}
 }
-
-func TestRoundUp(t *testing.T) {
-	t.Parallel()
-	tests := []struct{ give, want time.Duration }{
-		{0, 0},
-		{time.Nanosecond, time.Millisecond},
-		{1500 * time.Microsecond, 2 * time.Millisecond},
-		{999100 * time.Microsecond, time.Second},
-		{time.Second, time.Second},
-		{41*time.Second + time.Nanosecond, 42 * time.Second},
-		{time.Minute, time.Minute},
-	}
-	for _, tt := range tests {
-		if got := roundUp(tt.give); got != tt.want {
-			t.Errorf("roundUp(%v) = %v, want %v", tt.give, got, tt.want)
-		}
-	}
-}

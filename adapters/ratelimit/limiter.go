@@ -5,12 +5,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/integrations/smtp/adapters/ratelimit/internal/permit"
 	"github.com/integrations/smtp/domain"
 	"github.com/integrations/smtp/ports"
 )
 
 // op is the Op of every error of this package.
-const op = "rate limit"
+const op = permit.Op
 
 var _ ports.RateLimiter = (*Limiter)(nil)
 
@@ -66,26 +67,10 @@ func New(cfg domain.RateLimitConfig, opts ...Option) (*Limiter, error) {
 // validate checks cfg as domain.Config.Validate does, and reports every
 // problem in one *domain.Error.
 func validate(cfg domain.RateLimitConfig) error {
-	var problems []string
-	if cfg.MaxEmails <= 0 || cfg.Window <= 0 {
-		problems = append(problems, "needs a positive number of emails and a positive window")
+	if problems := permit.Problems(cfg); len(problems) > 0 {
+		return domain.NewError(domain.KindInvalidInput, op, strings.Join(problems, "; "))
 	}
-	if cfg.MaxConnections < 0 {
-		problems = append(problems, "connections must be non-negative")
-	}
-	switch cfg.OnLimit {
-	case domain.RateLimitReject, domain.RateLimitWait:
-	case domain.RateLimitWaitWithTimeout:
-		if cfg.WaitTimeout <= 0 {
-			problems = append(problems, "behaviour wait-with-timeout needs a positive wait timeout")
-		}
-	default:
-		problems = append(problems, "unknown behaviour")
-	}
-	if len(problems) == 0 {
-		return nil
-	}
-	return domain.NewError(domain.KindInvalidInput, op, strings.Join(problems, "; "))
+	return nil
 }
 
 // Acquire implements ports.RateLimiter. A quota this Limiter does not limit

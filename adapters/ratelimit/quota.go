@@ -2,12 +2,11 @@ package ratelimit
 
 import (
 	"context"
-	"errors"
-	"strconv"
 	"time"
 
 	"github.com/failsafe-go/failsafe-go/ratelimiter"
 
+	"github.com/integrations/smtp/adapters/ratelimit/internal/permit"
 	"github.com/integrations/smtp/domain"
 	"github.com/integrations/smtp/ports"
 )
@@ -86,35 +85,8 @@ func (q *quota) wait(ctx context.Context, deadline time.Time, tel ports.Telemetr
 
 // refusal is the KindLocalRateLimit error of q with retryAfter.
 func (q *quota) refusal(retryAfter time.Duration) *domain.Error {
-	return &domain.Error{
-		Kind: domain.KindLocalRateLimit,
-		Op:   op,
-		Message: "local limit of " + strconv.Itoa(q.max) + " " + q.name.String() + " per " + q.window.String() +
-			" reached; next slot in " + roundUp(retryAfter).String(),
-		RetryAfter: retryAfter,
-	}
+	return permit.Refusal("local", q.name, q.max, q.window, retryAfter)
 }
 
-// roundUp rounds d up to a whole second from one second on, else to a
-// whole millisecond, for messages.
-func roundUp(d time.Duration) time.Duration {
-	unit := time.Millisecond
-	if d >= time.Second {
-		unit = time.Second
-	}
-	if r := d % unit; r != 0 {
-		d += unit - r
-	}
-	return d
-}
-
-// ctxError turns the error of an ended context into a *domain.Error:
-// KindCancelled for a cancellation, KindTimeout for a deadline (as
-// domain.KindOf classifies a bare context error). The context's error stays
-// in the chain.
-func ctxError(err error) *domain.Error {
-	if errors.Is(err, context.DeadlineExceeded) {
-		return &domain.Error{Kind: domain.KindTimeout, Op: op, Message: "context deadline exceeded before a permit was granted", Err: err}
-	}
-	return &domain.Error{Kind: domain.KindCancelled, Op: op, Message: "context cancelled before a permit was granted", Err: err}
-}
+// ctxError is permit.CtxError.
+func ctxError(err error) *domain.Error { return permit.CtxError(err) }

@@ -14,6 +14,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
 
+	"github.com/integrations/smtp/adapters/ratelimit/internal/permit"
 	"github.com/integrations/smtp/domain"
 	"github.com/integrations/smtp/ports"
 )
@@ -113,21 +114,7 @@ func validate(cfg domain.RateLimitConfig) error {
 	} else if err := cfg.Redis.Validate(); err != nil {
 		problems = append(problems, err.Error())
 	}
-	if cfg.MaxEmails <= 0 || cfg.Window <= 0 {
-		problems = append(problems, "needs a positive number of emails and a positive window")
-	}
-	if cfg.MaxConnections < 0 {
-		problems = append(problems, "connections must be non-negative")
-	}
-	switch cfg.OnLimit {
-	case domain.RateLimitReject, domain.RateLimitWait:
-	case domain.RateLimitWaitWithTimeout:
-		if cfg.WaitTimeout <= 0 {
-			problems = append(problems, "behaviour wait-with-timeout needs a positive wait timeout")
-		}
-	default:
-		problems = append(problems, "unknown behaviour")
-	}
+	problems = append(problems, permit.Problems(cfg)...)
 	if len(problems) == 0 {
 		return nil
 	}
