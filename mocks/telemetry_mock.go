@@ -132,6 +132,18 @@ func (mr *MockTelemetryMockRecorder) ObservePool(status interface{}) *gomock.Cal
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ObservePool", reflect.TypeOf((*MockTelemetry)(nil).ObservePool), status)
 }
 
+// RateLimitFailOpen mocks base method.
+func (m *MockTelemetry) RateLimitFailOpen(ctx context.Context, q ports.Quota) {
+	m.ctrl.T.Helper()
+	m.ctrl.Call(m, "RateLimitFailOpen", ctx, q)
+}
+
+// RateLimitFailOpen indicates an expected call of RateLimitFailOpen.
+func (mr *MockTelemetryMockRecorder) RateLimitFailOpen(ctx, q interface{}) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "RateLimitFailOpen", reflect.TypeOf((*MockTelemetry)(nil).RateLimitFailOpen), ctx, q)
+}
+
 // RateLimited mocks base method.
 func (m *MockTelemetry) RateLimited(ctx context.Context, q ports.Quota) {
 	m.ctrl.T.Helper()

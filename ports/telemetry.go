@@ -95,6 +95,9 @@ type Telemetry interface {
 	// RateLimited records a permit of q the rate limiter refused or made
 	// the caller wait for.
 	RateLimited(ctx context.Context, q Quota)
+	// RateLimitFailOpen records a permit of q decided without the shared
+	// quota store, which did not answer (a fail-open policy).
+	RateLimitFailOpen(ctx context.Context, q Quota)
 	// ConnectionClosed records the lifetime of a session that was closed.
 	ConnectionClosed(lifetime time.Duration)
 	// ObservePool makes status the source of the pool's sizes, read at
@@ -120,6 +123,9 @@ func (NopTelemetry) Retry(context.Context, int, error) {}
 
 // RateLimited does nothing.
 func (NopTelemetry) RateLimited(context.Context, Quota) {}
+
+// RateLimitFailOpen does nothing.
+func (NopTelemetry) RateLimitFailOpen(context.Context, Quota) {}
 
 // ConnectionClosed does nothing.
 func (NopTelemetry) ConnectionClosed(time.Duration) {}

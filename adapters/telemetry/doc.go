@@ -67,6 +67,7 @@
 //	smtp_circuit_breaker_state{host}                  gauge: 0 closed, 1 half-open, 2 open
 //	smtp_rate_limit_exceeded_total{host,quota}        quota: emails, connections (a label beyond the specification's host, bounded to two values)
 //	smtp_retries_total{host,attempt}                  attempt: 2, 3, ... 10, then "11+"
+//	smtp_rate_limit_fail_open_total{host,quota}       beyond section 9.2.1: permits decided without the shared quota store (fail-open)
 //
 // Labels never carry an address or a message id; every label has a small,
 // fixed set of values, and the attribute sets are built once, in New, so

@@ -37,6 +37,7 @@ type instruments struct {
 	recipients   metric.Int64Histogram       // smtp_recipients_per_message
 	breaker      metric.Int64ObservableGauge // smtp_circuit_breaker_state
 	rateLimited  metric.Int64Counter         // smtp_rate_limit_exceeded_total
+	failOpen     metric.Int64Counter         // smtp_rate_limit_fail_open_total (beyond section 9.2.1)
 	retries      metric.Int64Counter         // smtp_retries_total
 }
 
@@ -76,6 +77,7 @@ func (in *instruments) create(m metric.Meter, observe metric.Callback) error {
 	in.recipients = ints("smtp.recipients_per_message", "{recipient}", "Envelope recipients of each message.", recipientBuckets)
 	in.breaker = gauge("smtp.circuit_breaker.state", "{state}", "Circuit breaker state: 0 closed, 1 half-open, 2 open.")
 	in.rateLimited = counter("smtp.rate_limit.exceeded", "{permit}", "Permits the rate limiter refused or made the caller wait for, by quota.")
+	in.failOpen = counter("smtp.rate_limit.fail_open", "{permit}", "Permits decided without the shared quota store, which did not answer (fail-open), by quota.")
 	in.retries = counter("smtp.retries", "{retry}", "Send attempts after the first, by attempt number.")
 	if err := errors.Join(errs...); err != nil {
 		return err

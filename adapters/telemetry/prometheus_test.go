@@ -20,8 +20,9 @@ import (
 	"github.com/integrations/smtp/ports"
 )
 
-// wantSeries are the thirteen metrics of section 9.2.1 as Prometheus
-// shows them, with their label names beside the exporter's scope labels.
+// wantSeries are the thirteen metrics of section 9.2.1 and the shared rate
+// limiter's fail-open counter as Prometheus shows them, with their label
+// names beside the exporter's scope labels.
 var wantSeries = map[string][]string{
 	"smtp_emails_sent_total":                   {"host", "status"},
 	"smtp_emails_failed_total":                 {"error_kind", "host"},
@@ -36,11 +37,13 @@ var wantSeries = map[string][]string{
 	"smtp_circuit_breaker_state":               {"host"},
 	"smtp_rate_limit_exceeded_total":           {"host", "quota"},
 	"smtp_retries_total":                       {"attempt", "host"},
+	"smtp_rate_limit_fail_open_total":          {"host", "quota"}, // beyond section 9.2.1
 }
 
 // TestPrometheusSeries records every kind of event, scrapes the
 // OpenTelemetry Prometheus exporter over HTTP and checks that exactly the
-// thirteen series names appear, each with its labels.
+// thirteen series names of section 9.2.1 appear, each with its labels, and
+// the fail-open counter of the shared rate limiter.
 func TestPrometheusSeries(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	exp, err := otelprom.New(otelprom.WithRegisterer(reg), otelprom.WithoutScopeInfo(), otelprom.WithoutTargetInfo())
@@ -62,6 +65,7 @@ func TestPrometheusSeries(t *testing.T) {
 	send(tel, 2, 5000, 0, domain.NewError(domain.KindTimeout, "data", "slow"))
 	tel.Retry(context.Background(), 2, nil)
 	tel.RateLimited(context.Background(), ports.QuotaEmails)
+	tel.RateLimitFailOpen(context.Background(), ports.QuotaEmails)
 	tel.ConnectionClosed(time.Second)
 
 	srv := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))

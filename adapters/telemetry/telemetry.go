@@ -144,6 +144,17 @@ func (t *Telemetry) RateLimited(ctx context.Context, q ports.Quota) {
 	}
 }
 
+// RateLimitFailOpen counts smtp_rate_limit_fail_open_total{quota} and adds
+// an "smtp.rate_limit.fail_open" event to the span current in ctx.
+func (t *Telemetry) RateLimitFailOpen(ctx context.Context, q ports.Quota) {
+	if t.metrics.on() {
+		t.inst.failOpen.Add(ctx, 1, t.labels.quota(q)...)
+	}
+	if ts := trace.SpanFromContext(ctx); ts.IsRecording() {
+		ts.AddEvent("smtp.rate_limit.fail_open", trace.WithAttributes(attribute.String("smtp.quota", q.String())))
+	}
+}
+
 // ConnectionClosed records a session's lifetime in
 // smtp_connection_duration_seconds.
 func (t *Telemetry) ConnectionClosed(lifetime time.Duration) {

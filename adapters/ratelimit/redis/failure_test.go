@@ -92,7 +92,8 @@ func TestFailOpen(t *testing.T) {
 	// the kill is Redis's own; a dead Redis refuses connections at once.
 	shared := &domain.RedisRateLimit{URL: domain.RedisURL(srv.URL()), Key: uniqueKey(t), Timeout: 2 * time.Second,
 		OnUnavailable: domain.RedisFailOpen}
-	l := limiterFor(t, srv, cfg, shared, redislimit.WithFallback(fallback), redislimit.WithLogger(log))
+	tel := &rateLimited{}
+	l := limiterFor(t, srv, cfg, shared, redislimit.WithFallback(fallback), redislimit.WithLogger(log), redislimit.WithTelemetry(tel))
 	if err := timed(t, l, ports.QuotaEmails); err != nil {
 		t.Fatal(err)
 	}
@@ -107,6 +108,9 @@ func TestFailOpen(t *testing.T) {
 	}
 	if l.FailOpens() != 5 {
 		t.Fatalf("FailOpens = %d, want 5", l.FailOpens())
+	}
+	if n := tel.failOpens(); n != 5 {
+		t.Fatalf("Telemetry.RateLimitFailOpen called %d times, want 5 (smtp_rate_limit_fail_open_total)", n)
 	}
 	if log.count("WARN") != 1 || !strings.Contains(log.String(), "fail-open") || strings.Contains(log.String(), password) {
 		t.Fatalf("want one warning naming the policy, without the password; log:\n%s", log)

@@ -225,6 +225,7 @@ func (l *Limiter) take(ctx context.Context, qt *quota) (bool, time.Duration, err
 func (l *Limiter) unavailable(ctx context.Context, q ports.Quota, cause error) error {
 	if l.policy == domain.RedisFailOpen {
 		l.failOpens.Add(1)
+		l.o.telemetry.RateLimitFailOpen(ctx, q)
 		if l.o.fallback == nil {
 			return nil
 		}

@@ -248,11 +248,24 @@ func (r *logRecorder) String() string {
 	return strings.Join(r.lines, "\n")
 }
 
-// rateLimited counts Telemetry.RateLimited calls.
+// rateLimited counts Telemetry.RateLimited and RateLimitFailOpen calls.
 type rateLimited struct {
 	ports.NopTelemetry
-	mu sync.Mutex
-	n  int
+	mu       sync.Mutex
+	n        int
+	failOpen int
+}
+
+func (r *rateLimited) RateLimitFailOpen(context.Context, ports.Quota) {
+	r.mu.Lock()
+	r.failOpen++
+	r.mu.Unlock()
+}
+
+func (r *rateLimited) failOpens() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.failOpen
 }
 
 func (r *rateLimited) RateLimited(context.Context, ports.Quota) {
