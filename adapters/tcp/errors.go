@@ -17,9 +17,9 @@ import (
 // holds.
 func ctxError(op string, err error) *domain.Error {
 	if errors.Is(err, context.DeadlineExceeded) {
-		return &domain.Error{Kind: domain.KindCommandTimeout, Op: op, Message: "context deadline exceeded", Err: err}
+		return &domain.Error{Kind: domain.KindCommandTimeout, Op: op, Message: "the deadline of the call passed", Err: err}
 	}
-	return &domain.Error{Kind: domain.KindCancelled, Op: op, Message: "context cancelled", Err: err}
+	return &domain.Error{Kind: domain.KindCancelled, Op: op, Message: "the call was cancelled", Err: err}
 }
 
 // ioError classifies a failed read (write false) or write on an established
