@@ -117,6 +117,7 @@ func (c *connFlags) credentials(mech domain.AuthMechanism) (domain.Credentials, 
 	switch {
 	case c.tokenEnv != "":
 		token, ok := os.LookupEnv(c.tokenEnv)
+		token = strings.TrimRight(token, "\r\n")
 		if !ok || token == "" {
 			return domain.Credentials{}, &usageError{"environment variable " + c.tokenEnv + " (--token-env) is empty or unset"}
 		}
@@ -145,6 +146,7 @@ func (c *connFlags) credentials(mech domain.AuthMechanism) (domain.Credentials, 
 func (c *connFlags) password() (string, error) {
 	if c.passwordEnv != "" {
 		pw, ok := os.LookupEnv(c.passwordEnv)
+		pw = strings.TrimRight(pw, "\r\n") // a trailing line end is not part of it, as with --password-file
 		if !ok || pw == "" {
 			return "", &usageError{"environment variable " + c.passwordEnv + " (--password-env) is empty or unset"}
 		}

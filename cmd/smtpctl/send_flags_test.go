@@ -29,3 +29,13 @@ func TestSendRateLimitFlags(t *testing.T) {
 		t.Errorf("stderr does not say why: %q", errOut)
 	}
 }
+
+// A password taken from the environment loses a trailing line end, as one
+// read with --password-file does (a value set from a file's contents).
+func TestSendPasswordEnvTrailingNewline(t *testing.T) {
+	_, conn := tlsServer(t)
+	t.Setenv("SMTP_PASSWORD", testPassword+"\n")
+	if code, _, errOut := runCLI(t, sendArgs(conn)...); code != exitOK {
+		t.Fatalf("exit %d with a trailing newline in the password variable: %s", code, errOut)
+	}
+}
