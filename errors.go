@@ -45,11 +45,6 @@ func IsTemporary(err error) bool { return domain.IsTemporary(err) }
 // again.
 func IsPermanent(err error) bool { return domain.IsPermanent(err) }
 
-// IsRetryable reports whether the failed operation may be tried again as
-// it is (domain.IsRetryable); the client already retried it as
-// Config.Retry says.
-func IsRetryable(err error) bool { return domain.IsRetryable(err) }
-
 // IsDeliveryUnknown reports whether the connection was lost after the
 // whole message was sent and before the server answered
 // (domain.IsDeliveryUnknown): the message may have been taken, so sending

@@ -151,11 +151,11 @@ func ExampleIsTemporary() {
 	defer client.Close(context.Background())
 
 	_, err = client.Send(context.Background(), hello("you@example.org"))
-	fmt.Println(smtp.IsTemporary(err), smtp.IsPermanent(err), smtp.IsRetryable(err), smtp.IsDeliveryUnknown(err))
+	fmt.Println(smtp.IsTemporary(err), smtp.IsPermanent(err), smtp.IsDeliveryUnknown(err))
 	e := smtp.AsError(err)
 	fmt.Println(e.Code, e.Enhanced, e.Op)
 	// Output:
-	// true false true false
+	// true false false
 	// 451 4.3.0 mail
 }
 
@@ -197,7 +197,7 @@ func ExampleIsDeliveryUnknown() {
 	defer client.Close(context.Background())
 
 	_, err = client.Send(context.Background(), hello("you@example.org"))
-	fmt.Println(smtp.IsDeliveryUnknown(err), smtp.IsTemporary(err), smtp.IsRetryable(err))
+	fmt.Println(smtp.IsDeliveryUnknown(err), smtp.IsTemporary(err), smtp.IsPermanent(err))
 	fmt.Println(smtp.KindOf(err).String())
 	// Output:
 	// true false false

@@ -85,7 +85,7 @@ func (c *Client) endSend(s sendSpan, res *domain.SendResult, err error) {
 // errorFields are the log fields of section 9.3.2 for err, its text shown
 // as the address policy says.
 func (c *Client) errorFields(err error) []any {
-	kv := []any{"smtp.error_kind", domain.KindOf(err).String(), "smtp.retryable", domain.IsRetryable(err)}
+	kv := []any{"smtp.error_kind", domain.KindOf(err).String(), "smtp.retryable", domain.IsTemporary(err)}
 	if e := domain.AsError(err); e != nil && e.Code != 0 {
 		kv = append(kv, "smtp.error_code", e.Code)
 	}

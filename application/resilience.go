@@ -88,10 +88,10 @@ func breakerCounts(err error) bool {
 	case k.Category() == domain.KindConnection, k.Category() == domain.KindTimeout, k.Category() == domain.KindTLS,
 		k == domain.KindDeliveryUnknown, k == domain.KindServerShutdown:
 		return true
-	case k == domain.KindLocalRateLimit, k.Category() == domain.KindPool, k == domain.KindCancelled:
+	case k == domain.KindLocalRateLimit, k.Category() == domain.KindPool, k == domain.KindCancelled, k == domain.KindCircuitOpen:
 		return false
 	}
-	return domain.IsRetryable(err)
+	return domain.IsTemporary(err)
 }
 
 // retryable says whether the client's retry conditions accept err.

@@ -10,8 +10,18 @@ import (
 
 // Error is the one error type of this module. Adapters translate every
 // failure into an *Error at their boundary, so callers can classify any
-// error with KindOf, IsTemporary and IsPermanent, or with errors.Is against
-// a Kind (errors.Is(err, KindAuth)).
+// error with KindOf, or with errors.Is against a Kind (errors.Is(err,
+// KindAuth)).
+//
+// Every error is in exactly one class, decided by its Kind and its reply
+// Code in one place: temporary (IsTemporary: trying again later can
+// succeed), permanent (IsPermanent: sending again unchanged fails again) or
+// delivery status unknown (IsDeliveryUnknown: the server may have taken the
+// message; never retried blindly). A nil error, an error this module did
+// not make, KindUnknown and KindCancelled (the caller's own decision) are in
+// none. The three predicates are derived from that one class, so they never
+// disagree. Whether the client itself retries is its retry policy's choice
+// on top of this (package application).
 //
 // Message never contains a secret: adapters build it from reply text and
 // their own words, never from credentials.
@@ -71,59 +81,6 @@ func (e *Error) Is(target error) bool {
 	return k == e.Kind || k == e.Kind.Category()
 }
 
-// Retryable reports whether the failed operation may be tried again: its
-// Kind is retryable, or the server answered with a 4xx code (except for
-// delivery-status-unknown, which is never retried blindly).
-func (e *Error) Retryable() bool {
-	if e.Kind == KindDeliveryUnknown {
-		return false
-	}
-	return e.Kind.Retryable() || (e.Code >= 400 && e.Code < 500)
-}
-
-// Temporary reports whether the condition is expected to clear by itself:
-// KindCircuitOpen (the breaker lets a trial through after RetryAfter),
-// KindTemporaryFailure (which includes a 552 to RCPT, "too many
-// recipients", per RFC 5321 section 4.5.3.1.10), a 4xx reply, or a
-// retryable kind. KindDeliveryUnknown is not temporary: a caller that
-// retries on Temporary could deliver the message twice.
-func (e *Error) Temporary() bool {
-	switch {
-	case e.Kind == KindDeliveryUnknown:
-		return false
-	case e.Kind == KindTemporaryFailure, e.Kind == KindCircuitOpen:
-		return true
-	case e.Code >= 400 && e.Code < 500:
-		return true
-	case e.Code >= 500:
-		return false
-	}
-	return e.Kind.Retryable()
-}
-
-// Permanent reports whether the server refused for good (a 5xx reply that
-// is not KindTemporaryFailure) or the input itself is wrong (a message or
-// authentication kind without a reply code). KindDeliveryUnknown is neither
-// temporary nor permanent.
-func (e *Error) Permanent() bool {
-	switch {
-	case e.Kind == KindDeliveryUnknown, e.Kind == KindTemporaryFailure:
-		return false
-	case e.Code >= 500 && e.Code < 600:
-		return true
-	case e.Code != 0:
-		return false
-	}
-	switch e.Kind.Category() {
-	case KindMessage, KindAuth:
-		return true
-	}
-	return false
-}
-
-// Severity returns the severity of e's Kind.
-func (e *Error) Severity() Severity { return e.Kind.Severity() }
-
 // NewError returns an *Error of kind k for operation op with a message.
 func NewError(k Kind, op, message string) *Error {
 	return &Error{Kind: k, Op: op, Message: message}
@@ -162,30 +119,66 @@ func KindOf(err error) Kind {
 	return KindUnknown
 }
 
-// IsTemporary reports whether err is a temporary failure (see Error.Temporary).
-func IsTemporary(err error) bool {
-	if e := AsError(err); e != nil {
-		return e.Temporary()
-	}
-	return KindOf(err) == KindTimeout
-}
+// IsTemporary reports whether err is temporary: trying again later can
+// succeed. A 4xx reply, KindTemporaryFailure (which includes a 552 to RCPT,
+// "too many recipients", RFC 5321 section 4.5.3.1.10), an open circuit
+// (KindCircuitOpen: the breaker lets a trial through after RetryAfter), and,
+// without a reply code, the connection, timeout, rate-limit and pool kinds
+// and KindServerShutdown. A context deadline (context.DeadlineExceeded, even
+// not wrapped in an *Error) is a timeout, so it is temporary.
+func IsTemporary(err error) bool { return classify(err) == classTemporary }
 
-// IsPermanent reports whether err is a permanent failure (see Error.Permanent).
-func IsPermanent(err error) bool {
-	if e := AsError(err); e != nil {
-		return e.Permanent()
-	}
-	return false
-}
-
-// IsRetryable reports whether err may be retried (see Error.Retryable).
-func IsRetryable(err error) bool {
-	if e := AsError(err); e != nil {
-		return e.Retryable()
-	}
-	return false
-}
+// IsPermanent reports whether err is permanent: sending again unchanged
+// will fail again. A 5xx reply other than KindTemporaryFailure, and, without
+// a reply code, the message, authentication, TLS and protocol kinds (bad
+// input, refused credentials, a certificate or TLS setup that does not
+// work, a server that breaks the protocol).
+func IsPermanent(err error) bool { return classify(err) == classPermanent }
 
 // IsDeliveryUnknown reports whether err says the server may or may not have
-// taken the message.
-func IsDeliveryUnknown(err error) bool { return KindOf(err) == KindDeliveryUnknown }
+// taken the message (KindDeliveryUnknown): it is neither temporary nor
+// permanent, and never retried blindly, since a retry may deliver the
+// message twice.
+func IsDeliveryUnknown(err error) bool { return classify(err) == classDeliveryUnknown }
+
+// class is the one classification of an error from which IsTemporary,
+// IsPermanent and IsDeliveryUnknown are derived, so at most one of them
+// holds for any error.
+type class uint8
+
+const (
+	classNone            class = iota // nil, a foreign error, KindUnknown, KindCancelled
+	classTemporary                    // trying again later can succeed
+	classPermanent                    // sending again unchanged fails again
+	classDeliveryUnknown              // the server may have taken the message
+)
+
+// classify returns the class of err from its Kind (KindOf) and, for an
+// *Error, its reply code: the kind's own class where the kind says more than
+// the code (delivery unknown, KindTemporaryFailure, an open circuit), else
+// the code's (4xx temporary, 5xx permanent), else the kind's category's.
+func classify(err error) class {
+	k, code := KindOf(err), 0
+	if e := AsError(err); e != nil {
+		code = e.Code
+	}
+	switch {
+	case k == KindDeliveryUnknown:
+		return classDeliveryUnknown
+	case k == KindTemporaryFailure, k == KindCircuitOpen:
+		return classTemporary
+	case code >= 400 && code < 500:
+		return classTemporary
+	case code >= 500 && code < 600:
+		return classPermanent
+	case k == KindServerShutdown:
+		return classTemporary
+	}
+	switch k.Category() {
+	case KindConnection, KindTimeout, KindRateLimit, KindPool:
+		return classTemporary
+	case KindTLS, KindAuth, KindMessage, KindProtocol:
+		return classPermanent
+	}
+	return classNone // KindUnknown, KindCancelled: the caller knows whether to try again
+}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"testing"
 
 	"github.com/integrations/smtp/domain"
@@ -184,27 +183,60 @@ func TestKindOf(t *testing.T) {
 	}
 }
 
-func TestKindRetryable(t *testing.T) {
-	// Section 6.2's retryable kinds, plus the transient ones the package
-	// adds (connection failures, timeouts, 4xx, server rate limits).
-	retryable := map[domain.Kind]bool{
-		domain.KindConnectionTimeout: true, domain.KindConnectionReset: true, domain.KindReadTimeout: true,
-		domain.KindWriteTimeout: true, domain.KindCommandTimeout: true, domain.KindServerShutdown: true,
-		domain.KindPoolExhausted: true, domain.KindAcquireTimeout: true, domain.KindConnectionUnhealthy: true,
-		domain.KindLocalRateLimit: true,
-		// additions
-		domain.KindConnection: true, domain.KindConnectionRefused: true, domain.KindNetworkUnreachable: true,
-		domain.KindDNSResolution: true, domain.KindTimeout: true, domain.KindConnectTimeout: true,
-		domain.KindTemporaryFailure: true, domain.KindServerRateLimit: true,
-	}
-	for _, k := range allKinds() {
-		if got := k.Retryable(); got != retryable[k] {
-			t.Errorf("%v.Retryable() = %v, want %v", k, got, retryable[k])
+// TestKindClass lists the class of every kind without a reply code: the
+// classification the predicates derive from.
+func TestKindClass(t *testing.T) {
+	temporary := map[domain.Kind]bool{domain.KindServerShutdown: true, domain.KindTemporaryFailure: true, domain.KindCircuitOpen: true}
+	permanent := map[domain.Kind]bool{}
+	for _, cat := range []domain.Kind{domain.KindConnection, domain.KindTimeout, domain.KindRateLimit, domain.KindPool} {
+		for _, k := range categories[cat] {
+			temporary[k] = true
 		}
 	}
-	for _, k := range []domain.Kind{domain.KindDeliveryUnknown, domain.KindCredentialsInvalid, domain.KindCancelled, domain.KindCircuitOpen, domain.KindInvalidInput} {
-		if k.Retryable() {
-			t.Errorf("%v must never be retried", k)
+	for _, cat := range []domain.Kind{domain.KindTLS, domain.KindAuth, domain.KindMessage, domain.KindProtocol} {
+		for _, k := range categories[cat] {
+			if !temporary[k] {
+				permanent[k] = true
+			}
+		}
+	}
+	for _, k := range allKinds() {
+		err := fmt.Errorf("send: %w", &domain.Error{Kind: k})
+		if got := domain.IsTemporary(err); got != temporary[k] {
+			t.Errorf("IsTemporary(%v) = %v, want %v", k, got, temporary[k])
+		}
+		if got := domain.IsPermanent(err); got != permanent[k] {
+			t.Errorf("IsPermanent(%v) = %v, want %v", k, got, permanent[k])
+		}
+		if got := domain.IsDeliveryUnknown(err); got != (k == domain.KindDeliveryUnknown) {
+			t.Errorf("IsDeliveryUnknown(%v) = %v", k, got)
+		}
+	}
+	for _, k := range []domain.Kind{domain.KindUnknown, domain.KindCancelled} {
+		if err := (&domain.Error{Kind: k}); domain.IsTemporary(err) || domain.IsPermanent(err) || domain.IsDeliveryUnknown(err) {
+			t.Errorf("%v is classified; want none", k)
+		}
+	}
+}
+
+// TestClassesNeverOverlap checks every kind with every sort of reply code:
+// at most one predicate holds, and exactly one unless the error is
+// unclassified (KindUnknown or KindCancelled without a 4xx or 5xx code).
+func TestClassesNeverOverlap(t *testing.T) {
+	for _, k := range allKinds() {
+		for _, code := range []int{0, 220, 354, 421, 450, 451, 454, 500, 535, 550, 552, 554, 600} {
+			err := fmt.Errorf("x: %w", &domain.Error{Kind: k, Code: code})
+			n := 0
+			for _, b := range []bool{domain.IsTemporary(err), domain.IsPermanent(err), domain.IsDeliveryUnknown(err)} {
+				if b {
+					n++
+				}
+			}
+			negative := code >= 400 && code < 600
+			unclassified := (k == domain.KindUnknown || k == domain.KindCancelled) && !negative
+			if n > 1 || (n == 0) != unclassified {
+				t.Errorf("kind %v code %d: %d predicates hold", k, code, n)
+			}
 		}
 	}
 }
@@ -225,9 +257,6 @@ func TestKindSeverity(t *testing.T) {
 		}
 		if got := k.Severity(); got != w {
 			t.Errorf("%v.Severity() = %v, want %v", k, got, w)
-		}
-		if got := (&domain.Error{Kind: k}).Severity(); got != w {
-			t.Errorf("Error{%v}.Severity() = %v, want %v", k, got, w)
 		}
 	}
 	names := map[domain.Severity]string{
@@ -267,213 +296,57 @@ func TestErrorFormat(t *testing.T) {
 }
 
 func TestErrorClassification(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
 	tests := []struct {
-		name                                 string
-		give                                 *domain.Error
-		wantRetry, wantTemporary, wantPerman bool
+		name                     string
+		give                     error
+		wantTemporary, wantPerma bool
 	}{
-		{name: "421", give: &domain.Error{Kind: domain.KindServerShutdown, Code: 421}, wantRetry: true, wantTemporary: true},
-		{name: "451", give: &domain.Error{Kind: domain.KindTemporaryFailure, Code: 451}, wantRetry: true, wantTemporary: true},
-		{name: "454 at auth", give: &domain.Error{Kind: domain.KindAuth, Code: 454}, wantRetry: true, wantTemporary: true},
-		{name: "552 at RCPT", give: &domain.Error{Kind: domain.KindTemporaryFailure, Code: 552}, wantRetry: true, wantTemporary: true},
-		{name: "550", give: &domain.Error{Kind: domain.KindInvalidRecipientAddress, Code: 550}, wantPerman: true},
-		{name: "535", give: &domain.Error{Kind: domain.KindCredentialsInvalid, Code: 535}, wantPerman: true},
-		{name: "554", give: &domain.Error{Kind: domain.KindPermanentFailure, Code: 554}, wantPerman: true},
-		{name: "local invalid input", give: &domain.Error{Kind: domain.KindInvalidInput}, wantPerman: true},
-		{name: "local auth method", give: &domain.Error{Kind: domain.KindAuthMethodNotSupported}, wantPerman: true},
-		{name: "reset", give: &domain.Error{Kind: domain.KindConnectionReset}, wantRetry: true, wantTemporary: true},
-		{name: "read timeout", give: &domain.Error{Kind: domain.KindReadTimeout}, wantRetry: true, wantTemporary: true},
-		{name: "TLS handshake", give: &domain.Error{Kind: domain.KindTLSHandshake}},
-		{name: "circuit open: temporary, not retried at once", give: &domain.Error{Kind: domain.KindCircuitOpen}, wantTemporary: true},
+		{name: "421", give: &domain.Error{Kind: domain.KindServerShutdown, Code: 421}, wantTemporary: true},
+		{name: "451", give: &domain.Error{Kind: domain.KindTemporaryFailure, Code: 451}, wantTemporary: true},
+		{name: "454 at auth", give: &domain.Error{Kind: domain.KindAuth, Code: 454}, wantTemporary: true},
+		{name: "552 at RCPT", give: &domain.Error{Kind: domain.KindTemporaryFailure, Code: 552}, wantTemporary: true},
+		{name: "550", give: &domain.Error{Kind: domain.KindInvalidRecipientAddress, Code: 550}, wantPerma: true},
+		{name: "535", give: &domain.Error{Kind: domain.KindCredentialsInvalid, Code: 535}, wantPerma: true},
+		{name: "554", give: &domain.Error{Kind: domain.KindPermanentFailure, Code: 554}, wantPerma: true},
+		{name: "local invalid input", give: &domain.Error{Kind: domain.KindInvalidInput}, wantPerma: true},
+		{name: "local auth method", give: &domain.Error{Kind: domain.KindAuthMethodNotSupported}, wantPerma: true},
+		{name: "reset", give: &domain.Error{Kind: domain.KindConnectionReset}, wantTemporary: true},
+		{name: "read timeout", give: &domain.Error{Kind: domain.KindReadTimeout}, wantTemporary: true},
+		{name: "local rate limit", give: &domain.Error{Kind: domain.KindLocalRateLimit}, wantTemporary: true},
+		{name: "TLS handshake", give: &domain.Error{Kind: domain.KindTLSHandshake}, wantPerma: true},
+		{name: "circuit open", give: &domain.Error{Kind: domain.KindCircuitOpen}, wantTemporary: true},
+		{name: "3xx surprise", give: &domain.Error{Kind: domain.KindUnexpectedResponse, Code: 354}, wantPerma: true},
 		{name: "cancelled", give: &domain.Error{Kind: domain.KindCancelled}},
+		{name: "unknown kind", give: &domain.Error{Kind: domain.KindUnknown}},
 		{name: "delivery unknown", give: &domain.Error{Kind: domain.KindDeliveryUnknown}},
 		{name: "delivery unknown with 4xx", give: &domain.Error{Kind: domain.KindDeliveryUnknown, Code: 451}},
 		{name: "delivery unknown with 5xx", give: &domain.Error{Kind: domain.KindDeliveryUnknown, Code: 554}},
-		{name: "3xx surprise", give: &domain.Error{Kind: domain.KindUnexpectedResponse, Code: 354}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := tt.give
-			if got := e.Retryable(); got != tt.wantRetry {
-				t.Errorf("Retryable() = %v, want %v", got, tt.wantRetry)
-			}
-			if got := e.Temporary(); got != tt.wantTemporary {
-				t.Errorf("Temporary() = %v, want %v", got, tt.wantTemporary)
-			}
-			if got := e.Permanent(); got != tt.wantPerman {
-				t.Errorf("Permanent() = %v, want %v", got, tt.wantPerman)
-			}
-			if e.Temporary() && e.Permanent() {
-				t.Error("an error is both temporary and permanent")
-			}
-			wrapped := fmt.Errorf("send: %w", e)
-			if domain.IsRetryable(wrapped) != tt.wantRetry || domain.IsTemporary(wrapped) != tt.wantTemporary || domain.IsPermanent(wrapped) != tt.wantPerman {
-				t.Errorf("IsRetryable/IsTemporary/IsPermanent of the wrapped error disagree with the methods")
-			}
-			if got := domain.IsDeliveryUnknown(wrapped); got != (e.Kind == domain.KindDeliveryUnknown) {
-				t.Errorf("IsDeliveryUnknown = %v", got)
-			}
-		})
-	}
-}
-
-func TestClassificationOfForeignErrors(t *testing.T) {
-	tests := []struct {
-		name                                 string
-		give                                 error
-		wantRetry, wantTemporary, wantPerman bool
-	}{
+		// Errors this module did not make are classified by KindOf.
 		{name: "nil", give: nil},
 		{name: "EOF", give: io.EOF},
 		{name: "deadline", give: context.DeadlineExceeded, wantTemporary: true},
+		{name: "wrapped deadline", give: fmt.Errorf("rcpt: %w", context.DeadlineExceeded), wantTemporary: true},
 		{name: "canceled", give: context.Canceled},
+		{name: "canceled from ctx", give: ctx.Err()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := domain.IsRetryable(tt.give); got != tt.wantRetry {
-				t.Errorf("IsRetryable = %v, want %v", got, tt.wantRetry)
-			}
-			if got := domain.IsTemporary(tt.give); got != tt.wantTemporary {
-				t.Errorf("IsTemporary = %v, want %v", got, tt.wantTemporary)
-			}
-			if got := domain.IsPermanent(tt.give); got != tt.wantPerman {
-				t.Errorf("IsPermanent = %v, want %v", got, tt.wantPerman)
-			}
-		})
-	}
-}
-
-func reply(t *testing.T, lines ...string) *domain.Reply {
-	t.Helper()
-	r, err := domain.ParseReply(lines)
-	if err != nil {
-		t.Fatalf("ParseReply(%q): %v", lines, err)
-	}
-	return r
-}
-
-func TestReplyError(t *testing.T) {
-	tests := []struct {
-		name      string
-		stage     domain.Stage
-		give      string
-		want      domain.Kind
-		wantRetry bool
-	}{
-		// Section 6.3 of the specification, code by code.
-		{name: "421 any stage", stage: domain.StageMail, give: "421 4.3.2 Service shutting down", want: domain.KindServerShutdown, wantRetry: true},
-		{name: "421 at greeting", stage: domain.StageGreeting, give: "421 Too many connections", want: domain.KindServerShutdown, wantRetry: true},
-		{name: "421 4.7.0 Gmail", stage: domain.StageRcpt, give: "421 4.7.0 Try again later", want: domain.KindServerShutdown, wantRetry: true},
-		{name: "450", stage: domain.StageRcpt, give: "450 4.2.1 Mailbox busy", want: domain.KindTemporaryFailure, wantRetry: true},
-		{name: "450 greylisted", stage: domain.StageRcpt, give: "450 4.7.1 Greylisted, try again", want: domain.KindTemporaryFailure, wantRetry: true},
-		{name: "451", stage: domain.StageBody, give: "451 4.3.0 Local error", want: domain.KindTemporaryFailure, wantRetry: true},
-		{name: "452", stage: domain.StageRcpt, give: "452 4.5.3 Too many recipients", want: domain.KindTemporaryFailure, wantRetry: true},
-		{name: "452 storage", stage: domain.StageMail, give: "452 Insufficient system storage", want: domain.KindTemporaryFailure, wantRetry: true},
-		{name: "500", stage: domain.StageEHLO, give: "500 5.5.1 Command unrecognized", want: domain.KindProtocol},
-		{name: "501 at MAIL", stage: domain.StageMail, give: "501 5.5.4 Syntax error in parameters", want: domain.KindInvalidFromAddress},
-		{name: "501 at RCPT", stage: domain.StageRcpt, give: "501 Bad recipient address syntax", want: domain.KindInvalidRecipientAddress},
-		{name: "501 elsewhere", stage: domain.StageEHLO, give: "501 Syntax: EHLO hostname", want: domain.KindProtocol},
-		{name: "502", stage: domain.StageVerify, give: "502 5.5.1 VRFY command is disabled", want: domain.KindCapabilityMismatch},
-		{name: "503", stage: domain.StageData, give: "503 5.5.1 Error: need RCPT command", want: domain.KindCommandSequence},
-		{name: "504 at AUTH", stage: domain.StageAuth, give: "504 5.5.4 Unrecognized authentication type", want: domain.KindAuthMethodNotSupported},
-		{name: "504 elsewhere", stage: domain.StageMail, give: "504 Command parameter not implemented", want: domain.KindCapabilityMismatch},
-		{name: "530", stage: domain.StageMail, give: "530 5.7.0 Authentication required", want: domain.KindAuthRequired},
-		{name: "530 at AUTH", stage: domain.StageAuth, give: "530 5.7.0 Must issue a STARTTLS command first", want: domain.KindAuthRequired},
-		{name: "534", stage: domain.StageAuth, give: "534 5.7.9 Authentication mechanism is too weak", want: domain.KindAuthMethodNotSupported},
-		{name: "534 Gmail web login", stage: domain.StageAuth, give: "534 5.7.14 Please log in via your web browser", want: domain.KindAuthMethodNotSupported},
-		{name: "534 outside AUTH", stage: domain.StageMail, give: "534 mechanism too weak", want: domain.KindAuthMethodNotSupported},
-		{name: "535", stage: domain.StageAuth, give: "535 5.7.8 Username and Password not accepted", want: domain.KindCredentialsInvalid},
-		{name: "535 plain", stage: domain.StageAuth, give: "535 Authentication failed", want: domain.KindCredentialsInvalid},
-		{name: "535 outside AUTH", stage: domain.StageMail, give: "535 no", want: domain.KindCredentialsInvalid},
-		{name: "550 at RCPT", stage: domain.StageRcpt, give: "550 5.1.1 User unknown", want: domain.KindInvalidRecipientAddress},
-		{name: "550 relay denied at RCPT", stage: domain.StageRcpt, give: "550 5.7.1 Relaying denied", want: domain.KindInvalidRecipientAddress},
-		{name: "550 at MAIL", stage: domain.StageMail, give: "550 5.7.1 Sender rejected", want: domain.KindInvalidFromAddress},
-		{name: "550 at DATA end", stage: domain.StageBody, give: "550 5.7.1 Message rejected as spam", want: domain.KindPermanentFailure},
-		{name: "551 at RCPT", stage: domain.StageRcpt, give: "551 User not local; please try <b@example.org>", want: domain.KindInvalidRecipientAddress},
-		{name: "551 at MAIL", stage: domain.StageMail, give: "551 no", want: domain.KindInvalidFromAddress},
-		{name: "552 at DATA end", stage: domain.StageBody, give: "552 5.3.4 Message size exceeds fixed limit", want: domain.KindMessageTooLarge},
-		{name: "552 plain at DATA end", stage: domain.StageBody, give: "552 Too much mail data", want: domain.KindMessageTooLarge},
-		{name: "552 at MAIL", stage: domain.StageMail, give: "552 Message size exceeds maximum", want: domain.KindMessageTooLarge},
-		{name: "552 at RCPT is too many recipients", stage: domain.StageRcpt, give: "552 Too many recipients", want: domain.KindTemporaryFailure, wantRetry: true},
-		{name: "552 5.5.3 at RCPT", stage: domain.StageRcpt, give: "552 5.5.3 Too many recipients", want: domain.KindTemporaryFailure, wantRetry: true},
-		{name: "553 at MAIL", stage: domain.StageMail, give: "553 5.1.8 Domain of sender address does not exist", want: domain.KindInvalidFromAddress},
-		{name: "553 plain at MAIL", stage: domain.StageMail, give: "553 Sender address rejected", want: domain.KindInvalidFromAddress},
-		{name: "553 at RCPT", stage: domain.StageRcpt, give: "553 Mailbox name not allowed", want: domain.KindInvalidRecipientAddress},
-		{name: "554", stage: domain.StageBody, give: "554 5.0.0 Transaction failed", want: domain.KindPermanentFailure},
-		{name: "554 greeting", stage: domain.StageGreeting, give: "554 No SMTP service here", want: domain.KindPermanentFailure},
-		{name: "other 5xx", stage: domain.StageData, give: "555 5.5.4 Unsupported option", want: domain.KindPermanentFailure},
-		{name: "other 4xx", stage: domain.StageData, give: "455 Server unable to accommodate parameters", want: domain.KindTemporaryFailure, wantRetry: true},
-		// Stage AUTH specifics.
-		{name: "454 at AUTH", stage: domain.StageAuth, give: "454 4.7.0 Temporary authentication failure", want: domain.KindAuth, wantRetry: true},
-		{name: "432 at AUTH", stage: domain.StageAuth, give: "432 4.7.12 A password transition is needed", want: domain.KindAuth, wantRetry: true},
-		{name: "538 at AUTH", stage: domain.StageAuth, give: "538 Encryption required for requested authentication mechanism", want: domain.KindAuthRequired},
-		// Enhanced-code refinements.
-		{name: "5.7.8 refines any code", stage: domain.StageAuth, give: "554 5.7.8 Authentication credentials invalid", want: domain.KindCredentialsInvalid},
-		{name: "4.7.8", stage: domain.StageAuth, give: "454 4.7.8 try later", want: domain.KindAuth, wantRetry: true},
-		{name: "5.7.9", stage: domain.StageAuth, give: "535 5.7.9 Mechanism too weak", want: domain.KindAuthMethodNotSupported},
-		{name: "535 5.7.0 at AUTH (older Postfix)", stage: domain.StageAuth, give: "535 5.7.0 Error: authentication failed", want: domain.KindCredentialsInvalid},
-		{name: "530 5.7.0 at AUTH", stage: domain.StageAuth, give: "530 5.7.0 Authentication required", want: domain.KindAuthRequired},
-		{name: "5.7.11", stage: domain.StageAuth, give: "535 5.7.11 Encryption required", want: domain.KindAuthRequired},
-		{name: "5.3.4 at DATA end", stage: domain.StageBody, give: "554 5.3.4 Message too big for system", want: domain.KindMessageTooLarge},
-		{name: "5.3.4 at RCPT", stage: domain.StageRcpt, give: "552 5.3.4 Message too big", want: domain.KindMessageTooLarge},
-		{name: "5.2.3", stage: domain.StageBody, give: "554 5.2.3 Message length exceeds administrative limit", want: domain.KindMessageTooLarge},
-		{name: "4.7.28 at MAIL", stage: domain.StageMail, give: "450 4.7.28 Rate limited", want: domain.KindServerRateLimit, wantRetry: true},
-		{name: "4.7.0 at MAIL is a policy refusal, not a rate limit", stage: domain.StageMail, give: "451 4.7.0 Slow down", want: domain.KindTemporaryFailure, wantRetry: true},
-		{name: "4.7.28 at MAIL", stage: domain.StageMail, give: "451 4.7.28 Flood", want: domain.KindServerRateLimit, wantRetry: true},
-		{name: "454 4.7.0 at STARTTLS", stage: domain.StageStartTLS, give: "454 4.7.0 TLS not available", want: domain.KindTemporaryFailure, wantRetry: true},
-		{name: "4.7.0 at RCPT", stage: domain.StageRcpt, give: "450 4.7.0 Greylisted", want: domain.KindTemporaryFailure, wantRetry: true},
-		{name: "5.1.7 at MAIL", stage: domain.StageMail, give: "553 5.1.7 Bad sender address syntax", want: domain.KindInvalidFromAddress},
-		{name: "5.1.1 at RCPT", stage: domain.StageRcpt, give: "554 5.1.1 No such user", want: domain.KindInvalidRecipientAddress},
-		{name: "5.1.3 at RCPT", stage: domain.StageRcpt, give: "501 5.1.3 Bad recipient address syntax", want: domain.KindInvalidRecipientAddress},
-		{name: "5.1.0 at MAIL", stage: domain.StageMail, give: "550 5.1.0 Sender rejected", want: domain.KindInvalidFromAddress},
-		{name: "5.6.7", stage: domain.StageRcpt, give: "553 5.6.7 Non-ASCII addresses not permitted", want: domain.KindCapabilityMismatch},
-		{name: "unknown enhanced falls back", stage: domain.StageBody, give: "554 5.6.0 Content error", want: domain.KindPermanentFailure},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := reply(t, tt.give)
-			e := domain.ReplyError(tt.stage, r)
-			if e == nil {
-				t.Fatalf("ReplyError(%s, %q) = nil", tt.stage, tt.give)
-			}
-			if e.Kind != tt.want {
-				t.Errorf("ReplyError(%s, %q).Kind = %v, want %v", tt.stage, tt.give, e.Kind, tt.want)
-			}
-			if e.Retryable() != tt.wantRetry {
-				t.Errorf("Retryable() = %v, want %v", e.Retryable(), tt.wantRetry)
-			}
-			if e.Code != r.Code || e.Enhanced != r.Enhanced || e.Op != string(tt.stage) || e.Message != r.Text() {
-				t.Errorf("ReplyError fields = %+v, want code %d enhanced %v op %s message %q", e, r.Code, r.Enhanced, tt.stage, r.Text())
-			}
-			if !strings.Contains(e.Error(), fmt.Sprint(r.Code)) || !strings.Contains(e.Error(), r.Enhanced.String()) {
-				t.Errorf("Error() = %q lacks the reply code or enhanced code", e.Error())
-			}
-			if e.Temporary() && e.Permanent() {
-				t.Error("a reply error is both temporary and permanent")
+			for _, err := range []error{tt.give, fmt.Errorf("send: %w", tt.give)} {
+				if tt.give == nil && err != nil {
+					continue
+				}
+				if got := domain.IsTemporary(err); got != tt.wantTemporary {
+					t.Errorf("IsTemporary(%v) = %v, want %v", err, got, tt.wantTemporary)
+				}
+				if got := domain.IsPermanent(err); got != tt.wantPerma {
+					t.Errorf("IsPermanent(%v) = %v, want %v", err, got, tt.wantPerma)
+				}
+				if got, want := domain.IsDeliveryUnknown(err), domain.KindOf(err) == domain.KindDeliveryUnknown; got != want {
+					t.Errorf("IsDeliveryUnknown(%v) = %v, want %v", err, got, want)
+				}
 			}
 		})
-	}
-}
-
-func TestReplyErrorPositive(t *testing.T) {
-	for _, give := range []string{"220 ready", "250 ok", "354 go ahead", "334 VXNlcm5hbWU6"} {
-		if e := domain.ReplyError(domain.StageData, reply(t, give)); e != nil {
-			t.Errorf("ReplyError(%q) = %v, want nil", give, e)
-		}
-	}
-	if e := domain.ReplyError(domain.StageData, nil); e != nil {
-		t.Errorf("ReplyError(nil) = %v, want nil", e)
-	}
-}
-
-func TestReplyErrorMultiline(t *testing.T) {
-	r := reply(t, "550-5.1.1 The email account that you tried to reach does not exist.", "550 5.1.1 https://support.google.com/mail/?p=NoSuchUser")
-	e := domain.ReplyError(domain.StageRcpt, r)
-	if e.Kind != domain.KindInvalidRecipientAddress || e.Enhanced.String() != "5.1.1" {
-		t.Fatalf("got %v %v", e.Kind, e.Enhanced)
-	}
-	want := "The email account that you tried to reach does not exist. https://support.google.com/mail/?p=NoSuchUser"
-	if e.Message != want {
-		t.Errorf("Message = %q, want %q", e.Message, want)
 	}
 }

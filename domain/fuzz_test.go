@@ -154,7 +154,7 @@ func FuzzParseReply(f *testing.F) {
 		if (e != nil) != (r.Code >= 400) {
 			t.Fatalf("ReplyError(%d) = %v", r.Code, e)
 		}
-		if e != nil && (e.Kind == domain.KindUnknown || e.Code != r.Code || (e.Temporary() && e.Permanent())) {
+		if e != nil && (e.Kind == domain.KindUnknown || e.Code != r.Code || domain.IsTemporary(e) == domain.IsPermanent(e)) {
 			t.Fatalf("ReplyError(%q) = %+v", lines, e)
 		}
 		for i, line := range lines {

@@ -140,22 +140,6 @@ func (k Kind) Category() Kind {
 	return k
 }
 
-// Retryable reports whether an operation that failed with k may be tried
-// again as it is (on a new connection where the kind says so). It follows
-// section 6.2 of the specification, with the connection and 4xx kinds added
-// because they are transient by nature. KindDeliveryUnknown is not
-// retryable: a retry may deliver the message twice.
-func (k Kind) Retryable() bool {
-	switch k {
-	case KindConnection, KindConnectionRefused, KindConnectionTimeout, KindConnectionReset, KindNetworkUnreachable, KindDNSResolution,
-		KindTimeout, KindConnectTimeout, KindReadTimeout, KindWriteTimeout, KindCommandTimeout,
-		KindServerShutdown, KindTemporaryFailure, KindServerRateLimit, KindLocalRateLimit,
-		KindPoolExhausted, KindAcquireTimeout, KindConnectionUnhealthy:
-		return true
-	}
-	return false
-}
-
 // Severity is how urgently an error needs a person's attention.
 type Severity uint8
 

@@ -116,7 +116,7 @@ func TestBodyRefusedDuringDATA(t *testing.T) {
 			if de != errRefused {
 				t.Errorf("err = %v; want the body's own error", err)
 			}
-			if domain.IsRetryable(err) || domain.IsTemporary(err) || domain.IsDeliveryUnknown(err) || errors.Is(err, domain.KindDeliveryUnknown) ||
+			if domain.IsTemporary(err) || domain.IsDeliveryUnknown(err) || errors.Is(err, domain.KindDeliveryUnknown) ||
 				errors.Is(err, domain.KindConnection) {
 				t.Errorf("err = %v: retryable, temporary, a connection error or delivery-unknown", err)
 			}
@@ -156,7 +156,7 @@ func TestBodyRefusedDuringBDAT(t *testing.T) {
 		S: 250 ok`+quit) // no BDAT LAST: the server never gets the end of the message
 	_, err := s.Send(context.Background(), env("a@example.org", "b@example.net"), failingBody{big + "tail", errRefused})
 	wantKind(t, err, domain.KindInvalidInput)
-	if domain.IsRetryable(err) || domain.IsDeliveryUnknown(err) {
+	if domain.IsTemporary(err) || domain.IsDeliveryUnknown(err) {
 		t.Errorf("err = %v: retryable or delivery-unknown", err)
 	}
 	if !s.Reusable() {
@@ -177,7 +177,7 @@ func TestSendManyBodyRefused(t *testing.T) {
 	})
 	wantOK(t, 0, out[0], "first")
 	wantKind(t, out[1].Err, domain.KindInvalidInput)
-	if domain.IsRetryable(out[1].Err) || out[1].Result != nil {
+	if domain.IsTemporary(out[1].Err) || out[1].Result != nil {
 		t.Errorf("refused body: %+v, %v; want no result and no retry", out[1].Result, out[1].Err)
 	}
 	wantNotSent(t, out[2].Err, domain.KindConnection) // nothing of it left: another session may send it
@@ -199,7 +199,7 @@ func TestBodyErrorIsNeverDeliveryUnknown(t *testing.T) {
 	odd := domain.NewError(domain.KindDeliveryUnknown, "encode", "a body that claims too much")
 	_, err := s.Send(context.Background(), env("a@example.org", "b@example.net"), failingBody{"x", odd})
 	wantKind(t, err, domain.KindEncodingFailed)
-	if errors.Is(err, domain.KindDeliveryUnknown) || domain.IsRetryable(err) {
+	if errors.Is(err, domain.KindDeliveryUnknown) || domain.IsTemporary(err) {
 		t.Errorf("err = %v: delivery-unknown in the chain, or retryable", err)
 	}
 	if !strings.Contains(err.Error(), "a body that claims too much") {

@@ -45,8 +45,8 @@ func TestServerShutdownMidTransaction(t *testing.T) {
 			f, s := mustOpen(t, testConfig(), Deps{}, ehlo(tt.caps...)+tt.script)
 			_, err := send(t, s, env("a@example.org", "b@example.net"), body("x"))
 			wantKind(t, err, domain.KindServerShutdown)
-			if !domain.IsRetryable(err) || s.Reusable() {
-				t.Errorf("retryable = %v, reusable = %v", domain.IsRetryable(err), s.Reusable())
+			if !domain.IsTemporary(err) || s.Reusable() {
+				t.Errorf("retryable = %v, reusable = %v", domain.IsTemporary(err), s.Reusable())
 			}
 			if _, err := send(t, s, env("a@example.org", "b@example.net"), body("x")); domain.KindOf(err) != domain.KindConnectionUnhealthy {
 				t.Errorf("Send on a shut-down session: %v", err)
@@ -113,8 +113,8 @@ func TestConnectionLostAfterTheDot(t *testing.T) {
 			f, s := mustOpen(t, cfg, Deps{}, ehlo(tt.caps...)+tt.script)
 			res, err := send(t, s, env("a@example.org", "b@example.net"), body("x\n"))
 			wantKind(t, err, domain.KindDeliveryUnknown)
-			if res != nil || domain.IsRetryable(err) || s.Reusable() {
-				t.Errorf("result %v, retryable %v, reusable %v", res, domain.IsRetryable(err), s.Reusable())
+			if res != nil || domain.IsTemporary(err) || s.Reusable() {
+				t.Errorf("result %v, retryable %v, reusable %v", res, domain.IsTemporary(err), s.Reusable())
 			}
 			_ = s.Close()
 			f.wait(t)
@@ -216,7 +216,7 @@ func TestTimeouts(t *testing.T) {
 			tt.cfg(&cfg)
 			f, _, err := open(t, cfg, Deps{}, tt.script)
 			wantKind(t, err, tt.want)
-			if !domain.IsRetryable(err) {
+			if !domain.IsTemporary(err) {
 				t.Errorf("%v not retryable", err)
 			}
 			if tt.script != "S: 220 hi\n!hold" {

@@ -185,13 +185,13 @@ func TestSendManyFatalFailureMidRun(t *testing.T) {
 				tx(env("a@example.org", "e@example.net"), "four"))
 			wantOK(t, 0, out[0], "first")
 			wantKind(t, out[1].Err, tt.want)
-			if domain.IsRetryable(out[1].Err) != (tt.want != domain.KindDeliveryUnknown) {
-				t.Errorf("%v: retryable %v", out[1].Err, domain.IsRetryable(out[1].Err))
+			if domain.IsTemporary(out[1].Err) != (tt.want != domain.KindDeliveryUnknown) {
+				t.Errorf("%v: retryable %v", out[1].Err, domain.IsTemporary(out[1].Err))
 			}
 			for i := 2; i < 4; i++ {
 				wantNotSent(t, out[i].Err, domain.KindConnection)
-				if !domain.IsRetryable(out[i].Err) || out[i].Result != nil {
-					t.Errorf("outcome %d: retryable %v, result %v", i, domain.IsRetryable(out[i].Err), out[i].Result)
+				if !domain.IsTemporary(out[i].Err) || out[i].Result != nil {
+					t.Errorf("outcome %d: retryable %v, result %v", i, domain.IsTemporary(out[i].Err), out[i].Result)
 				}
 			}
 			if s.Reusable() {
