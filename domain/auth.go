@@ -6,7 +6,8 @@ import "strings"
 // AuthAuto, means "choose automatically".
 type AuthMechanism uint8
 
-// The supported mechanisms, in no particular order; see AuthPriority.
+// The supported mechanisms, in no particular order: the order of automatic
+// choice belongs to the authenticator (package adapters/auth).
 const (
 	AuthAuto AuthMechanism = iota
 	AuthPlain
@@ -15,10 +16,6 @@ const (
 	AuthXOAuth2
 	AuthOAuthBearer
 )
-
-// AuthPriority is the order of automatic choice, most preferred first
-// (specification section 8.3.1).
-var AuthPriority = []AuthMechanism{AuthOAuthBearer, AuthXOAuth2, AuthCRAMMD5, AuthPlain, AuthLogin}
 
 // String returns the SASL name ("PLAIN", "CRAM-MD5" ...) or "AUTO".
 func (m AuthMechanism) String() string {

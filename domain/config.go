@@ -279,7 +279,7 @@ type Config struct {
 	TLSMode           TLSMode
 	TLS               TLSConfig
 	Credentials       Credentials
-	AuthMechanism     AuthMechanism // AuthAuto chooses by AuthPriority
+	AuthMechanism     AuthMechanism // AuthAuto: adapters/auth chooses (OAUTHBEARER, XOAUTH2, CRAM-MD5, PLAIN, LOGIN)
 	AllowInsecureAuth bool          // permit AUTH over a connection without TLS
 	LocalName         string        // the EHLO name (printable ASCII, at most 255 octets, e.g. "[192.0.2.1]"); when empty, the host name if it is a fully qualified domain name (not "x.localdomain" nor "x.local"), else "localhost"
 	Timeouts          Timeouts

@@ -17,14 +17,20 @@ var _ ports.Authenticator = (*Authenticator)(nil)
 // no state: it is safe for concurrent use, and its zero value is ready.
 type Authenticator struct{}
 
+// priority is the order of automatic choice, most preferred first
+// (specification section 8.3.1): the token mechanisms, then CRAM-MD5, which
+// keeps the password off the wire, then PLAIN and LOGIN.
+var priority = [...]domain.AuthMechanism{domain.AuthOAuthBearer, domain.AuthXOAuth2, domain.AuthCRAMMD5, domain.AuthPlain, domain.AuthLogin}
+
 // New returns an Authenticator.
 func New() *Authenticator { return &Authenticator{} }
 
 // Select returns the mechanism to authenticate with. A pinned mechanism
 // (anything but domain.AuthAuto) is returned as it is when creds can drive
 // it, and never replaced by another; whether the server advertises it is
-// for the session to check. Otherwise Select returns the first mechanism of
-// domain.AuthPriority that the server advertised and creds can drive.
+// for the session to check. Otherwise Select returns the first mechanism,
+// in the order OAUTHBEARER, XOAUTH2, CRAM-MD5, PLAIN, LOGIN (specification
+// section 8.3.1), that the server advertised and creds can drive.
 //
 // Errors are *domain.Error of KindAuthMethodNotSupported; the message lists
 // what the server offers and what the credentials could use, never a
@@ -37,13 +43,13 @@ func (a *Authenticator) Select(advertised []domain.AuthMechanism, creds domain.C
 		return domain.AuthAuto, domain.NewError(domain.KindAuthMethodNotSupported, opAuth,
 			"the configured mechanism "+pinned.String()+" cannot use "+creds.Type.String()+" credentials")
 	}
-	for _, m := range domain.AuthPriority {
+	for _, m := range priority {
 		if creds.Allows(m) && contains(advertised, m) {
 			return m, nil
 		}
 	}
 	var usable []domain.AuthMechanism
-	for _, m := range domain.AuthPriority {
+	for _, m := range priority {
 		if creds.Allows(m) {
 			usable = append(usable, m)
 		}

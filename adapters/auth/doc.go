@@ -3,7 +3,9 @@
 // the credential providers StaticCredentials and TokenProvider supply what
 // the clients send (ports.CredentialProvider).
 //
-// The mechanisms, in the order of automatic choice (domain.AuthPriority):
+// The mechanisms, in the order in which Authenticator.Select chooses when
+// the configuration leaves the choice to it (domain.AuthAuto), most
+// preferred first (specification section 8.3.1):
 //
 //   - OAUTHBEARER (RFC 7628), from github.com/emersion/go-sasl, answering an
 //     error challenge with the %x01 the RFC requires;
