@@ -5,6 +5,8 @@ import (
 	"net/mail"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/integrations/smtp/internal/rfc5322"
 )
 
 // Limits of RFC 5321 section 4.5.3.1 and the specification's section 8.4.1.
@@ -168,7 +170,7 @@ func (a Address) ASCIIEmail() (string, bool) {
 	if a.IsZero() {
 		return "", true
 	}
-	return a.local + "@" + a.asciiDomain, isASCII(a.local)
+	return a.local + "@" + a.asciiDomain, rfc5322.IsASCII(a.local)
 }
 
 // IsZero reports whether a is the zero ("no") address.
@@ -176,10 +178,12 @@ func (a Address) IsZero() bool { return a.local == "" }
 
 // NeedsSMTPUTF8 reports whether the local part is non-ASCII, so the address
 // cannot be sent at all to a server without SMTPUTF8.
-func (a Address) NeedsSMTPUTF8() bool { return !isASCII(a.local) }
+func (a Address) NeedsSMTPUTF8() bool { return !rfc5322.IsASCII(a.local) }
 
 // IsInternational reports whether any part of the mailbox is non-ASCII.
-func (a Address) IsInternational() bool { return !isASCII(a.local) || !isASCII(a.domain) }
+func (a Address) IsInternational() bool {
+	return !rfc5322.IsASCII(a.local) || !rfc5322.IsASCII(a.domain)
+}
 
 // WithName returns a copy of a with another display name. The name is
 // validated like NewAddress does; errors are *Error of KindInvalidInput.
@@ -228,17 +232,17 @@ func (a Address) Header(ascii bool) string {
 // 2047 B-encoded words (net/mail's Q-encoding leaves characters such as a
 // backslash that its own parser then refuses).
 func formatDisplayName(name string) string {
-	if !isASCII(name) {
+	if !rfc5322.IsASCII(name) {
 		// RFC 2047 section 5(3): in a phrase, a Q-encoded word may hold only
 		// letters, digits and "!*+-/" raw; use B for anything else.
 		for i := 0; i < len(name); i++ {
-			if c := name[i]; c < 0x80 && !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(" !*+-/", c) >= 0) {
+			if c := name[i]; c < 0x80 && c != ' ' && !rfc5322.IsPhraseQSafe(c) {
 				return stdmime.BEncoding.Encode("utf-8", name)
 			}
 		}
 		return stdmime.QEncoding.Encode("utf-8", name)
 	}
-	return quoteString(name)
+	return rfc5322.Quote(name)
 }
 
 // Equal reports whether a and b name the same mailbox (the domain compared

@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
+
+	"github.com/integrations/smtp/internal/rfc5322"
 )
 
 // validateLocal checks a local part and returns its canonical form: a
@@ -30,7 +32,7 @@ func validateLocal(email, local string) (string, error) {
 		return "", addrError(email, "local part has a misplaced dot")
 	}
 	for _, r := range local {
-		if r < 0x80 && !isAtext(byte(r)) && r != '.' {
+		if r < 0x80 && !rfc5322.IsAtext(byte(r)) && r != '.' {
 			return "", addrError(email, "local part contains "+quoteRune(r))
 		}
 	}
@@ -66,45 +68,10 @@ func unquoteLocal(q string) (string, bool) {
 // quoteLocal returns content as a dot-atom when it is one, else as a quoted
 // string with '"' and '\' escaped.
 func quoteLocal(content string) string {
-	if isDotAtom(content) {
+	if rfc5322.IsDotAtom(content) {
 		return content
 	}
-	return quoteString(content)
-}
-
-// quoteString returns s as an RFC 5322 quoted-string, '"' and '\' escaped.
-func quoteString(s string) string {
-	var b strings.Builder
-	b.Grow(len(s) + 2)
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == '"' || c == '\\' {
-			b.WriteByte('\\')
-		}
-		b.WriteByte(s[i])
-	}
-	b.WriteByte('"')
-	return b.String()
-}
-
-func isDotAtom(s string) bool {
-	if s == "" || s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x80 && !isAtext(c) && c != '.' {
-			return false
-		}
-	}
-	return true
-}
-
-func isAtext(c byte) bool {
-	switch {
-	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0
+	return rfc5322.Quote(content)
 }
 
 var idnaProfile = idna.New(idna.MapForLookup(), idna.Transitional(false), idna.BidiRule(), idna.StrictDomainName(true))
@@ -123,7 +90,7 @@ func validateDomain(email, dom string) (string, string, error) {
 		return lit, lit, nil
 	}
 	ascii := dom
-	if !isASCII(dom) {
+	if !rfc5322.IsASCII(dom) {
 		a, err := idnaProfile.ToASCII(dom)
 		if err != nil {
 			return "", "", addrError(email, "invalid international domain: "+err.Error())
@@ -220,13 +187,4 @@ func quoteForError(s string) string {
 		s = s[:cut] + "..."
 	}
 	return quoteASCII(s)
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
 }

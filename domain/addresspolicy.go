@@ -1,6 +1,10 @@
 package domain
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/integrations/smtp/internal/rfc5322"
+)
 
 // AddressPolicy says how much of an email address logs, span attributes and
 // logged error texts show (the specification's section 9.3.3). The zero
@@ -96,13 +100,7 @@ func (p AddressPolicy) MaskText(s string) string {
 	return b.String()
 }
 
-func isLocalPartOctet(c byte) bool {
-	switch {
-	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c >= 0x80:
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-/=?^_`{|}~.", c) >= 0
-}
+func isLocalPartOctet(c byte) bool { return c >= 0x80 || c == '.' || rfc5322.IsAtext(c) }
 
 func isDomainOctet(c byte) bool {
 	switch {

@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/integrations/smtp/internal/rfc5322"
 )
 
 // RFC 2047 encoded words: "=?utf-8?b?...?=" or "=?utf-8?q?...?=".
@@ -62,20 +64,13 @@ func encodeWords(s string, limit int) []string {
 func preferB(s string) bool {
 	q := 0
 	for i := 0; i < len(s); i++ {
-		if qSafe(s[i]) || s[i] == ' ' {
+		if rfc5322.IsPhraseQSafe(s[i]) || s[i] == ' ' {
 			q++
 		} else {
 			q += 3
 		}
 	}
 	return base64.StdEncoding.EncodedLen(len(s)) < q
-}
-
-// qSafe reports whether c may appear as itself in a Q-encoded word in
-// every context, phrases included (RFC 2047 section 5 (3)).
-func qSafe(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-		c == '!' || c == '*' || c == '+' || c == '-' || c == '/'
 }
 
 // encodeWord encodes the longest prefix of s made of whole runes that fits
@@ -92,7 +87,7 @@ func encodeWord(s string, limit int, useB bool) (string, int) {
 		} else {
 			grown = size
 			for _, c := range []byte(s[n : n+rl]) {
-				if qSafe(c) || c == ' ' {
+				if rfc5322.IsPhraseQSafe(c) || c == ' ' {
 					grown++
 				} else {
 					grown += 3
@@ -116,7 +111,7 @@ func encodeWord(s string, limit int, useB bool) (string, int) {
 			switch {
 			case c == ' ':
 				b.WriteByte('_')
-			case qSafe(c):
+			case rfc5322.IsPhraseQSafe(c):
 				b.WriteByte(c)
 			default:
 				b.WriteByte('=')

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/integrations/smtp/domain"
+	"github.com/integrations/smtp/internal/rfc5322"
 )
 
 // headerWriter appends header fields to buf, folding them (RFC 5322
@@ -257,46 +258,10 @@ func displayName(name string) (phrase string, plain bool) {
 	if len(name) > maxPlainName || !isPlainText(name) || strings.ContainsRune(name, '\t') {
 		return EncodeHeaderValue(name), false
 	}
-	if isAtomPhrase(name) {
+	if rfc5322.IsAtomPhrase(name) {
 		return name, true
 	}
-	return quoteString(name), true
-}
-
-// isAtomPhrase reports whether s is atoms separated by single spaces.
-func isAtomPhrase(s string) bool {
-	if s == "" || s[0] == ' ' || s[len(s)-1] == ' ' || strings.Contains(s, "  ") {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c != ' ' && !isAtext(c) {
-			return false
-		}
-	}
-	return true
-}
-
-func isAtext(c byte) bool {
-	switch {
-	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0
-}
-
-// quoteString returns s as an RFC 5322 quoted-string.
-func quoteString(s string) string {
-	var b strings.Builder
-	b.Grow(len(s) + 4)
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		if s[i] == '"' || s[i] == '\\' {
-			b.WriteByte('\\')
-		}
-		b.WriteByte(s[i])
-	}
-	b.WriteByte('"')
-	return b.String()
+	return rfc5322.Quote(name), true
 }
 
 // messageIDList writes message IDs in angle brackets, folded between them.

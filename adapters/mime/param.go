@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/integrations/smtp/internal/rfc5322"
 )
 
 // maxQuotedFilename is the longest filename written as a plain quoted
@@ -60,7 +62,7 @@ func param(attr, value string) []string {
 	case isToken(value) && len(value) <= maxQuotedFilename:
 		return []string{attr + "=" + value}
 	case isPlainText(value) && len(value) <= maxQuotedFilename:
-		return []string{attr + "=" + quoteString(value)}
+		return []string{attr + "=" + rfc5322.Quote(value)}
 	}
 	return extendedParam(attr, value)
 }
@@ -71,7 +73,7 @@ func param(attr, value string) []string {
 // encoded words inside quoted strings.
 func filenameParam(attr, name string) []string {
 	if isPlainText(name) && len(name) <= maxQuotedFilename && !strings.Contains(name, "=?") {
-		return []string{attr + "=" + quoteString(name)}
+		return []string{attr + "=" + rfc5322.Quote(name)}
 	}
 	return extendedParam(attr, name)
 }
@@ -81,7 +83,7 @@ func filenameParam(attr, name string) []string {
 // words inside a quoted string for a name that needs RFC 2231.
 func nameParam(name string) []string {
 	if isPlainText(name) && len(name) <= maxQuotedFilename && !strings.Contains(name, "=?") {
-		return []string{"name=" + quoteString(name)}
+		return []string{"name=" + rfc5322.Quote(name)}
 	}
 	words := encodeWords(name, maxQuotedFilename)
 	words[0] = `name="` + words[0]

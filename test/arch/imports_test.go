@@ -57,12 +57,14 @@ func allowed(from, to string) bool {
 		return true
 	}
 	switch {
-	case from == "domain":
+	case from == "internal": // internal/rfc5322: shared RFC helpers, importing nothing of ours
 		return false
+	case from == "domain":
+		return to == "internal"
 	case from == "ports":
 		return to == "domain"
 	case strings.HasPrefix(from, "adapters/"), from == "application":
-		return to == "domain" || to == "ports"
+		return to == "domain" || to == "ports" || to == "internal"
 	case from == "smtptest":
 		return to == "domain"
 	case from == "mocks":
@@ -92,7 +94,7 @@ func TestImportDirections(t *testing.T) {
 
 func TestDomainUsesNoThirdParty(t *testing.T) {
 	for _, p := range listPackages(t) {
-		if layer(p.ImportPath) != "domain" && layer(p.ImportPath) != "ports" {
+		if layer(p.ImportPath) != "domain" && layer(p.ImportPath) != "ports" && layer(p.ImportPath) != "internal" {
 			continue
 		}
 		for _, imp := range p.Imports {
@@ -114,6 +116,9 @@ func TestAllowedTable(t *testing.T) {
 		want     bool
 	}{
 		{"domain", "ports", false},
+		{"domain", "internal", true},
+		{"internal", "domain", false},
+		{"adapters/mime", "internal", true},
 		{"ports", "domain", true},
 		{"ports", "adapters/tcp", false},
 		{"adapters/tcp", "adapters/tls", false},
