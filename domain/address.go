@@ -11,9 +11,9 @@ import (
 
 // Limits of RFC 5321 section 4.5.3.1 and the specification's section 8.4.1.
 const (
-	MaxLocalPartLength = 64
-	MaxDomainLength    = 253
-	MaxAddressLength   = 254
+	maxLocalPartLength = 64
+	maxDomainLength    = 253
+	maxAddressLength   = 254
 )
 
 // Address is a validated mailbox: a local part, a domain and an optional
@@ -126,7 +126,7 @@ func NewAddress(name, email string) (Address, error) {
 	if strings.ContainsAny(email, " \t<>") {
 		return Address{}, addrError(email, "contains a space or an angle bracket")
 	}
-	if len(email) > MaxAddressLength {
+	if len(email) > maxAddressLength {
 		return Address{}, addrError(email, "longer than 254 octets")
 	}
 	at := strings.IndexByte(email, '@')
@@ -138,7 +138,7 @@ func NewAddress(name, email string) (Address, error) {
 	if err != nil {
 		return Address{}, err
 	}
-	if len(local)+1+max(len(dom), len(ascii)) > MaxAddressLength {
+	if len(local)+1+max(len(dom), len(ascii)) > maxAddressLength {
 		return Address{}, addrError(email, "longer than 254 octets in its ASCII form")
 	}
 	return Address{name: name, local: local, domain: dom, asciiDomain: ascii}, nil
@@ -179,11 +179,6 @@ func (a Address) IsZero() bool { return a.local == "" }
 // NeedsSMTPUTF8 reports whether the local part is non-ASCII, so the address
 // cannot be sent at all to a server without SMTPUTF8.
 func (a Address) NeedsSMTPUTF8() bool { return !rfc5322.IsASCII(a.local) }
-
-// IsInternational reports whether any part of the mailbox is non-ASCII.
-func (a Address) IsInternational() bool {
-	return !rfc5322.IsASCII(a.local) || !rfc5322.IsASCII(a.domain)
-}
 
 // WithName returns a copy of a with another display name. The name is
 // validated like NewAddress does; errors are *Error of KindInvalidInput.

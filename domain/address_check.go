@@ -17,7 +17,7 @@ func validateLocal(email, local string) (string, error) {
 	if local == "" {
 		return "", addrError(email, "empty local part")
 	}
-	if len(local) > MaxLocalPartLength {
+	if len(local) > maxLocalPartLength {
 		return "", addrError(email, "local part longer than 64 octets")
 	}
 	if strings.HasPrefix(local, `"`) {
@@ -97,7 +97,7 @@ func validateDomain(email, dom string) (string, string, error) {
 		}
 		ascii = a
 	}
-	if len(ascii) > MaxDomainLength {
+	if len(ascii) > maxDomainLength {
 		return "", "", addrError(email, "domain longer than 253 octets")
 	}
 	for _, label := range strings.Split(ascii, ".") {

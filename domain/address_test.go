@@ -289,8 +289,8 @@ func TestAddressInternational(t *testing.T) {
 			if got := a.NeedsSMTPUTF8(); got != tt.wantSMTPUTF8 {
 				t.Errorf("NeedsSMTPUTF8() = %v, want %v", got, tt.wantSMTPUTF8)
 			}
-			if got := a.IsInternational(); got != tt.wantInternational {
-				t.Errorf("IsInternational() = %v, want %v", got, tt.wantInternational)
+			if got := a.NeedsSMTPUTF8() || a.Domain() != a.ASCIIDomain(); got != tt.wantInternational {
+				t.Errorf("international = %v, want %v", got, tt.wantInternational)
 			}
 			got, ok := a.ASCIIEmail()
 			if got != tt.wantASCIIEmail || ok != tt.wantASCIIOK {
@@ -385,7 +385,7 @@ func TestAddressZero(t *testing.T) {
 	if got := a.Header(true); got != "" {
 		t.Errorf("Header(true) = %q, want \"\"", got)
 	}
-	if a.NeedsSMTPUTF8() || a.IsInternational() {
+	if a.NeedsSMTPUTF8() || a.Domain() != a.ASCIIDomain() {
 		t.Error("zero Address claims to be international")
 	}
 }
