@@ -209,7 +209,7 @@ func (c *Client) round(ctx context.Context, sticky *stickySession, todo []*batch
 		start := c.o.now()
 		var next []*batchMessage
 		first, taken := true, 0
-		chunks, stop := c.prepareChunks(ctx, s.Info().Capabilities, todo)
+		chunks, stop := c.prepareChunks(ctx, s.Info().Extensions, todo)
 		for ch := range chunks {
 			taken += len(ch.sent) + len(ch.failed)
 			for k, m := range ch.failed {
@@ -253,7 +253,7 @@ type preparedChunk struct {
 // waiting for the server's replies to the previous ones. stop ends the
 // goroutine early (within one message's encoding) and waits for it; the
 // channel is closed when it is done.
-func (c *Client) prepareChunks(ctx context.Context, caps domain.Capabilities, todo []*batchMessage) (<-chan *preparedChunk, func()) {
+func (c *Client) prepareChunks(ctx context.Context, caps domain.Extensions, todo []*batchMessage) (<-chan *preparedChunk, func()) {
 	out := make(chan *preparedChunk, 1)
 	quit := make(chan struct{})
 	go func() {

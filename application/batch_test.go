@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,7 +102,7 @@ func equal(a, b []string) bool {
 }
 
 func ok(text string) ports.TxOutcome {
-	return ports.TxOutcome{Result: &ports.TxResult{Accepted: []domain.Address{domain.MustParseAddress("bob@example.org")}, Reply: &domain.Reply{Code: 250, Lines: []string{text}}}}
+	return ports.TxOutcome{Result: &ports.TxResult{Accepted: []domain.Address{domain.MustParseAddress("bob@example.org")}, Response: "250 " + text, QueueID: strings.TrimPrefix(text, "Ok: queued as ")}}
 }
 
 func failed(k domain.Kind, code int) ports.TxOutcome {

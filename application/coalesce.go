@@ -73,14 +73,11 @@ func (j *job) leave() {
 	}
 }
 
-// encodeKey packs what of a server's capabilities prepare reads (SMTPUTF8,
-// 8BITMIME, SIZE) into a non-zero number: two sessions with the same key
-// get the same encoding of a message.
-func encodeKey(caps domain.Capabilities) uint32 {
+// encodeKey packs what of a server's extensions prepare reads (8BITMIME,
+// SIZE) into a non-zero number: two sessions with the same key get the
+// same encoding of a message.
+func encodeKey(caps domain.Extensions) uint32 {
 	k := uint32(1)
-	if caps.SMTPUTF8 {
-		k |= 2
-	}
 	if caps.EightBitMIME {
 		k |= 4
 	}
@@ -90,9 +87,9 @@ func encodeKey(caps domain.Capabilities) uint32 {
 	return k
 }
 
-// capsOf is capabilities that encodeKey maps to k.
-func capsOf(k uint32) domain.Capabilities {
-	return domain.Capabilities{SMTPUTF8: k&2 != 0, EightBitMIME: k&4 != 0, Size: k&8 != 0}
+// capsOf is extensions that encodeKey maps to k.
+func capsOf(k uint32) domain.Extensions {
+	return domain.Extensions{EightBitMIME: k&4 != 0, Size: k&8 != 0}
 }
 
 // encodeAhead encodes j's message for the capabilities of the last
@@ -282,7 +279,7 @@ func (co *coalescer) run(ctx context.Context, s ports.Session, group []*job, alo
 	c := co.c
 	for len(group) > 0 {
 		start := c.o.now()
-		caps := s.Info().Capabilities
+		caps := s.Info().Extensions
 		key := encodeKey(caps)
 		co.caps.Store(key)
 		var live []*job

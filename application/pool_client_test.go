@@ -35,7 +35,7 @@ func (p *pooled) client(t *testing.T, opts ...Option) *Client {
 }
 
 func accepted(env ports.Envelope) *ports.TxResult {
-	return &ports.TxResult{Accepted: env.To, Reply: &domain.Reply{Code: 250, Lines: []string{"2.0.0 Ok: queued as Q1"}}}
+	return &ports.TxResult{Accepted: env.To, Response: "250 2.0.0 Ok: queued as Q1", QueueID: "Q1"}
 }
 
 func rcptError(code int) error {
@@ -43,7 +43,7 @@ func rcptError(code int) error {
 	if code >= 500 {
 		k = domain.KindInvalidRecipientAddress
 	}
-	return &domain.Error{Kind: k, Op: string(domain.StageRcpt), Code: code, Message: "no recipient accepted"}
+	return &domain.Error{Kind: k, Op: "rcpt", Code: code, Message: "no recipient accepted"}
 }
 
 func TestA450AtRcptIsRetriedOnAFreshSession(t *testing.T) {

@@ -40,8 +40,9 @@ func (c *Client) sendRawBytes(ctx context.Context, from domain.Address, to []dom
 		return nil, err
 	}
 	// One pass over memory (about 0.2 ms for a megabyte) refuses bad input
-	// before any byte reaches the network, and gives the exact size and
-	// 8-bit flag to declare; the sends then skip the checks.
+	// before any byte reaches the network, and gives the 8-bit flag to
+	// declare and the octets to hold against the client's size limit; the
+	// sends then skip the checks.
 	if err := rb.check(); err != nil {
 		return nil, err
 	}
@@ -49,7 +50,7 @@ func (c *Client) sendRawBytes(ctx context.Context, from domain.Address, to []dom
 	if err := c.checkSize(size); err != nil {
 		return nil, err
 	}
-	return c.sendRaw(ctx, from, to, rb, size)
+	return c.sendRaw(ctx, from, to, rb, true)
 }
 
 // SendRawReader sends a prebuilt RFC 5322 message read from r (a file, a
@@ -100,15 +101,14 @@ func (c *Client) sendRawReader(ctx context.Context, from domain.Address, to []do
 	}
 	defer rb.release()
 	if !rb.rewritable() {
-		return c.sendRaw(ctx, from, to, rb, 0)
+		return c.sendRaw(ctx, from, to, rb, false)
 	}
 	// A file can be read twice, or was read whole: a first pass refuses bad
-	// input before anything reaches the network and gives the exact size.
+	// input before anything reaches the network and learns the 8-bit flag.
 	if err := rb.check(); err != nil {
 		return nil, err
 	}
-	size, _ := rb.Size() // declared to a server with SIZE, which refuses an oversized message at MAIL
-	return c.sendRaw(ctx, from, to, rb, size)
+	return c.sendRaw(ctx, from, to, rb, true)
 }
 
 // checkRawEnvelope refuses an incomplete envelope or one over the recipient
@@ -126,10 +126,16 @@ func (c *Client) checkRawEnvelope(op string, from domain.Address, to []domain.Ad
 	return nil
 }
 
-// sendRaw sends rb under the policies; size is declared when the server has
-// SIZE and size is known (> 0).
-func (c *Client) sendRaw(ctx context.Context, from domain.Address, to []domain.Address, rb *rawBody, size int64) (*domain.SendResult, error) {
-	noteSize(ctx, size)
+// sendRaw sends rb under the policies; checked says that rb passed check,
+// so that its 8-bit flag is known and it can be written again. The session
+// measures a rewritable message for SIZE when the server has SIZE
+// (Envelope.Measure), by its own line-end rules, and declares BODY=8BITMIME
+// for one nobody scanned when the server offers it (Envelope.Unscanned).
+func (c *Client) sendRaw(ctx context.Context, from domain.Address, to []domain.Address, rb *rawBody, checked bool) (*domain.SendResult, error) {
+	if checked {
+		size, _ := rb.Size()
+		noteSize(ctx, size)
+	}
 	if err := c.admit(ctx); err != nil {
 		return nil, err
 	}
@@ -144,11 +150,7 @@ func (c *Client) sendRaw(ctx context.Context, from domain.Address, to []domain.A
 			prev = err
 			return nil, err
 		}
-		caps := s.Info().Capabilities
-		env := ports.Envelope{From: from, To: to, EightBit: rb.EightBit() || (size == 0 && caps.EightBitMIME)}
-		if caps.Size {
-			env.Size = size
-		}
+		env := ports.Envelope{From: from, To: to, EightBit: rb.EightBit(), Unscanned: !checked, Measure: checked}
 		tx, err := s.Send(ctx, env, rb)
 		c.release(ctx, s, err)
 		written, _ := rb.Size()

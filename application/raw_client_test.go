@@ -26,19 +26,18 @@ func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
 func TestSendRawReaderStreamsWithoutBccAndCountsTheSize(t *testing.T) {
 	f := newFixture(t)
 	f.transport.EXPECT().Open(gomock.Any()).Return(f.session, nil)
-	f.session.EXPECT().Info().Return(caps(true))
 	var sent string
 	f.session.EXPECT().Send(gomock.Any(), gomock.Any(), gomock.Any()).
 		DoAndReturn(func(_ context.Context, env ports.Envelope, body io.WriterTo) (*ports.TxResult, error) {
-			if env.Size != 0 {
-				t.Errorf("Size = %d; a stream's size is unknown before it is sent", env.Size)
+			if env.Size != 0 || env.Measure || !env.Unscanned {
+				t.Errorf("envelope %+v; a stream's size is unknown before it is sent, and nobody scanned it", env)
 			}
 			var b strings.Builder
 			if _, err := body.WriteTo(&b); err != nil {
 				t.Fatal(err)
 			}
 			sent = b.String()
-			return &ports.TxResult{Accepted: env.To, Reply: &domain.Reply{Code: 250}}, nil
+			return &ports.TxResult{Accepted: env.To, Response: "250"}, nil
 		})
 	f.session.EXPECT().Close().Return(nil)
 	from, to := rawEnvelope()

@@ -238,10 +238,11 @@ func newRawBodyBytes(data []byte) (*rawBody, error) {
 // is searched in its first 64 KiB only.
 func (b *rawBody) MessageID() string { return b.id }
 
-// Size returns the octets the last complete WriteTo sent on the wire, line
-// ends counted as CRLF and a missing final line end as the CRLF the session
-// adds; it is 0 before the first complete write, so a raw message declares
-// no SIZE. It never fails.
+// Size returns the octets the last complete WriteTo wrote: the message as
+// given, Bcc fields left out. It is 0 before the first complete write. What
+// the session makes of them on the wire (line ends as CRLF) is the
+// session's to count: it measures the message for SIZE itself
+// (ports.Envelope.Measure). It never fails.
 func (b *rawBody) Size() (int64, error) { return b.size, nil }
 
 // EightBit reports whether the last complete WriteTo wrote an octet above
@@ -313,7 +314,7 @@ func (b *rawBody) write(w io.Writer) (rawScan, error) {
 		b.failed = err
 		return s, err
 	}
-	b.size, b.eightBit = s.size, s.eightBit
+	b.size, b.eightBit = s.written, s.eightBit
 	return s, nil
 }
 
@@ -326,7 +327,7 @@ func (b *rawBody) writeVerified(s *rawScan) error {
 	if _, err := s.headerLines(b.data[:b.bodyAt]); err != nil {
 		return err
 	}
-	s.size, s.eightBit = b.size, b.eightBit // check counted the same octets
+	s.eightBit = b.eightBit // check saw the same octets
 	crlfTo := b.crlfTo
 	if s.crlf == nil {
 		crlfTo = b.bodyAt
@@ -381,22 +382,22 @@ func (b *rawBody) stream(s *rawScan) error {
 			if cut == 0 {
 				break // a line longer than any may be: lines refuses it
 			}
-			if err := s.lines(rest[:cut], false); err != nil {
+			if err := s.lines(rest[:cut]); err != nil {
 				return err
 			}
 			rest = rest[cut:]
 		}
-		return s.lines(rest, true)
+		return s.lines(rest)
 	}
 	buf := b.buf
 	r, n, eof := 0, b.peeked, b.eof
 	b.peeked = 0
 	for {
 		if eof {
-			return s.lines(buf[r:n], true)
+			return s.lines(buf[r:n])
 		}
 		cut := r + completeLines(buf[r:n])
-		if err := s.lines(buf[r:cut], false); err != nil {
+		if err := s.lines(buf[r:cut]); err != nil {
 			return err
 		}
 		r = cut

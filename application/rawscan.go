@@ -20,7 +20,6 @@ type rawScan struct {
 	w        io.Writer
 	crlf     ports.CRLFWriter // w, when it is one: runs of CRLF lines go through WriteCRLF
 	written  int64            // octets handed to w
-	size     int64            // octets on the wire: line ends as CRLF
 	line     int              // lines done
 	header   bool             // in the header section
 	dropping bool             // in a Bcc field
@@ -38,9 +37,9 @@ func newRawScan(w io.Writer) rawScan {
 	return s
 }
 
-// lines checks, counts and writes p, which holds complete lines; with final
-// set it is the end of the message, whose last line may have no line end.
-func (s *rawScan) lines(p []byte, final bool) error {
+// lines checks, counts and writes p, which holds complete lines (the last
+// line of the message may have no line end: the session ends it).
+func (s *rawScan) lines(p []byte) error {
 	base := s.off
 	s.off += len(p)
 	if s.header {
@@ -56,7 +55,7 @@ func (s *rawScan) lines(p []byte, final bool) error {
 	if len(p) == 0 {
 		return nil
 	}
-	return s.body(p, base, final)
+	return s.body(p, base)
 }
 
 // headerLines handles the lines of p up to the end of the header section,
@@ -89,7 +88,6 @@ func (s *rawScan) headerLines(p []byte) (int, error) {
 			}
 			keep = pos + next
 		} else {
-			s.size += int64(end) + 2 // a missing line end too: the session adds it
 			s.eightBit = s.eightBit || has8bit(line)
 		}
 		s.line++
@@ -102,7 +100,7 @@ func (s *rawScan) headerLines(p []byte) (int, error) {
 // message, whole buffers at a time: countLines checks and counts them in a
 // few passes over p, and checkLines, line by line, finds what to refuse
 // when countLines cannot vouch for p.
-func (s *rawScan) body(p []byte, base int, final bool) error {
+func (s *rawScan) body(p []byte, base int) error {
 	c, eightBit, fast := countLines(p, s.eightBit)
 	good := len(p)
 	var err error
@@ -113,10 +111,6 @@ func (s *rawScan) body(p []byte, base int, final bool) error {
 	}
 	ok := p[:good]
 	ends := c.lfs + c.crs - c.crlfs
-	s.size += int64(good + ends - c.crlfs)
-	if last := p[len(p)-1]; final && err == nil && last != '\r' && last != '\n' {
-		s.size += 2 // the session ends the last line
-	}
 	s.line += ends
 	s.eightBit = eightBit
 	pure := c.crs == c.crlfs && c.lfs == c.crlfs // every line end a CRLF

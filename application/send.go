@@ -3,9 +3,7 @@ package application
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
-	"unicode"
 
 	"github.com/failsafe-go/failsafe-go"
 	"github.com/failsafe-go/failsafe-go/circuitbreaker"
@@ -130,10 +128,11 @@ func (c *Client) outcome(id string, env ports.Envelope, tx *ports.TxResult, err 
 }
 
 // recipientsRefused reports whether err only says that the server refused
-// every remaining recipient of a transaction at RCPT.
+// every remaining recipient of a transaction at RCPT (a session's errors
+// name the command they answer in Op).
 func recipientsRefused(err error) bool {
 	e := domain.AsError(err)
-	return e != nil && e.Op == string(domain.StageRcpt) && (e.Kind == domain.KindTemporaryFailure || e.Kind == domain.KindInvalidRecipientAddress)
+	return e != nil && e.Op == "rcpt" && (e.Kind == domain.KindTemporaryFailure || e.Kind == domain.KindInvalidRecipientAddress)
 }
 
 // finish unwraps the policies' error: a partial delivery keeps its result.
@@ -201,7 +200,7 @@ func (c *Client) attempt(ctx context.Context, e *domain.Email) (*domain.SendResu
 
 // transact sends e on an open session.
 func (c *Client) transact(ctx context.Context, s ports.Session, e *domain.Email, start time.Time) (*domain.SendResult, error) {
-	m, env, err := c.prepare(s.Info().Capabilities, e)
+	m, env, err := c.prepare(s.Info().Extensions, e)
 	if err != nil {
 		return nil, err
 	}
@@ -212,20 +211,22 @@ func (c *Client) transact(ctx context.Context, s ports.Session, e *domain.Email,
 	return c.outcome(m.MessageID(), env, tx, err, start, body.n)
 }
 
-// prepare encodes e for a server with caps and builds its envelope.
-func (c *Client) prepare(caps domain.Capabilities, e *domain.Email) (ports.Message, ports.Envelope, error) {
-	if e.NeedsSMTPUTF8() && !caps.SMTPUTF8 {
-		return nil, ports.Envelope{}, domain.NewError(domain.KindCapabilityMismatch, "send",
-			"an address has a non-ASCII local part, which needs SMTPUTF8, and the server does not offer it")
-	}
-	// Raw UTF-8 headers only where the envelope needs SMTPUTF8 anyway;
+// prepare encodes e for a server with the extensions ext and builds its
+// envelope. The session decides what to declare (SIZE, BODY=8BITMIME,
+// SMTPUTF8) and what the server cannot take; the encoding is chosen here.
+func (c *Client) prepare(ext domain.Extensions, e *domain.Email) (ports.Message, ports.Envelope, error) {
+	// Raw UTF-8 headers only where the envelope needs SMTPUTF8 anyway (the
+	// session refuses such a message when the server lacks SMTPUTF8);
 	// otherwise RFC 2047 words and punycode keep the message 7-bit clean.
-	m, err := c.enc.Prepare(e, ports.EncodeOptions{Allow8Bit: c.o.allow8Bit && caps.EightBitMIME, UTF8: caps.SMTPUTF8 && e.NeedsSMTPUTF8()})
+	m, err := c.enc.Prepare(e, ports.EncodeOptions{Allow8Bit: c.o.allow8Bit && ext.EightBitMIME, UTF8: e.NeedsSMTPUTF8()})
 	if err != nil {
 		return nil, ports.Envelope{}, err
 	}
 	env := ports.Envelope{From: e.EnvelopeFrom(), To: e.Recipients(), EightBit: m.EightBit()}
-	if caps.Size && !hasReaderSource(e) {
+	// Measuring costs a pass over the message: only for a server that
+	// takes a declared size, and never for a reader that cannot be read
+	// twice.
+	if ext.Size && !hasReaderSource(e) {
 		if env.Size, err = m.Size(); err != nil {
 			return nil, ports.Envelope{}, err
 		}
@@ -238,6 +239,9 @@ func (c *Client) prepare(caps domain.Capabilities, e *domain.Email) (ports.Messa
 func (c *Client) result(id string, env ports.Envelope, tx *ports.TxResult, start time.Time, written int64) *domain.SendResult {
 	res := &domain.SendResult{MessageID: id, Rejected: tx.Rejected, Size: env.Size, Duration: c.o.now().Sub(start)}
 	if res.Size == 0 {
+		res.Size = tx.Size // as the session sent it
+	}
+	if res.Size == 0 {
 		res.Size = written
 	}
 	if len(tx.Accepted) > 0 {
@@ -246,10 +250,7 @@ func (c *Client) result(id string, env ports.Envelope, tx *ports.TxResult, start
 			res.Accepted[i] = a.Email()
 		}
 	}
-	if tx.Reply != nil {
-		res.Response = tx.Reply.String()
-		res.ServerID = queueID(tx.Reply.Text())
-	}
+	res.Response, res.ServerID = tx.Response, tx.QueueID
 	return res
 }
 
@@ -265,23 +266,4 @@ func hasReaderSource(e *domain.Email) bool {
 		}
 	}
 	return false
-}
-
-// queueID reads the queue ID from common final replies: Postfix "queued as
-// 4F2A", Exim "id=1abc-...", SES/others "Ok <id>".
-func queueID(text string) string {
-	for _, marker := range []string{"queued as ", "id=", "Ok "} {
-		if i := strings.Index(text, marker); i >= 0 {
-			// The first field after the marker, as strings.Fields would
-			// cut it, without allocating the others.
-			f := strings.TrimLeftFunc(text[i+len(marker):], unicode.IsSpace)
-			if j := strings.IndexFunc(f, unicode.IsSpace); j >= 0 {
-				f = f[:j]
-			}
-			if f != "" {
-				return strings.Trim(f, "<>();,")
-			}
-		}
-	}
-	return ""
 }

@@ -559,15 +559,6 @@ func TestSourcesAndEnums(t *testing.T) {
 			t.Errorf("Priority(%d).String() = %q, want %q", p, got, want)
 		}
 	}
-	encodings := map[domain.TransferEncoding]string{
-		domain.Encoding7Bit: "7bit", domain.Encoding8Bit: "8bit", domain.EncodingQuotedPrintable: "quoted-printable",
-		domain.EncodingBase64: "base64", 9: "7bit",
-	}
-	for enc, want := range encodings {
-		if got := enc.String(); got != want {
-			t.Errorf("TransferEncoding(%d).String() = %q, want %q", enc, got, want)
-		}
-	}
 }
 
 func TestNewMessageID(t *testing.T) {

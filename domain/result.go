@@ -63,33 +63,25 @@ type ConnectionInfo struct {
 	TLSVersion      TLSVersion
 	CipherSuite     string
 	Certificate     *CertificateInfo // nil without TLS
-	Capabilities    Capabilities
-	Banner          string // the greeting text
+	Extensions      Extensions       // what the server advertised in its EHLO reply
+	Banner          string           // the greeting text
 	AuthMechanism   AuthMechanism
 	AuthenticatedAs string // the username, when authenticated
 }
 
-// TransferEncoding is a MIME Content-Transfer-Encoding.
-type TransferEncoding uint8
-
-// The transfer encodings of RFC 2045.
-const (
-	Encoding7Bit TransferEncoding = iota
-	Encoding8Bit
-	EncodingQuotedPrintable
-	EncodingBase64
-)
-
-// String returns the header value: "7bit", "8bit", "quoted-printable" or
-// "base64".
-func (t TransferEncoding) String() string {
-	switch t {
-	case Encoding8Bit:
-		return "8bit"
-	case EncodingQuotedPrintable:
-		return "quoted-printable"
-	case EncodingBase64:
-		return "base64"
-	}
-	return "7bit"
+// Extensions summarises the ESMTP extensions a server advertised in its
+// EHLO reply: what a caller chooses a message's encoding by, and what a
+// tool shows. The protocol adapter reads the reply itself and makes every
+// protocol decision (the SIZE, BODY and SMTPUTF8 parameters, refusals) on
+// its own. The zero value means a server that advertised none (HELO).
+type Extensions struct {
+	Size         bool     // SIZE: the server takes a declared message size
+	MaxSize      int64    // the SIZE limit in octets; 0 means none stated
+	EightBitMIME bool     // 8BITMIME: 8-bit text may go as it is
+	SMTPUTF8     bool     // SMTPUTF8: addresses and headers may hold UTF-8
+	Pipelining   bool     // PIPELINING
+	Chunking     bool     // CHUNKING (BDAT)
+	StartTLS     bool     // STARTTLS
+	Auth         []string // every AUTH mechanism name advertised, ASCII upper-case, in the server's order
+	Lines        []string // the extension lines as the server sent them (after its name), for display
 }

@@ -175,10 +175,10 @@ func (mr *MockSessionMockRecorder) SendMany(ctx, txs interface{}) *gomock.Call {
 }
 
 // Verify mocks base method.
-func (m *MockSession) Verify(ctx context.Context, address string) (*domain.Reply, error) {
+func (m *MockSession) Verify(ctx context.Context, address string) (string, error) {
 	m.ctrl.T.Helper()
 	ret := m.ctrl.Call(m, "Verify", ctx, address)
-	ret0, _ := ret[0].(*domain.Reply)
+	ret0, _ := ret[0].(string)
 	ret1, _ := ret[1].(error)
 	return ret0, ret1
 }

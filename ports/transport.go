@@ -25,6 +25,16 @@ type Envelope struct {
 	To       []domain.Address
 	Size     int64 // exact octets of the message (CRLF line ends, before dot-stuffing); 0 when unknown
 	EightBit bool  // the body holds 8-bit data: ask for BODY=8BITMIME
+	// Unscanned says that nobody knows whether the body holds 8-bit data
+	// (a stream read once, as it is sent): the session asks for
+	// BODY=8BITMIME when the server offers it, and sends the body as it is
+	// otherwise.
+	Unscanned bool
+	// Measure says that Size is unknown and the body may be written once
+	// more: the session measures it by its own line-end rules (see
+	// CRLFWriter) before MAIL when the server takes a declared size (SIZE),
+	// so that an oversized message is refused before it is sent.
+	Measure bool
 }
 
 // TxResult is the outcome of a transaction the server answered positively
@@ -32,7 +42,16 @@ type Envelope struct {
 type TxResult struct {
 	Accepted []domain.Address
 	Rejected []domain.RejectedRecipient
-	Reply    *domain.Reply // the final reply (of the last transaction when several were needed)
+	// Response is the final reply on one line, e.g. "250 2.0.0 Ok: queued
+	// as 4F2A" (of the last transaction when several were needed).
+	Response string
+	// QueueID is the queue ID the server named in Response (Postfix
+	// "queued as 4F2A", Exim "id=1abc-..."), or "" when none could be read.
+	QueueID string
+	// Size is the octets of the message as the session sent it (line ends
+	// as CRLF, before dot-stuffing), of the last body written; 0 when no
+	// body was written.
+	Size int64
 }
 
 // Transaction is one message of SendMany: its envelope and its body, which
@@ -86,8 +105,9 @@ type Session interface {
 	// ErrNotSent (KindConnection, or the context's kind when the context
 	// ended). Errors are *domain.Error.
 	SendMany(ctx context.Context, txs []Transaction) []TxOutcome
-	// Verify sends VRFY. Errors are *domain.Error.
-	Verify(ctx context.Context, address string) (*domain.Reply, error)
+	// Verify sends VRFY and returns the server's positive reply on one
+	// line, e.g. "252 2.1.5 Cannot VRFY user". Errors are *domain.Error.
+	Verify(ctx context.Context, address string) (string, error)
 	// Noop sends NOOP, a cheap health check. Errors are *domain.Error.
 	Noop(ctx context.Context) error
 	// Reset sends RSET. Errors are *domain.Error.

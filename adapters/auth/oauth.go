@@ -24,7 +24,8 @@ func (c *xoauth2Client) Start() (string, []byte, error) {
 
 // Next answers the server's error challenge (a base64 JSON status) with the
 // empty response the protocol requires; the server then sends its final
-// error reply (535 or 4xx).
+// error reply (535 or 4xx). This is the one place that answer is made: the
+// SMTP session (adapters/tcp) relays whatever Next returns.
 func (c *xoauth2Client) Next([]byte) ([]byte, error) { return []byte{}, nil }
 
 // oauthBearerClient is go-sasl's OAUTHBEARER client with RFC 7628 section
@@ -43,5 +44,7 @@ func newOAuthBearerClient(username, token string) *oauthBearerClient {
 	return &oauthBearerClient{sasl.NewOAuthBearerClient(&sasl.OAuthBearerOptions{Username: authzid, Token: token})}
 }
 
-// Next answers any challenge, the server's error status, with %x01.
+// Next answers any challenge, the server's error status, with %x01 (RFC
+// 7628 section 3.2.3). This is the one place that answer is made: the SMTP
+// session (adapters/tcp) relays whatever Next returns.
 func (c *oauthBearerClient) Next([]byte) ([]byte, error) { return []byte{0x01}, nil }

@@ -20,7 +20,7 @@ func (nullSession) Send(context.Context, ports.Envelope, io.WriterTo) (*ports.Tx
 	return &ports.TxResult{}, nil
 }
 func (nullSession) SendMany(context.Context, []ports.Transaction) []ports.TxOutcome { return nil }
-func (nullSession) Verify(context.Context, string) (*domain.Reply, error)           { return nil, nil }
+func (nullSession) Verify(context.Context, string) (string, error)                  { return "", nil }
 func (nullSession) Noop(context.Context) error                                      { return nil }
 func (nullSession) Reset(context.Context) error                                     { return nil }
 func (nullSession) Info() domain.ConnectionInfo                                     { return domain.ConnectionInfo{} }

@@ -78,11 +78,11 @@ func (s *demoSession) SendMany(ctx context.Context, txs []ports.Transaction) []p
 	return out
 }
 
-func (s *demoSession) Verify(context.Context, string) (*domain.Reply, error) { return nil, nil }
-func (s *demoSession) Noop(context.Context) error                            { return nil }
-func (s *demoSession) Reset(context.Context) error                           { return nil }
-func (s *demoSession) Info() domain.ConnectionInfo                           { return domain.ConnectionInfo{} }
-func (s *demoSession) Reusable() bool                                        { return !s.closed }
+func (s *demoSession) Verify(context.Context, string) (string, error) { return "", nil }
+func (s *demoSession) Noop(context.Context) error                     { return nil }
+func (s *demoSession) Reset(context.Context) error                    { return nil }
+func (s *demoSession) Info() domain.ConnectionInfo                    { return domain.ConnectionInfo{} }
+func (s *demoSession) Reusable() bool                                 { return !s.closed }
 
 func (s *demoSession) Close() error {
 	if !s.closed {

@@ -186,7 +186,7 @@ func TestALentSessionDelegates(t *testing.T) {
 	s1 := f.session()
 	f.opens(s1)
 	info := domain.ConnectionInfo{Host: "mx.example.com", Banner: "hi"}
-	reply := &domain.Reply{Code: 252}
+	reply := "252 2.1.5 Cannot VRFY user"
 	s1.EXPECT().Info().Return(info)
 	s1.EXPECT().Verify(gomock.Any(), "postmaster").Return(reply, nil)
 	s := f.get(t)

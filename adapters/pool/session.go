@@ -171,10 +171,10 @@ func checkFailure(err error) bool {
 }
 
 // Verify implements ports.Session.Verify. Errors are *domain.Error.
-func (s *session) Verify(ctx context.Context, address string) (*domain.Reply, error) {
+func (s *session) Verify(ctx context.Context, address string) (string, error) {
 	real, err := s.live("vrfy")
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	s.replayable = false
 	return real.Verify(ctx, address)

@@ -57,7 +57,7 @@ func (s *Session) authenticate(ctx context.Context) error {
 // mechanism and makes its SASL client. mech is AuthAuto when the failure came
 // before the choice.
 func (s *Session) authClient(creds domain.Credentials) (mech domain.AuthMechanism, c ports.SASLClient, err error) {
-	op := string(domain.StageAuth)
+	op := string(stageAuth)
 	if !s.secure && !s.cfg.AllowInsecureAuth {
 		return domain.AuthAuto, nil, domain.NewError(domain.KindAuthRequired, op,
 			"refusing to authenticate over a connection without TLS (set AllowInsecureAuth to permit it)")
@@ -83,7 +83,7 @@ func (s *Session) authClient(creds domain.Credentials) (mech domain.AuthMechanis
 // line unless the line would pass 512 octets; then it answers the first
 // challenge. Every client response is redacted in the transcript.
 func (s *Session) exchange(mech domain.AuthMechanism, c ports.SASLClient) error {
-	op := string(domain.StageAuth)
+	op := string(stageAuth)
 	timeout := s.cfg.Timeouts.Command
 	name, ir, err := c.Start()
 	if err != nil {
@@ -118,7 +118,7 @@ func (s *Session) exchange(mech domain.AuthMechanism, c ports.SASLClient) error 
 	serverSaid := "" // the decoded error challenge of an OAuth mechanism
 	errorChallenge := false
 	for round := 0; ; round++ {
-		r, err := s.reply(domain.StageAuth, timeout)
+		r, err := s.reply(stageAuth, timeout)
 		if err != nil {
 			return err
 		}
@@ -126,7 +126,7 @@ func (s *Session) exchange(mech domain.AuthMechanism, c ports.SASLClient) error 
 		case r.Code == 235:
 			return nil
 		case r.Code >= 400:
-			e := domain.ReplyError(domain.StageAuth, r)
+			e := negativeReplyError(stageAuth, r)
 			if serverSaid != "" {
 				e.Message += " (server said " + serverSaid + ")"
 			}
@@ -134,7 +134,7 @@ func (s *Session) exchange(mech domain.AuthMechanism, c ports.SASLClient) error 
 			return e
 		case r.Code != 334:
 			s.broken = true
-			return replyError(domain.StageAuth, r)
+			return replyError(stageAuth, r)
 		}
 		if round == maxAuthRounds {
 			return s.cancelAuth(domain.NewError(domain.KindInvalidResponse, op, "more than 10 AUTH challenges"))
@@ -156,17 +156,14 @@ func (s *Session) exchange(mech domain.AuthMechanism, c ports.SASLClient) error 
 				}
 				errorChallenge, serverSaid = true, printable(challenge)
 			}
+			// The client answers every challenge, an OAuth error challenge
+			// too (XOAUTH2 with an empty response, OAUTHBEARER with %x01:
+			// the SASL clients of adapters/auth); the session relays it.
 			out, err := c.Next(challenge)
-			switch {
-			case err == nil:
-				resp = encodeResponse(out, false)
-			case mech == domain.AuthXOAuth2:
-				resp = "" // the error challenge gets an empty response, then the final 5xx
-			case mech == domain.AuthOAuthBearer:
-				resp = "AQ==" // RFC 7628 section 3.2.3: a single %x01
-			default:
+			if err != nil {
 				return s.cancelAuth(authError(err, op))
 			}
+			resp = encodeResponse(out, false)
 		}
 		s.w.scrub.Add(resp)
 		if err := s.write(op, resp, domain.Redacted); err != nil {
@@ -182,7 +179,7 @@ func (s *Session) exchange(mech domain.AuthMechanism, c ports.SASLClient) error 
 // the credentials themselves: a 535 or a 5.7.8, or any 5xx after the error
 // challenge of XOAUTH2 or OAUTHBEARER. A 4xx is a temporary failure and
 // another 5xx (534, 538, 504 ...) is about the mechanism, not the secret.
-func refusal(r *domain.Reply, errorChallenge bool) bool {
+func refusal(r *smtpReply, errorChallenge bool) bool {
 	if r.Code < 500 {
 		return false
 	}
@@ -192,9 +189,9 @@ func refusal(r *domain.Reply, errorChallenge bool) bool {
 // cancelAuth sends "*" to abandon the exchange, reads the server's answer
 // and returns e.
 func (s *Session) cancelAuth(e *domain.Error) error {
-	op := string(domain.StageAuth)
+	op := string(stageAuth)
 	if s.write(op, "*", "*") == nil && s.flush(op, s.cfg.Timeouts.Command) == nil {
-		_, _ = s.reply(domain.StageAuth, s.cfg.Timeouts.Command)
+		_, _ = s.reply(stageAuth, s.cfg.Timeouts.Command)
 	}
 	return e
 }

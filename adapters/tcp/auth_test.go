@@ -130,18 +130,18 @@ func TestAuthExchanges(t *testing.T) {
 			S: 334 VXNlcm5hbWU6
 			C: *
 			S: 501 cancelled`, domain.KindAuth},
-		{"xoauth2 error challenge gets an empty line", domain.AuthXOAuth2, "XOAUTH2", []byte("tok"), []func(*mocks.MockSASLClient){
-			nextReturns(`{"status":"401"}`, "", errors.New("server error"))}, `
+		{"xoauth2 client's empty answer to the error challenge is relayed", domain.AuthXOAuth2, "XOAUTH2", []byte("tok"), []func(*mocks.MockSASLClient){
+			nextReturns(`{"status":"401"}`, "", nil)}, `
 			C: AUTH XOAUTH2 dG9r
 			S: 334 eyJzdGF0dXMiOiI0MDEifQ==
 			C: 
 			S: 535 5.7.8 Username and Password not accepted`, domain.KindCredentialsInvalid},
-		{"oauthbearer error challenge gets 0x01", domain.AuthOAuthBearer, "OAUTHBEARER", []byte("tok"), []func(*mocks.MockSASLClient){
+		{"an oauth client that fails to answer is cancelled: the session answers nothing itself", domain.AuthOAuthBearer, "OAUTHBEARER", []byte("tok"), []func(*mocks.MockSASLClient){
 			nextReturns(`{"status":"401"}`, "", errors.New("server error"))}, `
 			C: AUTH OAUTHBEARER dG9r
 			S: 334 eyJzdGF0dXMiOiI0MDEifQ==
-			C: AQ==
-			S: 535 5.7.8 no`, domain.KindCredentialsInvalid},
+			C: *
+			S: 501 5.7.0 cancelled`, domain.KindAuth},
 		{"oauthbearer client answers the error itself", domain.AuthOAuthBearer, "OAUTHBEARER", []byte("tok"), []func(*mocks.MockSASLClient){
 			nextReturns(`{"status":"401"}`, "\x01", nil)}, `
 			C: AUTH OAUTHBEARER dG9r

@@ -32,6 +32,8 @@ type bodyWriter struct {
 	lineStart bool // the next byte starts a line
 	cr        bool // the last byte was a CR, already written as CRLF: drop an LF that follows
 	err       error
+	n         int64 // octets written to w, the final dot aside
+	stuffed   int64 // dots added by stuffing
 }
 
 func newBodyWriter(w io.Writer, stuff bool) *bodyWriter {
@@ -64,8 +66,11 @@ func (b *bodyWriter) Write(p []byte) (int, error) {
 		}
 		if b.lineStart {
 			b.lineStart = false
-			if b.stuff && p[0] == '.' && !b.put(dot) {
-				return total - len(p), b.err
+			if b.stuff && p[0] == '.' {
+				if !b.put(dot) {
+					return total - len(p), b.err
+				}
+				b.stuffed++
 			}
 		}
 		i, why := b.run(p)
@@ -161,11 +166,36 @@ func (b *bodyWriter) run(p []byte) (int, stop) {
 }
 
 func (b *bodyWriter) put(p []byte) bool {
-	if _, err := b.w.Write(p); err != nil {
+	n, err := b.w.Write(p)
+	b.n += int64(n)
+	if err != nil {
 		b.err = err
 		return false
 	}
 	return true
+}
+
+// size returns the octets of the message written so far as the server
+// takes them: line ends as CRLF, before dot-stuffing, and, after
+// terminate, with the line end it gave an open last line. It is what SIZE
+// declares (RFC 1870 section 4: the size of the message, CRLF line ends
+// counted, dot-stuffing not) and what measure computes.
+func (b *bodyWriter) size() int64 { return b.n - b.stuffed }
+
+// measure returns the octets the body writer makes of body (see size): a
+// pass over body through a bodyWriter that counts instead of writing. With
+// terminate set, an open last line gets its CRLF, as DATA gives it (BDAT
+// sends the octets as they are). This is the one place the size of a
+// message on the wire is computed for one whose line ends may be bare.
+func measure(body io.WriterTo, terminate bool) (int64, error) {
+	b := newBodyWriter(io.Discard, false)
+	if _, err := body.WriteTo(b); err != nil {
+		return 0, err
+	}
+	if terminate && !b.lineStart {
+		b.n += int64(len(crlf))
+	}
+	return b.size(), b.err
 }
 
 // terminate ends the last line when it is open and writes the final ".".
@@ -176,6 +206,8 @@ func (b *bodyWriter) terminate() error {
 	if !b.lineStart && !b.put(crlf) {
 		return b.err
 	}
-	b.put(terminator)
+	if _, err := b.w.Write(terminator); err != nil {
+		b.err = err
+	}
 	return b.err
 }

@@ -17,7 +17,7 @@ const (
 // and reads the verdict. Without PIPELINING every chunk waits for its reply;
 // with it up to bdatWindow replies are outstanding. Unlike DATA, a body that
 // fails half-way is abandoned cleanly with RSET.
-func (s *Session) bdat(body io.WriterTo, pipelined bool) (*domain.Reply, error) {
+func (s *Session) bdat(body io.WriterTo, pipelined bool) (*smtpReply, error) {
 	if s.chunk == nil {
 		s.chunk = make([]byte, 0, chunkSize)
 	}
@@ -25,7 +25,10 @@ func (s *Session) bdat(body io.WriterTo, pipelined bool) (*domain.Reply, error) 
 	if pipelined {
 		c.window = bdatWindow
 	}
-	if _, err := body.WriteTo(newBodyWriter(c, false)); err != nil || c.err != nil {
+	bw := newBodyWriter(c, false)
+	_, err := body.WriteTo(bw)
+	s.bodySize = bw.size()
+	if err != nil || c.err != nil {
 		c.abort()
 		if c.err != nil {
 			return nil, c.err
@@ -37,7 +40,7 @@ func (s *Session) bdat(body io.WriterTo, pipelined bool) (*domain.Reply, error) 
 	}
 	var failed error
 	for c.pending > 1 {
-		r, err := s.reply(domain.StageData, s.cfg.Timeouts.DataBlock)
+		r, err := s.reply(stageData, s.cfg.Timeouts.DataBlock)
 		c.pending--
 		if err != nil {
 			if failed != nil {
@@ -49,10 +52,10 @@ func (s *Session) bdat(body io.WriterTo, pipelined bool) (*domain.Reply, error) 
 			return nil, deliveryUnknown(err)
 		}
 		if !r.Positive() && failed == nil {
-			failed = replyError(domain.StageData, r)
+			failed = replyError(stageData, r)
 		}
 	}
-	r, err := s.verdict(domain.StageBody)
+	r, err := s.verdict(stageBody)
 	if failed != nil {
 		s.rset()
 		return nil, failed
@@ -96,7 +99,7 @@ func (c *chunker) Write(p []byte) (int, error) {
 // outstanding, reads one.
 func (c *chunker) send(last bool) error {
 	s := c.s
-	op := string(domain.StageData)
+	op := string(stageData)
 	timeout := s.cfg.Timeouts.DataBlock
 	line := "BDAT " + strconv.Itoa(len(c.buf))
 	if last {
@@ -119,14 +122,14 @@ func (c *chunker) send(last bool) error {
 	c.pending++
 	c.buf = c.buf[:0]
 	for !last && c.pending >= c.window {
-		r, err := s.reply(domain.StageData, timeout)
+		r, err := s.reply(stageData, timeout)
 		c.pending--
 		if err != nil {
 			c.err = err
 			return err
 		}
 		if !r.Positive() {
-			c.err = replyError(domain.StageData, r)
+			c.err = replyError(stageData, r)
 			return c.err
 		}
 	}
@@ -136,7 +139,7 @@ func (c *chunker) send(last bool) error {
 // abort reads the outstanding replies and resets the transaction.
 func (c *chunker) abort() {
 	for ; c.pending > 0 && !c.s.broken; c.pending-- {
-		if _, err := c.s.reply(domain.StageData, c.s.cfg.Timeouts.DataBlock); err != nil {
+		if _, err := c.s.reply(stageData, c.s.cfg.Timeouts.DataBlock); err != nil {
 			return
 		}
 	}

@@ -69,8 +69,8 @@ func TestBDATExactCounts(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Send: %v", err)
 			}
-			if res.Reply.Text() != "queued" || !s.Reusable() {
-				t.Errorf("reply %v, reusable %v", res.Reply, s.Reusable())
+			if responseText(res) != "queued" || !s.Reusable() {
+				t.Errorf("reply %q, reusable %v", res.Response, s.Reusable())
 			}
 			_ = s.Close()
 			f.wait(t)

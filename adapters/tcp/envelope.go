@@ -31,6 +31,10 @@ type recipient struct {
 //   - 8-bit data without 8BITMIME, or a non-ASCII local part without
 //     SMTPUTF8: KindCapabilityMismatch.
 //
+// SIZE is declared when the server has it and the size is known (see
+// Session.measured), BODY=8BITMIME for 8-bit data and for a body nobody
+// scanned (Envelope.Unscanned) when the server offers it.
+//
 // Addresses go in their Unicode form with the SMTPUTF8 parameter when a
 // local part needs it, and otherwise with punycode domains, which every
 // server takes.
@@ -78,7 +82,7 @@ func (s *Session) planInto(e *envelope, env ports.Envelope) error {
 		var digits [20]byte
 		b.Write(strconv.AppendInt(digits[:0], env.Size, 10))
 	}
-	if env.EightBit {
+	if env.EightBit || env.Unscanned && caps.EightBitMIME {
 		b.WriteString(" BODY=8BITMIME")
 	}
 	if utf8 {

@@ -97,9 +97,9 @@ func withOp(e *domain.Error, op string) *domain.Error {
 }
 
 // replyError maps a reply that is not the one expected: a negative reply
-// through domain.ReplyError, any other through KindUnexpectedResponse.
-func replyError(stage domain.Stage, r *domain.Reply) *domain.Error {
-	if e := domain.ReplyError(stage, r); e != nil {
+// through negativeReplyError, any other through KindUnexpectedResponse.
+func replyError(stage smtpStage, r *smtpReply) *domain.Error {
+	if e := negativeReplyError(stage, r); e != nil {
 		return e
 	}
 	return &domain.Error{
@@ -113,7 +113,7 @@ func replyError(stage domain.Stage, r *domain.Reply) *domain.Error {
 func deliveryUnknown(err error) *domain.Error {
 	return &domain.Error{
 		Kind:    domain.KindDeliveryUnknown,
-		Op:      string(domain.StageBody),
+		Op:      string(stageBody),
 		Message: "connection lost after the message was sent and before the server answered; it may or may not have been delivered",
 		Err:     err,
 	}
@@ -168,7 +168,7 @@ func (e *scrubbedError) Unwrap() error { return e.err }
 // *domain.Error as it is, anything else as KindAuth wrapping it. Its text
 // is scrubbed of the refused secret.
 func refreshError(ctx context.Context, sc *domain.Scrubber, err error) error {
-	op := string(domain.StageAuth)
+	op := string(stageAuth)
 	if cerr := ctx.Err(); cerr != nil {
 		return ctxError(op, cerr)
 	}

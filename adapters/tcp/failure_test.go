@@ -149,7 +149,7 @@ func TestUnsolicitedReplyIsDesync(t *testing.T) {
 			S: 250 surplus`)
 		res, err := send(t, s, env("a@example.org", "b@example.net"), body("x"))
 		wantKind(t, err, domain.KindDesync)
-		if res == nil || res.Reply.Text() != "queued" || s.Reusable() {
+		if res == nil || responseText(res) != "queued" || s.Reusable() {
 			t.Errorf("result %+v, reusable %v", res, s.Reusable())
 		}
 		_ = s.Close()

@@ -3,7 +3,10 @@ package tcp
 import (
 	"bufio"
 	"bytes"
+	"strings"
 	"testing"
+
+	"github.com/integrations/smtp/domain"
 )
 
 func FuzzBodyWriter(f *testing.F) {
@@ -85,4 +88,135 @@ func FuzzReadReply(f *testing.F) {
 		}
 		t.Fatal("readReply returned more replies than there are octets")
 	})
+}
+
+func FuzzParseReply(f *testing.F) {
+	for _, s := range []string{
+		"250 OK", "250", "250-mx.example.com\r\n250-SIZE 1000\r\n250 8BITMIME", "550 5.1.1 no such user",
+		"421-4.7.0 Try again\r\n421 4.7.0 later", "250 5.1.1 odd", "550 5.1.1000 x", "550 6.1.1 x",
+		"250-a\r\n251 b", "250-a", "250 a\r\n250 b", "99 x", "", "\r\n", "2500 x", "250 a\nb",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		lines := strings.Split(s, "\r\n")
+		for _, line := range lines {
+			code, more, text, err := parseReplyLine(line)
+			if err != nil {
+				if domain.KindOf(err) != domain.KindInvalidResponse {
+					t.Fatalf("parseReplyLine(%q) error kind %v", line, domain.KindOf(err))
+				}
+				continue
+			}
+			if code < 200 || code > 559 || code%100 > 59 {
+				t.Fatalf("parseReplyLine(%q) code %d", line, code)
+			}
+			if strings.ContainsAny(text, "\r\n\x00") {
+				t.Fatalf("parseReplyLine(%q) text %q has a control character", line, text)
+			}
+			if more && line[3] != '-' {
+				t.Fatalf("parseReplyLine(%q) says more without a hyphen", line)
+			}
+		}
+		r, err := parseReply(lines)
+		if err != nil {
+			if domain.KindOf(err) != domain.KindInvalidResponse {
+				t.Fatalf("parseReply(%q) error kind %v", lines, domain.KindOf(err))
+			}
+			return
+		}
+		if r.Code < 200 || r.Code > 599 {
+			t.Fatalf("parseReply(%q) code %d", lines, r.Code)
+		}
+		if len(r.Lines) != len(lines) {
+			t.Fatalf("parseReply(%q) has %d lines, want %d", lines, len(r.Lines), len(lines))
+		}
+		if !r.Enhanced.IsZero() && r.Enhanced.Class != r.Code/100 {
+			t.Fatalf("parseReply(%q): enhanced %v does not match code %d", lines, r.Enhanced, r.Code)
+		}
+		kinds := 0
+		for _, b := range []bool{r.Positive(), r.Intermediate(), r.TransientNegative(), r.PermanentNegative()} {
+			if b {
+				kinds++
+			}
+		}
+		if kinds != 1 {
+			t.Fatalf("parseReply(%q): code %d falls in %d classes", lines, r.Code, kinds)
+		}
+		e := negativeReplyError(stageRcpt, r)
+		if (e != nil) != (r.Code >= 400) {
+			t.Fatalf("negativeReplyError(%d) = %v", r.Code, e)
+		}
+		if e != nil && (e.Kind == domain.KindUnknown || e.Code != r.Code || domain.IsTemporary(e) == domain.IsPermanent(e)) {
+			t.Fatalf("negativeReplyError(%q) = %+v", lines, e)
+		}
+		for i, line := range lines {
+			if strings.Contains(r.Lines[i], "\r") || len(r.Lines[i]) > len(line) {
+				t.Fatalf("parseReply(%q): line %d text %q", lines, i, r.Lines[i])
+			}
+		}
+	})
+}
+
+func FuzzParseEHLO(f *testing.F) {
+	for _, s := range []string{
+		"mx.example.com\nPIPELINING\nSIZE 10240000\nSTARTTLS\nAUTH PLAIN LOGIN\n8BITMIME",
+		"smtp.gmail.com at your service\nAUTH LOGIN PLAIN XOAUTH2 PLAIN-CLIENTTOKEN OAUTHBEARER XOAUTH",
+		"x\nAUTH=LOGIN PLAIN\nAUTH LOGIN", "x\nauth auto\nsize", "x\nSIZE 0\nSIZE -1\nSIZE 99999999999999999999",
+		"", "\n\n", "x\n=\nAUTH=\n AUTH", "x\nAUTH\tPLAIN",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c := parseEHLO(strings.Split(s, "\n"))
+		for _, m := range c.Auth {
+			if m == domain.AuthAuto {
+				t.Fatalf("parseEHLO(%q): AuthAuto in Auth", s)
+			}
+			found := false
+			for _, raw := range c.AuthRaw {
+				found = found || raw == m.String()
+			}
+			if !found {
+				t.Fatalf("parseEHLO(%q): %v in Auth but not in AuthRaw %q", s, m, c.AuthRaw)
+			}
+			if !c.SupportsAuth(m) {
+				t.Fatalf("parseEHLO(%q): SupportsAuth(%v) = false", s, m)
+			}
+		}
+		seen := map[string]bool{}
+		for _, raw := range c.AuthRaw {
+			if seen[raw] || raw != refUpper(raw) || raw == "" {
+				t.Fatalf("parseEHLO(%q): AuthRaw %q has a duplicate, lower-case or empty name", s, c.AuthRaw)
+			}
+			seen[raw] = true
+		}
+		if c.MaxSize < 0 || (c.MaxSize > 0 && !c.Size) {
+			t.Fatalf("parseEHLO(%q): Size %v MaxSize %d", s, c.Size, c.MaxSize)
+		}
+		for kw := range c.Params {
+			if kw != refUpper(kw) || !c.Has(kw) || !c.Has(refLower(kw)) {
+				t.Fatalf("parseEHLO(%q): keyword %q not upper-case or not found by Has", s, kw)
+			}
+		}
+		if len(c.AuthRaw) > 0 && !c.Has("AUTH") {
+			t.Fatalf("parseEHLO(%q): mechanisms without an AUTH keyword", s)
+		}
+	})
+}
+
+// refUpper and refLower change ASCII letters only, byte by byte, so
+// that invalid UTF-8 survives them.
+func refUpper(s string) string { return mapASCII(s, 'a', 'z', 'A'-'a') }
+
+func refLower(s string) string { return mapASCII(s, 'A', 'Z', 'a'-'A') }
+
+func mapASCII(s string, lo, hi byte, delta int) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= lo && c <= hi {
+			b[i] = byte(int(c) + delta)
+		}
+	}
+	return string(b)
 }

@@ -34,7 +34,7 @@ func (s *Session) open(ctx context.Context) error {
 	switch mode {
 	case domain.TLSStartTLSRequired:
 		if !s.caps.StartTLS {
-			return domain.NewError(domain.KindStartTLSNotSupported, string(domain.StageStartTLS),
+			return domain.NewError(domain.KindStartTLSNotSupported, string(stageStartTLS),
 				"server does not offer STARTTLS and the TLS mode requires it")
 		}
 		fallthrough
@@ -59,12 +59,12 @@ func (s *Session) secureImplicit(ctx context.Context) error {
 
 // greeting reads the banner; anything but a 220 ends the session.
 func (s *Session) greeting() error {
-	r, err := s.reply(domain.StageGreeting, s.cfg.Timeouts.Greeting)
+	r, err := s.reply(stageGreeting, s.cfg.Timeouts.Greeting)
 	if err != nil {
 		return err
 	}
 	if r.Code != 220 {
-		return replyError(domain.StageGreeting, r)
+		return replyError(stageGreeting, r)
 	}
 	s.info.Banner = r.Text()
 	return nil
@@ -77,29 +77,29 @@ func (s *Session) greeting() error {
 func (s *Session) hello() error {
 	name := s.cfg.LocalName
 	if hasControl(name) {
-		return domain.NewError(domain.KindInvalidInput, string(domain.StageEHLO), "local name holds CR, LF or NUL")
+		return domain.NewError(domain.KindInvalidInput, string(stageEHLO), "local name holds CR, LF or NUL")
 	}
-	r, err := s.simple(domain.StageEHLO, "EHLO "+name, s.cfg.Timeouts.Command)
+	r, err := s.simple(stageEHLO, "EHLO "+name, s.cfg.Timeouts.Command)
 	if err != nil {
 		return err
 	}
 	if r.Code == 250 {
-		s.caps = domain.ParseEHLO(r.Lines)
+		s.caps = parseEHLO(r.Lines)
 		return nil
 	}
 	switch r.Code {
 	case 500, 501, 502, 504:
 	default:
-		return replyError(domain.StageEHLO, r)
+		return replyError(stageEHLO, r)
 	}
-	r, err = s.simple(domain.StageHELO, "HELO "+name, s.cfg.Timeouts.Command)
+	r, err = s.simple(stageHELO, "HELO "+name, s.cfg.Timeouts.Command)
 	if err != nil {
 		return err
 	}
 	if r.Code != 250 {
-		return replyError(domain.StageHELO, r)
+		return replyError(stageHELO, r)
 	}
-	s.caps = domain.ParseEHLO(r.Lines[:1])
+	s.caps = parseEHLO(r.Lines[:1])
 	return nil
 }
 
@@ -120,16 +120,16 @@ func (s *Session) startTLS(ctx context.Context) error {
 
 // negotiateTLS sends STARTTLS and runs the handshake.
 func (s *Session) negotiateTLS(ctx context.Context) error {
-	r, err := s.simple(domain.StageStartTLS, "STARTTLS", s.cfg.Timeouts.Command)
+	r, err := s.simple(stageStartTLS, "STARTTLS", s.cfg.Timeouts.Command)
 	if err != nil {
 		return err
 	}
 	if r.Code != 220 {
-		return replyError(domain.StageStartTLS, r)
+		return replyError(stageStartTLS, r)
 	}
 	if s.w.r.Buffered() > 0 {
 		s.broken = true
-		return domain.NewError(domain.KindDesync, string(domain.StageStartTLS),
+		return domain.NewError(domain.KindDesync, string(stageStartTLS),
 			"data after the STARTTLS reply, before the TLS handshake (response injection); connection closed")
 	}
 	return s.upgrade(ctx)
@@ -137,7 +137,7 @@ func (s *Session) negotiateTLS(ctx context.Context) error {
 
 // upgrade runs the TLS handshake over the current connection.
 func (s *Session) upgrade(ctx context.Context) error {
-	op := string(domain.StageStartTLS)
+	op := string(stageStartTLS)
 	if s.cfg.EffectiveTLSMode() == domain.TLSImplicit {
 		op = "tls"
 	}
@@ -154,7 +154,7 @@ func (s *Session) upgrade(ctx context.Context) error {
 	}
 	s.w.swap(conn)
 	s.secure = true
-	s.caps = domain.Capabilities{}
+	s.caps = capabilities{}
 	s.info.TLS = true
 	if cs, ok := conn.(interface{ ConnectionState() tls.ConnectionState }); ok {
 		st := cs.ConnectionState()

@@ -29,7 +29,11 @@ func TestOpenReadsCapabilitiesAndQuitsOnce(t *testing.T) {
 		C: QUIT
 		S: 221 2.0.0 bye`)
 	info := s.Info()
-	c := info.Capabilities
+	c := s.caps
+	if x := info.Extensions; !x.Size || x.MaxSize != 35882577 || !x.EightBitMIME || !x.Pipelining || !x.SMTPUTF8 || x.StartTLS || x.Chunking ||
+		strings.Join(x.Auth, " ") != "PLAIN LOGIN XOAUTH2" || len(x.Lines) != 6 || x.Lines[0] != "SIZE 35882577" {
+		t.Errorf("Info().Extensions = %+v", x)
+	}
 	if !c.Size || c.MaxSize != 35882577 || !c.EightBitMIME || !c.Pipelining || !c.SMTPUTF8 || !c.EnhancedStatusCodes || c.StartTLS {
 		t.Errorf("capabilities = %+v", c)
 	}
@@ -72,7 +76,7 @@ func TestOpenFallsBackToHELO(t *testing.T) {
 				S: 250 mx.example.test
 				C: QUIT
 				S: 221 bye`)
-			if c := s.Info().Capabilities; c.Domain != "mx.example.test" || c.Pipelining || len(c.Raw) != 0 {
+			if c, x := s.caps, s.Info().Extensions; len(x.Lines) != 0 || x.Pipelining || c.Domain != "mx.example.test" || c.Pipelining || len(c.Raw) != 0 {
 				t.Errorf("capabilities after HELO = %+v", c)
 			}
 			_ = s.Close()
@@ -214,7 +218,10 @@ func TestStartTLSUpgradesAndForgetsCapabilities(t *testing.T) {
 			if info.Certificate == nil || !strings.Contains(info.Certificate.Subject, "mx.example.test") || info.Certificate.NotAfter.IsZero() {
 				t.Errorf("certificate = %+v", info.Certificate)
 			}
-			c := info.Capabilities
+			c := s.caps
+			if x := info.Extensions; x.Size || x.Pipelining || x.StartTLS || len(x.Auth) != 1 || x.Auth[0] != "PLAIN" {
+				t.Errorf("Info().Extensions after STARTTLS = %+v, want only AUTH PLAIN", x)
+			}
 			if c.Size || c.Pipelining || c.StartTLS || !c.SupportsAuth(domain.AuthPlain) {
 				t.Errorf("capabilities after STARTTLS = %+v, want only AUTH PLAIN", c)
 			}

@@ -18,8 +18,8 @@ import (
 
 // wireAuth is a small ports.Authenticator that sends the SASL responses of
 // adapters/auth for PLAIN, XOAUTH2 and OAUTHBEARER, and answers the OAuth
-// error challenge as those clients do (by failing, so the session sends
-// the mechanism's dummy response).
+// error challenge as those clients do (XOAUTH2 with an empty response,
+// OAUTHBEARER with %x01; the session relays the answer).
 type wireAuth struct{}
 
 func (wireAuth) Select(_ []domain.AuthMechanism, c domain.Credentials, pinned domain.AuthMechanism) (domain.AuthMechanism, error) {
@@ -36,18 +36,25 @@ func (wireAuth) Client(m domain.AuthMechanism, c domain.Credentials) (ports.SASL
 	secret := c.Secret.Reveal()
 	switch m {
 	case domain.AuthPlain:
-		return blobClient{"PLAIN", "\x00" + c.Username + "\x00" + secret}, nil
+		return blobClient{"PLAIN", "\x00" + c.Username + "\x00" + secret, nil}, nil
 	case domain.AuthXOAuth2:
-		return blobClient{"XOAUTH2", "user=" + c.Username + "\x01auth=Bearer " + secret + "\x01\x01"}, nil
+		return blobClient{"XOAUTH2", "user=" + c.Username + "\x01auth=Bearer " + secret + "\x01\x01", []byte{}}, nil
 	}
-	return blobClient{"OAUTHBEARER", "n,a=" + c.Username + ",\x01auth=Bearer " + secret + "\x01\x01"}, nil
+	return blobClient{"OAUTHBEARER", "n,a=" + c.Username + ",\x01auth=Bearer " + secret + "\x01\x01", []byte{0x01}}, nil
 }
 
-type blobClient struct{ name, ir string }
+// blobClient sends ir and answers a challenge with answer (nil: it fails).
+type blobClient struct {
+	name, ir string
+	answer   []byte
+}
 
 func (c blobClient) Start() (string, []byte, error) { return c.name, []byte(c.ir), nil }
 func (c blobClient) Next([]byte) ([]byte, error) {
-	return nil, errors.New("the server refused the token")
+	if c.answer == nil {
+		return nil, errors.New("unexpected challenge")
+	}
+	return c.answer, nil
 }
 func (d *countingDialer) dials() int { return int(d.n.Load()) }
 func (d *countingDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {

@@ -29,7 +29,7 @@ const (
 // SMTP reply, and a reply whose last line is continued ("250-") when the
 // server closes the connection after it. Other I/O errors come back as they
 // are (io.ErrUnexpectedEOF for a connection closed in the middle of a line).
-func readReply(r *bufio.Reader, seen func(string)) (*domain.Reply, error) {
+func readReply(r *bufio.Reader, seen func(string)) (*smtpReply, error) {
 	_, reply, err := readAck(r, seen, terseNone)
 	return reply, err
 }
@@ -46,10 +46,10 @@ const (
 // readAck reads one reply as readReply does. A reply of one line whose code
 // t allows comes back as its code alone (reply nil), and nothing is
 // allocated for it unless seen wants the line: the replies to MAIL, RCPT
-// and DATA whose text nobody reads. Only a line that domain.ParseReplyLine
+// and DATA whose text nobody reads. Only a line that parseReplyLine
 // takes as a last line goes that way (see terseCode); any other is read as
 // readReply reads it, with the same errors.
-func readAck(r *bufio.Reader, seen func(string), t terse) (code int, reply *domain.Reply, err error) {
+func readAck(r *bufio.Reader, seen func(string), t terse) (code int, reply *smtpReply, err error) {
 	var room [1]string // the usual one-line reply's line, without an allocation
 	lines := room[:0]
 	for {
@@ -63,7 +63,7 @@ func readAck(r *bufio.Reader, seen func(string), t terse) (code int, reply *doma
 				// promised another: its last line is marked as continued.
 				return 0, nil, &domain.Error{Kind: domain.KindInvalidResponse, Op: "reply",
 					Message: "reply ends with a continued line (connection closed before its last line)",
-					Err:     errors.Join(domain.ErrMalformedReply, io.ErrUnexpectedEOF)}
+					Err:     errors.Join(errMalformedReply, io.ErrUnexpectedEOF)}
 			}
 			if errors.Is(err, io.EOF) && len(raw) > 0 {
 				err = io.ErrUnexpectedEOF
@@ -83,13 +83,13 @@ func readAck(r *bufio.Reader, seen func(string), t terse) (code int, reply *doma
 		if seen != nil {
 			seen(line)
 		}
-		_, more, _, err := domain.ParseReplyLine(line)
+		_, more, _, err := parseReplyLine(line)
 		if err != nil {
 			return 0, nil, err
 		}
 		lines = append(lines, line)
 		if !more {
-			reply, err := domain.ParseReply(lines)
+			reply, err := parseReply(lines)
 			if err != nil {
 				return 0, nil, err
 			}
@@ -102,9 +102,9 @@ func readAck(r *bufio.Reader, seen func(string), t terse) (code int, reply *doma
 }
 
 // terseCode returns the code of line when it is a whole reply that t lets
-// go without its text. It accepts only what domain.ParseReplyLine accepts as
+// go without its text. It accepts only what parseReplyLine accepts as
 // a last line: a valid code, then the end or a space and text without CR,
-// LF or NUL (so domain.ParseReply would take it too).
+// LF or NUL (so parseReply would take it too).
 func terseCode(line []byte, t terse) (int, bool) {
 	if t == terseNone || len(line) < 3 {
 		return 0, false
@@ -127,5 +127,5 @@ func terseCode(line []byte, t terse) (int, bool) {
 }
 
 func invalidReply(msg string) *domain.Error {
-	return &domain.Error{Kind: domain.KindInvalidResponse, Op: "reply", Message: msg, Err: domain.ErrMalformedReply}
+	return &domain.Error{Kind: domain.KindInvalidResponse, Op: "reply", Message: msg, Err: errMalformedReply}
 }

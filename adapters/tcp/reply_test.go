@@ -10,7 +10,7 @@ import (
 	"github.com/integrations/smtp/domain"
 )
 
-func readOne(s string) (*domain.Reply, []string, error) {
+func readOne(s string) (*smtpReply, []string, error) {
 	var seen []string
 	r, err := readReply(bufio.NewReaderSize(strings.NewReader(s), maxLineLength), func(l string) { seen = append(seen, l) })
 	return r, seen, err

@@ -47,8 +47,9 @@ func (s *Session) Send(ctx context.Context, env ports.Envelope, body io.WriterTo
 type outcome struct {
 	accepted []domain.Address
 	rejected []domain.RejectedRecipient
-	deferred []recipient   // refused for now by a recipient limit: for the next transaction
-	reply    *domain.Reply // the final reply when the server took the message
+	deferred []recipient // refused for now by a recipient limit: for the next transaction
+	reply    *smtpReply  // the final reply when the server took the message
+	size     int64       // octets of the body sent (see bodyWriter.size)
 }
 
 // failed lists every recipient of a failed transaction as rejected: those
@@ -105,7 +106,7 @@ func (s *Session) transaction(o *outcome, e *envelope, rcpts []recipient, body i
 		if dataReply.code == 354 {
 			s.broken = true // the server waits for a body nobody asked for
 		}
-		return false, replyError(domain.StageMail, mailReply.reply)
+		return false, replyError(stageMail, mailReply.reply)
 	}
 	o.classify(rcpts, replies)
 	if len(o.accepted) == 0 {
@@ -116,14 +117,14 @@ func (s *Session) transaction(o *outcome, e *envelope, rcpts []recipient, body i
 		}
 		return false, rejectionError(o.rejected)
 	}
-	var final *domain.Reply
+	var final *smtpReply
 	if chunking {
 		s.startData()
 		final, err = s.bdat(body, s.caps.Pipelining && s.cfg.EnablePipelining)
 	} else {
 		if dataReply.code == 0 {
 			s.startData()
-			if dataReply, err = s.command(domain.StageData, "DATA", s.cfg.Timeouts.DataInit, terseData); err != nil {
+			if dataReply, err = s.command(stageData, "DATA", s.cfg.Timeouts.DataInit, terseData); err != nil {
 				return false, err
 			}
 		}
@@ -139,12 +140,12 @@ func (s *Session) transaction(o *outcome, e *envelope, rcpts []recipient, body i
 		return sent, err
 	}
 	s.dataDone()
-	o.reply = final
+	o.reply, o.size = final, s.bodySize
 	// Bytes waiting now are unsolicited, unless replies to a group sent
 	// behind the dot are due: those are checked after that group's DATA.
 	if n := s.w.r.Buffered(); n > 0 && !sent {
 		s.broken = true
-		return false, domain.NewError(domain.KindDesync, string(domain.StageBody), strconv.Itoa(n)+
+		return false, domain.NewError(domain.KindDesync, string(stageBody), strconv.Itoa(n)+
 			" octets of unsolicited reply after the final reply; the message was taken but the connection is unusable")
 	}
 	return sent, nil
@@ -160,7 +161,7 @@ func (s *Session) sendEnvelope(e *envelope, rcpts []recipient, replies []answer,
 	to := s.cfg.Timeouts
 	if !s.caps.Pipelining || !s.cfg.EnablePipelining {
 		s.startMail()
-		if mailReply, err = s.command(domain.StageMail, e.mail, to.Mail, terse2xx); err != nil {
+		if mailReply, err = s.command(stageMail, e.mail, to.Mail, terse2xx); err != nil {
 			return answer{}, answer{}, err
 		}
 		if mailReply.positive() {
@@ -168,7 +169,7 @@ func (s *Session) sendEnvelope(e *envelope, rcpts []recipient, replies []answer,
 		}
 		for i := 0; i < len(rcpts) && mailReply.positive(); i++ {
 			s.startRcpt(rcpts, i)
-			if replies[i], err = s.command(domain.StageRcpt, rcpts[i].line, to.Rcpt, terse2xx); err != nil {
+			if replies[i], err = s.command(stageRcpt, rcpts[i].line, to.Rcpt, terse2xx); err != nil {
 				return answer{}, answer{}, err
 			}
 			s.rcptDone(i, replies[i])
@@ -188,20 +189,20 @@ func (s *Session) sendEnvelope(e *envelope, rcpts []recipient, replies []answer,
 			return answer{}, answer{}, err
 		}
 	}
-	if mailReply, err = s.ack(domain.StageMail, to.Mail, terse2xx); err != nil {
+	if mailReply, err = s.ack(stageMail, to.Mail, terse2xx); err != nil {
 		return answer{}, answer{}, err
 	}
 	if mailReply.positive() {
 		s.mailDone()
 	}
 	for i := range rcpts {
-		if replies[i], err = s.ack(domain.StageRcpt, to.Rcpt, terse2xx); err != nil {
+		if replies[i], err = s.ack(stageRcpt, to.Rcpt, terse2xx); err != nil {
 			return answer{}, answer{}, err
 		}
 		s.rcptDone(i, replies[i])
 	}
 	if !chunking {
-		if dataReply, err = s.ack(domain.StageData, to.DataInit, terseData); err != nil {
+		if dataReply, err = s.ack(stageData, to.DataInit, terseData); err != nil {
 			return answer{}, answer{}, err
 		}
 	}
@@ -230,7 +231,7 @@ func (s *Session) group(mail string, rcpts []recipient, data bool) error {
 // may follow it before the body), mean the replies no longer match the
 // commands: the session is unusable.
 func (s *Session) dataReady(r answer) error {
-	op := string(domain.StageData)
+	op := string(stageData)
 	switch {
 	case r.code == 354:
 		if n := s.w.r.Buffered(); n > 0 {
@@ -243,7 +244,7 @@ func (s *Session) dataReady(r answer) error {
 		return domain.NewError(domain.KindDesync, op, "positive reply "+strconv.Itoa(r.code)+" to DATA; the connection is unusable")
 	}
 	s.rset()
-	return replyError(domain.StageData, r.reply)
+	return replyError(stageData, r.reply)
 }
 
 // classify sorts the RCPT replies. A 452 or 552 (too many recipients, RFC
@@ -272,13 +273,13 @@ func (o *outcome) classify(rcpts []recipient, replies []answer) {
 	}
 }
 
-func rejected(a domain.Address, r *domain.Reply) domain.RejectedRecipient {
+func rejected(a domain.Address, r *smtpReply) domain.RejectedRecipient {
 	return domain.RejectedRecipient{Address: a.Email(), Code: r.Code, Enhanced: r.Enhanced, Message: r.Text()}
 }
 
 // rejectionError reports a transaction in which no recipient was accepted.
 func rejectionError(rej []domain.RejectedRecipient) *domain.Error {
-	e := &domain.Error{Kind: domain.KindTemporaryFailure, Op: string(domain.StageRcpt)}
+	e := &domain.Error{Kind: domain.KindTemporaryFailure, Op: string(stageRcpt)}
 	var b strings.Builder
 	b.WriteString("no recipient accepted: ")
 	for i, r := range rej {
@@ -312,7 +313,7 @@ func (s *Session) rset() {
 	if s.broken {
 		return
 	}
-	r, err := s.simple(domain.StageReset, "RSET", s.cfg.Timeouts.Command)
+	r, err := s.simple(stageReset, "RSET", s.cfg.Timeouts.Command)
 	if err == nil && !r.Positive() {
 		s.broken = true
 	}
@@ -322,12 +323,13 @@ func (s *Session) rset() {
 // group (sent reports it), and reads the verdict. A body that fails
 // half-way leaves no way to abandon DATA but closing the connection. Once
 // the final dot has left, a failed write leaves the delivery unknown.
-func (s *Session) data(body io.WriterTo, ahead *envelope) (final *domain.Reply, sent bool, err error) {
-	op := string(domain.StageData)
+func (s *Session) data(body io.WriterTo, ahead *envelope) (final *smtpReply, sent bool, err error) {
+	op := string(stageData)
 	timeout := s.cfg.Timeouts.DataBlock
 	s.w.wto = timeout
 	s.body = bodyWriter{w: s.w.w, stuff: true, lineStart: true}
 	bw := &s.body
+	defer func() { s.bodySize = bw.size() }()
 	if _, err := body.WriteTo(bw); err != nil {
 		s.broken = true
 		if bw.err != nil {
@@ -352,7 +354,7 @@ func (s *Session) data(body io.WriterTo, ahead *envelope) (final *domain.Reply, 
 	if err := s.flush(op, timeout); err != nil {
 		return nil, sent, s.afterDot(dot, err)
 	}
-	final, err = s.verdict(domain.StageBody)
+	final, err = s.verdict(stageBody)
 	return final, sent, err
 }
 
@@ -368,7 +370,7 @@ func (s *Session) afterDot(dot int64, err error) error {
 
 // verdict reads the reply to the end of the message. Losing the connection
 // now leaves the delivery unknown; a 421 is a clear refusal.
-func (s *Session) verdict(stage domain.Stage) (*domain.Reply, error) {
+func (s *Session) verdict(stage smtpStage) (*smtpReply, error) {
 	r, err := s.reply(stage, s.cfg.Timeouts.DataTerm)
 	if err != nil {
 		if domain.KindOf(err) == domain.KindServerShutdown {
@@ -391,9 +393,9 @@ func bodyError(err error) *domain.Error {
 	de := domain.AsError(err)
 	switch {
 	case de == nil:
-		return &domain.Error{Kind: domain.KindEncodingFailed, Op: string(domain.StageData), Message: "writing the message failed", Err: err}
+		return &domain.Error{Kind: domain.KindEncodingFailed, Op: string(stageData), Message: "writing the message failed", Err: err}
 	case de.Kind == domain.KindDeliveryUnknown:
-		return &domain.Error{Kind: domain.KindEncodingFailed, Op: string(domain.StageData), Message: "writing the message failed: " + err.Error()}
+		return &domain.Error{Kind: domain.KindEncodingFailed, Op: string(stageData), Message: "writing the message failed: " + err.Error()}
 	}
 	return de
 }

@@ -64,8 +64,8 @@ func TestSendPipelinedInOneWrite(t *testing.T) {
 	if len(res.Rejected) != 1 || res.Rejected[0] != want {
 		t.Errorf("rejected = %+v", res.Rejected)
 	}
-	if res.Reply == nil || res.Reply.Code != 250 || res.Reply.Text() != "queued as ABC" {
-		t.Errorf("reply = %v", res.Reply)
+	if res.Response != "250 2.0.0 queued as ABC" || res.QueueID != "ABC" {
+		t.Errorf("response = %q, queue id %q", res.Response, res.QueueID)
 	}
 	if !s.Reusable() {
 		t.Error("not reusable after success")
@@ -283,7 +283,7 @@ func TestSendRejections(t *testing.T) {
 			// When RCPT refused everyone, the result lists each refusal;
 			// otherwise (sender, DATA or final reply refused) there is none.
 			if rcptRefused := strings.HasPrefix(tt.name, "all rejected"); rcptRefused != (res != nil) ||
-				res != nil && (len(res.Accepted) != 0 || len(res.Rejected) != 2 || res.Reply != nil) {
+				res != nil && (len(res.Accepted) != 0 || len(res.Rejected) != 2 || res.Response != "") {
 				t.Errorf("result = %+v", res)
 			}
 			if tt.want == domain.KindInvalidRecipientAddress && !strings.Contains(e.Message, "b@example.net 550 5.1.1 unknown b") {
@@ -358,8 +358,8 @@ func TestSendSplitsOnRecipientLimit(t *testing.T) {
 	if got := emails(res.Accepted); got != "b@example.net,c@example.net,d@example.net" {
 		t.Errorf("accepted = %s", got)
 	}
-	if len(res.Rejected) != 0 || res.Reply.Text() != "third" || b.writes.Load() != 3 {
-		t.Errorf("rejected = %v, reply = %v, body written %d times", res.Rejected, res.Reply, b.writes.Load())
+	if len(res.Rejected) != 0 || responseText(res) != "third" || b.writes.Load() != 3 {
+		t.Errorf("rejected = %v, reply = %q, body written %d times", res.Rejected, res.Response, b.writes.Load())
 	}
 	_ = s.Close()
 	f.wait(t)

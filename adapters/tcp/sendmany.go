@@ -53,7 +53,11 @@ func (s *Session) sendMany(ctx context.Context, txs []ports.Transaction, out []p
 			out[i].Err = domain.NewError(domain.KindInvalidInput, op, "no message body")
 			continue
 		}
-		if err := s.planInto(&envs[i], tx.Envelope); err != nil {
+		env, err := s.measured(tx)
+		if err == nil {
+			err = s.planInto(&envs[i], env)
+		}
+		if err != nil {
 			out[i].Err = err
 			continue
 		}
@@ -139,12 +143,12 @@ func (s *Session) deliver(e *envelope, body io.WriterTo, opened bool, ahead *env
 		opened = false
 		if o.reply != nil {
 			if total == nil { // the first result takes o's lists as they are
-				total = &ports.TxResult{Accepted: o.accepted, Rejected: o.rejected, Reply: o.reply}
+				total = &ports.TxResult{Accepted: o.accepted, Rejected: o.rejected}
 			} else {
 				total.Accepted = append(total.Accepted, o.accepted...)
 				total.Rejected = append(total.Rejected, o.rejected...)
-				total.Reply = o.reply
 			}
+			total.Response, total.QueueID, total.Size = o.reply.String(), queueID(o.reply.Text()), o.size
 		}
 		if err != nil {
 			switch {
@@ -160,4 +164,23 @@ func (s *Session) deliver(e *envelope, body io.WriterTo, opened bool, ahead *env
 		pending = o.deferred
 	}
 	return total, sent, nil
+}
+
+// measured returns tx's envelope with its size measured when it asks for
+// that (Envelope.Measure) and the server takes a declared size: a pass of
+// the body through the body writer's rules (measure), before anything of
+// the transaction is sent, so a message over the server's limit is refused
+// here and the body's own refusals (a raw message's bad line) come before
+// MAIL. Errors are *domain.Error.
+func (s *Session) measured(tx ports.Transaction) (ports.Envelope, error) {
+	env := tx.Envelope
+	if !env.Measure || env.Size != 0 || !s.caps.Size {
+		return env, nil
+	}
+	size, err := measure(tx.Body, !(s.caps.Chunking && s.cfg.EnableChunking))
+	if err != nil {
+		return env, bodyError(err)
+	}
+	env.Size = size
+	return env, nil
 }

@@ -24,7 +24,7 @@ func sendMany(s *Session, txs ...ports.Transaction) []ports.TxOutcome {
 // wantOK fails the test unless o is a success whose final reply has text.
 func wantOK(t *testing.T, i int, o ports.TxOutcome, text string) {
 	t.Helper()
-	if o.Err != nil || o.Result == nil || o.Result.Reply == nil || o.Result.Reply.Text() != text {
+	if o.Err != nil || o.Result == nil || responseText(o.Result) != text {
 		t.Fatalf("outcome %d = %+v, %v; want success %q", i, o.Result, o.Err, text)
 	}
 }
@@ -446,7 +446,7 @@ func TestSendManyUnsolicitedReplies(t *testing.T) {
 		out := sendMany(s, tx(env("a@example.org", "b@example.net"), "one"), tx(env("a@example.org", "c@example.net"), "two"))
 		wantOK(t, 0, out[0], "first")
 		wantKind(t, out[1].Err, domain.KindDesync)
-		if out[1].Result == nil || out[1].Result.Reply.Text() != "second" {
+		if out[1].Result == nil || responseText(out[1].Result) != "second" {
 			t.Errorf("the taken message has no result: %+v", out[1].Result)
 		}
 		_ = s.Close()

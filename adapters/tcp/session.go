@@ -3,9 +3,7 @@ package tcp
 import (
 	"context"
 	"errors"
-	"maps"
 	"net"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,7 +22,7 @@ type Session struct {
 	t      *Transport
 	cfg    *domain.Config
 	w      *wire
-	caps   domain.Capabilities
+	caps   capabilities
 	info   domain.ConnectionInfo
 	secure bool // the connection runs over TLS
 	broken bool // the protocol state is unknown or the server is leaving
@@ -34,8 +32,11 @@ type Session struct {
 	closed  bool
 	chunk   []byte     // BDAT buffer, kept between transactions
 	body    bodyWriter // the DATA writer of the current transaction
-	trace   traceConnection
-	tx      txTrace // the spans of the transaction in progress
+	// bodySize is the octets of the last body written (see
+	// bodyWriter.size).
+	bodySize int64
+	trace    traceConnection
+	tx       txTrace // the spans of the transaction in progress
 }
 
 func newSession(t *Transport, conn net.Conn) *Session {
@@ -53,11 +54,7 @@ func newSession(t *Transport, conn net.Conn) *Session {
 // the last EHLO), banner and authenticated user.
 func (s *Session) Info() domain.ConnectionInfo {
 	info := s.info
-	info.Capabilities = s.caps
-	info.Capabilities.Auth = slices.Clone(s.caps.Auth)
-	info.Capabilities.AuthRaw = slices.Clone(s.caps.AuthRaw)
-	info.Capabilities.Raw = slices.Clone(s.caps.Raw)
-	info.Capabilities.Params = maps.Clone(s.caps.Params)
+	info.Extensions = s.caps.summary()
 	if s.info.Certificate != nil {
 		c := *s.info.Certificate
 		info.Certificate = &c
@@ -71,25 +68,29 @@ func (s *Session) Reusable() bool { return !s.broken && !s.closed }
 
 // Noop sends NOOP, a cheap health check. Errors are *domain.Error.
 func (s *Session) Noop(ctx context.Context) error {
-	_, err := s.simpleCtx(ctx, domain.StageNoop, "NOOP", true)
+	_, err := s.simpleCtx(ctx, stageNoop, "NOOP", true)
 	return err
 }
 
 // Reset sends RSET, ending any transaction. Errors are *domain.Error.
 func (s *Session) Reset(ctx context.Context) error {
-	_, err := s.simpleCtx(ctx, domain.StageReset, "RSET", true)
+	_, err := s.simpleCtx(ctx, stageReset, "RSET", true)
 	return err
 }
 
-// Verify sends VRFY address and returns the reply (2xx, including 252
-// "cannot verify"). A negative reply comes back together with its error.
-// An address with CR, LF or NUL is refused before anything is sent. Errors
-// are *domain.Error.
-func (s *Session) Verify(ctx context.Context, address string) (*domain.Reply, error) {
+// Verify sends VRFY address and returns the reply on one line (2xx,
+// including 252 "cannot verify"). A negative reply comes back together
+// with its error. An address with CR, LF or NUL is refused before anything
+// is sent. Errors are *domain.Error.
+func (s *Session) Verify(ctx context.Context, address string) (string, error) {
 	if address == "" || hasControl(address) {
-		return nil, domain.NewError(domain.KindInvalidInput, string(domain.StageVerify), "address is empty or holds CR, LF or NUL")
+		return "", domain.NewError(domain.KindInvalidInput, string(stageVerify), "address is empty or holds CR, LF or NUL")
 	}
-	return s.simpleCtx(ctx, domain.StageVerify, "VRFY "+address, false)
+	r, err := s.simpleCtx(ctx, stageVerify, "VRFY "+address, false)
+	if r == nil {
+		return "", err
+	}
+	return r.String(), err
 }
 
 // Close sends QUIT when the session is usable, waits briefly for the 221,
@@ -101,14 +102,14 @@ func (s *Session) Close() error {
 		return nil
 	}
 	if !s.broken {
-		_, _ = s.simple(domain.StageQuit, "QUIT", min(quitTimeout, s.cfg.Timeouts.Command))
+		_, _ = s.simple(stageQuit, "QUIT", min(quitTimeout, s.cfg.Timeouts.Command))
 	}
 	s.closed = true
 	s.broken = true
 	err := s.w.conn.Close()
 	s.reportClosed()
 	if err != nil && !errors.Is(err, net.ErrClosed) {
-		return ioError(string(domain.StageQuit), true, err)
+		return ioError(string(stageQuit), true, err)
 	}
 	return nil
 }
@@ -123,7 +124,7 @@ func (s *Session) usable(op string) error {
 
 // simpleCtx runs one command under ctx; with positive set, any reply but a
 // 2xx is an error.
-func (s *Session) simpleCtx(ctx context.Context, stage domain.Stage, line string, positive bool) (*domain.Reply, error) {
+func (s *Session) simpleCtx(ctx context.Context, stage smtpStage, line string, positive bool) (*smtpReply, error) {
 	if err := s.usable(string(stage)); err != nil {
 		return nil, err
 	}
@@ -146,13 +147,13 @@ func (s *Session) simpleCtx(ctx context.Context, stage domain.Stage, line string
 }
 
 // simple sends one command and reads its reply.
-func (s *Session) simple(stage domain.Stage, line string, timeout time.Duration) (*domain.Reply, error) {
+func (s *Session) simple(stage smtpStage, line string, timeout time.Duration) (*smtpReply, error) {
 	a, err := s.command(stage, line, timeout, terseNone)
 	return a.reply, err
 }
 
 // command sends one command and reads its reply as ack does.
-func (s *Session) command(stage domain.Stage, line string, timeout time.Duration, t terse) (answer, error) {
+func (s *Session) command(stage smtpStage, line string, timeout time.Duration, t terse) (answer, error) {
 	if err := s.sync(string(stage)); err != nil {
 		return answer{}, err
 	}
@@ -179,13 +180,13 @@ func (s *Session) sync(op string) error {
 	b, _ := s.w.r.Peek(n)
 	if line, _, _ := strings.Cut(string(b), "\n"); strings.HasPrefix(line, "421") {
 		line = strings.TrimSuffix(line, "\r")
-		if _, _, text, err := domain.ParseReplyLine(line); err == nil {
-			if r, err := domain.ParseReply([]string{"421 " + text}); err == nil {
+		if _, _, text, err := parseReplyLine(line); err == nil {
+			if r, err := parseReply([]string{"421 " + text}); err == nil {
 				if s.w.tr != nil {
 					s.w.tr.Line(false, s.w.scrub.Scrub(line))
 				}
 				s.scrubReply(r)
-				return domain.ReplyError(domain.Stage(op), r)
+				return negativeReplyError(smtpStage(op), r)
 			}
 		}
 	}
@@ -219,14 +220,14 @@ func (s *Session) flush(op string, timeout time.Duration) error {
 // credentials are known the text of every reply but a 334 challenge (which
 // the SASL client decodes) is scrubbed of the secret, so that no error or
 // result built from it can show it.
-func (s *Session) reply(stage domain.Stage, timeout time.Duration) (*domain.Reply, error) {
+func (s *Session) reply(stage smtpStage, timeout time.Duration) (*smtpReply, error) {
 	a, err := s.ack(stage, timeout, terseNone)
 	return a.reply, err
 }
 
 // scrubReply removes the secret from the text of r once credentials are
 // known.
-func (s *Session) scrubReply(r *domain.Reply) {
+func (s *Session) scrubReply(r *smtpReply) {
 	if s.w.scrub == nil {
 		return
 	}

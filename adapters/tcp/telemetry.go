@@ -225,9 +225,9 @@ func (s *Session) rcptDone(i int, a answer) {
 	switch {
 	case a.positive():
 	case a.reply != nil:
-		err = replyError(domain.StageRcpt, a.reply)
+		err = replyError(stageRcpt, a.reply)
 	default:
-		err = domain.NewError(domain.KindUnexpectedResponse, string(domain.StageRcpt), "reply "+strconv.Itoa(a.code))
+		err = domain.NewError(domain.KindUnexpectedResponse, string(stageRcpt), "reply "+strconv.Itoa(a.code))
 	}
 	s.tx.rcpts[i].End(err)
 	s.tx.rcpts[i] = nil

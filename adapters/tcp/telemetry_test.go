@@ -198,7 +198,7 @@ func TestTelemetryOfARefusedSender(t *testing.T) {
 		smtp.connect
 		smtp.transaction ! `+kind+`
 		  smtp.mail_from a@example.org ! `+kind+`
-		  smtp.rcpt_to b@example.net ! `+domain.KindOf(domain.ReplyError(domain.StageRcpt, &domain.Reply{Code: 503})).String()+`
+		  smtp.rcpt_to b@example.net ! `+domain.KindOf(negativeReplyError(stageRcpt, &smtpReply{Code: 503})).String()+`
 		  smtp.data size=0 ! `+kind)
 	for _, st := range []ports.Stage{ports.StageTransaction, ports.StageMailFrom, ports.StageData} {
 		if got := rec.find(st)[0].err; got != err {
@@ -358,7 +358,7 @@ func TestTelemetryOfAFailedGreetingClosesTheConnectionOnce(t *testing.T) {
 		S: 554 5.3.2 go away
 		C: QUIT
 		S: 221 bye`)
-	wantKind(t, err, domain.KindOf(domain.ReplyError(domain.StageGreeting, &domain.Reply{Code: 554})))
+	wantKind(t, err, domain.KindOf(negativeReplyError(stageGreeting, &smtpReply{Code: 554})))
 	f.wait(t)
 	wantTree(t, rec, `
 		smtp.connect ! `+domain.KindOf(err).String())

@@ -50,7 +50,7 @@ func TestTerseCode(t *testing.T) {
 }
 
 // TestTerseCodeOnlyWhatParseReplyTakes checks, on random lines, that a line
-// terseCode takes is a whole reply to domain.ParseReply, of the same code.
+// terseCode takes is a whole reply to parseReply, of the same code.
 func TestTerseCodeOnlyWhatParseReplyTakes(t *testing.T) {
 	t.Parallel()
 	r := mrand.New(mrand.NewPCG(7, 8))
@@ -74,7 +74,7 @@ func checkTerse(t *testing.T, line []byte) {
 		if !ok {
 			continue
 		}
-		r, err := domain.ParseReply([]string{string(line)})
+		r, err := parseReply([]string{string(line)})
 		if err != nil || r.Code != code {
 			t.Fatalf("terseCode(%q, %d) = %d, but ParseReply gives %v, %v", line, mode, code, r, err)
 		}

@@ -150,14 +150,14 @@ func (w *wire) flush(timeout time.Duration) error {
 }
 
 // reply reads one reply within timeout (a deadline for the whole reply).
-func (w *wire) reply(op string, timeout time.Duration) (*domain.Reply, error) {
+func (w *wire) reply(op string, timeout time.Duration) (*smtpReply, error) {
 	_, r, err := w.ack(op, timeout, terseNone)
 	return r, err
 }
 
 // ack reads one reply as reply does; t lets a positive one-line reply come
 // back as its code alone (see readAck).
-func (w *wire) ack(op string, timeout time.Duration, t terse) (int, *domain.Reply, error) {
+func (w *wire) ack(op string, timeout time.Duration, t terse) (int, *smtpReply, error) {
 	if err := w.expect(timeout); err != nil {
 		return 0, nil, w.fail(op, false, err)
 	}

@@ -96,7 +96,7 @@ func runProbe(args []string, stdout, stderr io.Writer) int {
 
 func fillProbe(out *probeOutput, info *domain.ConnectionInfo) {
 	out.Banner = info.Banner
-	out.Capabilities = append(out.Capabilities, info.Capabilities.Raw...)
+	out.Capabilities = append(out.Capabilities, info.Extensions.Lines...)
 	out.TLS = info.TLS
 	out.TLSVersion = info.TLSVersion.String()
 	out.CipherSuite = info.CipherSuite
@@ -104,7 +104,7 @@ func fillProbe(out *probeOutput, info *domain.ConnectionInfo) {
 		out.CertSubject, out.CertIssuer = cert.Subject, cert.Issuer
 		out.CertExpiry = cert.NotAfter.UTC().Format(time.RFC3339)
 	}
-	out.AuthMechanisms = append(out.AuthMechanisms, info.Capabilities.AuthRaw...)
+	out.AuthMechanisms = append(out.AuthMechanisms, info.Extensions.Auth...)
 	out.AuthenticatedAs = info.AuthenticatedAs
 }
 
@@ -125,7 +125,7 @@ func printProbe(w io.Writer, out *probeOutput) {
 }
 
 // probeHint names the usual mix-ups of port and TLS mode.
-func probeHint(cfg domain.Config, err error) string {
+func probeHint(cfg bootstrap.Config, err error) string {
 	mode := cfg.EffectiveTLSMode()
 	k := domain.KindOf(err)
 	switch {

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/integrations/smtp/application"
 	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
 	"github.com/integrations/smtp/ports"
@@ -262,7 +263,7 @@ func TestPostfixRecipients(t *testing.T) {
 	})
 	t.Run("many recipients", func(t *testing.T) {
 		cfg := config(t, "POSTFIX_PLAIN_ADDR", domain.TLSNone)
-		cfg.Limits.MaxRecipients = domain.MaxRecipientsLimit // 100, the specification's maximum
+		cfg.Limits.MaxRecipients = application.MaxRecipientsLimit // 100, the specification's maximum
 		h := newClient(t, cfg)
 		marker := unique(t)
 		var to []string
@@ -330,12 +331,12 @@ type noSizeSession struct{ ports.Session }
 
 func (s noSizeSession) Info() domain.ConnectionInfo {
 	info := s.Session.Info()
-	info.Capabilities.Size, info.Capabilities.MaxSize = false, 0
+	info.Extensions.Size, info.Extensions.MaxSize = false, 0
 	return info
 }
 
 func (s noSizeSession) Send(ctx context.Context, env ports.Envelope, body io.WriterTo) (*ports.TxResult, error) {
-	env.Size = 0
+	env.Size, env.Measure = 0, false
 	return s.Session.Send(ctx, env, body)
 }
 
@@ -357,7 +358,7 @@ func TestPostfix25MBAttachmentFromFile(t *testing.T) {
 	}
 	cfg := config(t, "POSTFIX_SUBMISSION_ADDR", domain.TLSStartTLSRequired)
 	cfg.Credentials = domain.PasswordCredentials(env(t, "SMTP_TEST_USER"), env(t, "SMTP_TEST_PASSWORD"))
-	cfg.Limits.MaxMessageSize = domain.MaxMessageSizeLimit
+	cfg.Limits.MaxMessageSize = application.MaxMessageSizeLimit
 	h := newClient(t, cfg)
 	res := h.send(t, e)
 	got := postfixMessage(t, marker)

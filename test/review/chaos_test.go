@@ -110,7 +110,7 @@ func (s *chaosSession) SendMany(ctx context.Context, txs []ports.Transaction) []
 			continue
 		default:
 			s.srv.deliver(id)
-			out[i].Result = &ports.TxResult{Accepted: tx.Envelope.To, Reply: &domain.Reply{Code: 250, Lines: []string{"ok"}}}
+			out[i].Result = &ports.TxResult{Accepted: tx.Envelope.To, Response: "250 ok"}
 			continue
 		}
 		fatal = out[i].Err
@@ -119,11 +119,11 @@ func (s *chaosSession) SendMany(ctx context.Context, txs []ports.Transaction) []
 	return out
 }
 
-func (s *chaosSession) Verify(context.Context, string) (*domain.Reply, error) { return nil, nil }
-func (s *chaosSession) Noop(context.Context) error                            { return s.check() }
-func (s *chaosSession) Reset(context.Context) error                           { return s.check() }
+func (s *chaosSession) Verify(context.Context, string) (string, error) { return "", nil }
+func (s *chaosSession) Noop(context.Context) error                     { return s.check() }
+func (s *chaosSession) Reset(context.Context) error                    { return s.check() }
 func (s *chaosSession) Info() domain.ConnectionInfo {
-	return domain.ConnectionInfo{Capabilities: domain.Capabilities{Pipelining: true}}
+	return domain.ConnectionInfo{Extensions: domain.Extensions{Pipelining: true}}
 }
 func (s *chaosSession) Reusable() bool { return !s.broken && !s.closed }
 func (s *chaosSession) Close() error   { s.closed = true; return nil }
@@ -149,10 +149,10 @@ func TestChaosEveryOutcomeMatchesWhatWasDelivered(t *testing.T) {
 
 func chaosRound(t *testing.T, seed uint64) {
 	srv := &chaosServer{rng: rand.New(rand.NewPCG(seed, 99)), delivered: map[string]int{}}
-	p := pool.New(srv, domain.PoolConfig{MaxConnections: 3, AcquireTimeout: 20 * time.Second})
+	p := pool.New(srv, pool.Config{MaxConnections: 3, MinIdle: -1, HealthCheckInterval: -1, AcquireTimeout: 20 * time.Second})
 	c, err := application.New(srv, bootstrap.NewEncoder(), application.WithPool(p),
-		application.WithRetry(domain.RetryConfig{MaxAttempts: 3, InitialDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond}),
-		application.WithCircuitBreaker(domain.CircuitBreakerConfig{}), application.WithCoalescing(8))
+		application.WithRetry(application.RetryPolicy{MaxAttempts: 3, InitialDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond, DisableJitter: true}),
+		application.WithCircuitBreaker(application.BreakerConfig{Disabled: true}), application.WithCoalescing(8))
 	if err != nil {
 		t.Fatal(err)
 	}

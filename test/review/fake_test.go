@@ -77,7 +77,7 @@ func accept(env ports.Envelope, body io.WriterTo, w io.Writer) (*ports.TxResult,
 	if _, err := body.WriteTo(w); err != nil {
 		return nil, err
 	}
-	return &ports.TxResult{Accepted: env.To, Reply: &domain.Reply{Code: 250, Lines: []string{"ok"}}}, nil
+	return &ports.TxResult{Accepted: env.To, Response: "250 ok"}, nil
 }
 
 func (s *fakeSession) SendMany(ctx context.Context, txs []ports.Transaction) []ports.TxOutcome {
@@ -88,10 +88,10 @@ func (s *fakeSession) SendMany(ctx context.Context, txs []ports.Transaction) []p
 	return out
 }
 
-func (s *fakeSession) Verify(context.Context, string) (*domain.Reply, error) { return nil, nil }
-func (s *fakeSession) Noop(context.Context) error                            { defer s.enter()(); return nil }
-func (s *fakeSession) Reset(context.Context) error                           { defer s.enter()(); return nil }
-func (s *fakeSession) Info() domain.ConnectionInfo                           { return domain.ConnectionInfo{} }
+func (s *fakeSession) Verify(context.Context, string) (string, error) { return "", nil }
+func (s *fakeSession) Noop(context.Context) error                     { defer s.enter()(); return nil }
+func (s *fakeSession) Reset(context.Context) error                    { defer s.enter()(); return nil }
+func (s *fakeSession) Info() domain.ConnectionInfo                    { return domain.ConnectionInfo{} }
 
 func (s *fakeSession) Reusable() bool {
 	s.mu.Lock()

@@ -1,32 +1,17 @@
-package domain
+package tcp
 
 import (
 	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/integrations/smtp/domain"
 )
 
-// EnhancedCode is an RFC 3463 status code such as 5.1.1. The zero value
-// means "absent".
-type EnhancedCode struct {
-	Class, Subject, Detail int
-}
-
-// IsZero reports whether c is absent.
-func (c EnhancedCode) IsZero() bool { return c.Class == 0 }
-
-// String returns "class.subject.detail", or "" when c is absent.
-func (c EnhancedCode) String() string {
-	if c.IsZero() {
-		return ""
-	}
-	return strconv.Itoa(c.Class) + "." + strconv.Itoa(c.Subject) + "." + strconv.Itoa(c.Detail)
-}
-
-// ParseEnhancedCode reads an RFC 3463 code at the start of text (class 2, 4
+// parseEnhancedCode reads an RFC 3463 code at the start of text (class 2, 4
 // or 5; subject 0-999; detail 0-999) followed by a space or the end. It
 // returns the code and the rest of text after the separating space.
-func ParseEnhancedCode(text string) (EnhancedCode, string, bool) {
+func parseEnhancedCode(text string) (domain.EnhancedCode, string, bool) {
 	field := text
 	rest := ""
 	if i := strings.IndexByte(text, ' '); i >= 0 {
@@ -39,42 +24,42 @@ func ParseEnhancedCode(text string) (EnhancedCode, string, bool) {
 		if i < 2 {
 			j := strings.IndexByte(field, '.')
 			if j < 0 {
-				return EnhancedCode{}, text, false
+				return domain.EnhancedCode{}, text, false
 			}
 			p, field = field[:j], field[j+1:]
 		} else if strings.IndexByte(p, '.') >= 0 {
-			return EnhancedCode{}, text, false
+			return domain.EnhancedCode{}, text, false
 		}
 		if len(p) == 0 || len(p) > 3 || (i == 0 && len(p) != 1) {
-			return EnhancedCode{}, text, false
+			return domain.EnhancedCode{}, text, false
 		}
 		v := 0
 		for _, ch := range []byte(p) {
 			if ch < '0' || ch > '9' {
-				return EnhancedCode{}, text, false
+				return domain.EnhancedCode{}, text, false
 			}
 			v = v*10 + int(ch-'0')
 		}
 		n[i] = v
 	}
 	if n[0] != 2 && n[0] != 4 && n[0] != 5 {
-		return EnhancedCode{}, text, false
+		return domain.EnhancedCode{}, text, false
 	}
-	return EnhancedCode{n[0], n[1], n[2]}, rest, true
+	return domain.EnhancedCode{Class: n[0], Subject: n[1], Detail: n[2]}, rest, true
 }
 
-// Reply is one SMTP reply, possibly of several lines.
-type Reply struct {
-	Code     int          // the three-digit reply code
-	Enhanced EnhancedCode // from the first line that carries one whose class matches Code's
-	Lines    []string     // the text of each line, without code, separator or enhanced code
+// smtpReply is one SMTP reply, possibly of several lines.
+type smtpReply struct {
+	Code     int                 // the three-digit reply code
+	Enhanced domain.EnhancedCode // from the first line that carries one whose class matches Code's
+	Lines    []string            // the text of each line, without code, separator or enhanced code
 }
 
 // Text returns the lines joined with a space.
-func (r *Reply) Text() string { return strings.Join(r.Lines, " ") }
+func (r *smtpReply) Text() string { return strings.Join(r.Lines, " ") }
 
 // String returns the reply as "CODE ENHANCED TEXT" on one line.
-func (r *Reply) String() string {
+func (r *smtpReply) String() string {
 	n := 3 + 13 + len(r.Lines) // code, " 5.999.999", a space before each line
 	for _, l := range r.Lines {
 		n += len(l)
@@ -101,29 +86,29 @@ func (r *Reply) String() string {
 }
 
 // Positive reports whether the reply is 2xx.
-func (r *Reply) Positive() bool { return r.Code >= 200 && r.Code < 300 }
+func (r *smtpReply) Positive() bool { return r.Code >= 200 && r.Code < 300 }
 
 // Intermediate reports whether the reply is 3xx.
-func (r *Reply) Intermediate() bool { return r.Code >= 300 && r.Code < 400 }
+func (r *smtpReply) Intermediate() bool { return r.Code >= 300 && r.Code < 400 }
 
 // TransientNegative reports whether the reply is 4xx.
-func (r *Reply) TransientNegative() bool { return r.Code >= 400 && r.Code < 500 }
+func (r *smtpReply) TransientNegative() bool { return r.Code >= 400 && r.Code < 500 }
 
 // PermanentNegative reports whether the reply is 5xx.
-func (r *Reply) PermanentNegative() bool { return r.Code >= 500 && r.Code < 600 }
+func (r *smtpReply) PermanentNegative() bool { return r.Code >= 500 && r.Code < 600 }
 
-// ErrMalformedReply is the cause of every reply-parsing failure.
-var ErrMalformedReply = errors.New("malformed reply")
+// errMalformedReply is the cause of every reply-parsing failure.
+var errMalformedReply = errors.New("malformed reply")
 
 func malformed(msg string) error {
-	return &Error{Kind: KindInvalidResponse, Op: "reply", Message: msg, Err: ErrMalformedReply}
+	return &domain.Error{Kind: domain.KindInvalidResponse, Op: "reply", Message: msg, Err: errMalformedReply}
 }
 
-// ParseReplyLine parses one reply line without its CRLF, per RFC 5321
+// parseReplyLine parses one reply line without its CRLF, per RFC 5321
 // section 4.2: three digits (first 2-5, second 0-5), then a space, a hyphen
 // or the end of the line. more is true for a hyphen (a line follows). A bare
-// code ("250") is a valid last line. Errors are *Error of KindInvalidResponse.
-func ParseReplyLine(line string) (code int, more bool, text string, err error) {
+// code ("250") is a valid last line. Errors are *domain.Error of domain.KindInvalidResponse.
+func parseReplyLine(line string) (code int, more bool, text string, err error) {
 	if len(line) < 3 {
 		return 0, false, "", malformed("reply line shorter than a code")
 	}
@@ -152,29 +137,29 @@ func ParseReplyLine(line string) (code int, more bool, text string, err error) {
 	return code, more, text, nil
 }
 
-// ParseReply parses a whole reply given as its lines (without CRLF). Every
+// parseReply parses a whole reply given as its lines (without CRLF). Every
 // line must carry the same code; every line but the last must use a hyphen
 // and the last a space or nothing. An enhanced code whose class matches the
 // code's first digit is stripped from the text of every line; Enhanced is
 // the first such code (a code stripped from a later line is not lost).
-// Errors are *Error of KindInvalidResponse.
-func ParseReply(lines []string) (*Reply, error) {
+// Errors are *domain.Error of domain.KindInvalidResponse.
+func parseReply(lines []string) (*smtpReply, error) {
 	if len(lines) == 0 {
 		return nil, malformed("empty reply")
 	}
-	var r *Reply
+	var r *smtpReply
 	if len(lines) == 1 { // the usual reply: its line in the same allocation
 		one := &struct {
-			r     Reply
+			r     smtpReply
 			lines [1]string
 		}{}
 		r = &one.r
 		r.Lines = one.lines[:0]
 	} else {
-		r = &Reply{Lines: make([]string, 0, len(lines))}
+		r = &smtpReply{Lines: make([]string, 0, len(lines))}
 	}
 	for i, line := range lines {
-		code, more, text, err := ParseReplyLine(line)
+		code, more, text, err := parseReplyLine(line)
 		if err != nil {
 			return nil, err
 		}
@@ -195,8 +180,8 @@ func ParseReply(lines []string) (*Reply, error) {
 	return r, nil
 }
 
-func (r *Reply) stripEnhanced(text string) string {
-	enh, rest, ok := ParseEnhancedCode(text)
+func (r *smtpReply) stripEnhanced(text string) string {
+	enh, rest, ok := parseEnhancedCode(text)
 	if !ok || enh.Class != r.Code/100 {
 		return text
 	}

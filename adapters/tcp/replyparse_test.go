@@ -1,4 +1,4 @@
-package domain_test
+package tcp
 
 import (
 	"errors"
@@ -42,12 +42,12 @@ func TestParseReplyLine(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, more, text, err := domain.ParseReplyLine(tt.give)
+			code, more, text, err := parseReplyLine(tt.give)
 			if tt.wantErr {
 				if err == nil {
-					t.Fatalf("ParseReplyLine(%q) = %d %v %q, want an error", tt.give, code, more, text)
+					t.Fatalf("parseReplyLine(%q) = %d %v %q, want an error", tt.give, code, more, text)
 				}
-				if !errors.Is(err, domain.ErrMalformedReply) || domain.KindOf(err) != domain.KindInvalidResponse {
+				if !errors.Is(err, errMalformedReply) || domain.KindOf(err) != domain.KindInvalidResponse {
 					t.Errorf("error %v: want ErrMalformedReply of KindInvalidResponse", err)
 				}
 				if !errors.Is(err, domain.KindProtocol) {
@@ -56,10 +56,10 @@ func TestParseReplyLine(t *testing.T) {
 				return
 			}
 			if err != nil {
-				t.Fatalf("ParseReplyLine(%q) error: %v", tt.give, err)
+				t.Fatalf("parseReplyLine(%q) error: %v", tt.give, err)
 			}
 			if code != tt.wantCode || more != tt.wantMore || text != tt.wantText {
-				t.Errorf("ParseReplyLine(%q) = %d %v %q, want %d %v %q", tt.give, code, more, text, tt.wantCode, tt.wantMore, tt.wantText)
+				t.Errorf("parseReplyLine(%q) = %d %v %q, want %d %v %q", tt.give, code, more, text, tt.wantCode, tt.wantMore, tt.wantText)
 			}
 		})
 	}
@@ -112,21 +112,21 @@ func TestParseReply(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := domain.ParseReply(tt.give)
+			r, err := parseReply(tt.give)
 			if tt.wantErr {
 				if err == nil {
-					t.Fatalf("ParseReply(%q) = %+v, want an error", tt.give, r)
+					t.Fatalf("parseReply(%q) = %+v, want an error", tt.give, r)
 				}
-				if !errors.Is(err, domain.KindInvalidResponse) || !errors.Is(err, domain.ErrMalformedReply) {
+				if !errors.Is(err, domain.KindInvalidResponse) || !errors.Is(err, errMalformedReply) {
 					t.Errorf("error %v: want KindInvalidResponse wrapping ErrMalformedReply", err)
 				}
 				return
 			}
 			if err != nil {
-				t.Fatalf("ParseReply(%q) error: %v", tt.give, err)
+				t.Fatalf("parseReply(%q) error: %v", tt.give, err)
 			}
 			if r.Code != tt.wantCode || r.Enhanced.String() != tt.wantEnhanced || !reflect.DeepEqual(r.Lines, tt.wantLines) {
-				t.Errorf("ParseReply(%q) = %d %q %q, want %d %q %q", tt.give, r.Code, r.Enhanced, r.Lines, tt.wantCode, tt.wantEnhanced, tt.wantLines)
+				t.Errorf("parseReply(%q) = %d %q %q, want %d %q %q", tt.give, r.Code, r.Enhanced, r.Lines, tt.wantCode, tt.wantEnhanced, tt.wantLines)
 			}
 		})
 	}
@@ -160,33 +160,12 @@ func TestParseEnhancedCode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.give, func(t *testing.T) {
-			got, rest, ok := domain.ParseEnhancedCode(tt.give)
+			got, rest, ok := parseEnhancedCode(tt.give)
 			if got != tt.want || rest != tt.wantRest || ok != tt.wantOK {
-				t.Errorf("ParseEnhancedCode(%q) = %v %q %v, want %v %q %v", tt.give, got, rest, ok, tt.want, tt.wantRest, tt.wantOK)
+				t.Errorf("parseEnhancedCode(%q) = %v %q %v, want %v %q %v", tt.give, got, rest, ok, tt.want, tt.wantRest, tt.wantOK)
 			}
 			if ok && got.IsZero() {
 				t.Error("an accepted code is zero")
-			}
-		})
-	}
-}
-
-func TestEnhancedCodeString(t *testing.T) {
-	tests := []struct {
-		give domain.EnhancedCode
-		want string
-	}{
-		{give: domain.EnhancedCode{}, want: ""},
-		{give: domain.EnhancedCode{Class: 5, Subject: 7, Detail: 8}, want: "5.7.8"},
-		{give: domain.EnhancedCode{Class: 2, Subject: 0, Detail: 0}, want: "2.0.0"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.want, func(t *testing.T) {
-			if got := tt.give.String(); got != tt.want {
-				t.Errorf("String() = %q, want %q", got, tt.want)
-			}
-			if got := tt.give.IsZero(); got != (tt.want == "") {
-				t.Errorf("IsZero() = %v", got)
 			}
 		})
 	}
@@ -206,7 +185,7 @@ func TestReplyMethods(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.wantString, func(t *testing.T) {
-			r, err := domain.ParseReply(tt.give)
+			r, err := parseReply(tt.give)
 			if err != nil {
 				t.Fatal(err)
 			}

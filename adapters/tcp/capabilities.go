@@ -1,18 +1,21 @@
-package domain
+package tcp
 
 import (
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/integrations/smtp/domain"
 )
 
-// Capabilities are the ESMTP extensions a server advertised in its EHLO
+// capabilities are the ESMTP extensions a server advertised in its EHLO
 // reply. The zero value means a server that knows none (HELO).
-type Capabilities struct {
-	Domain              string          // the server's name from the first EHLO line
-	Size                bool            // SIZE advertised
-	MaxSize             int64           // SIZE limit in octets; 0 means no limit stated
-	Auth                []AuthMechanism // mechanisms we know, in the server's order (never AuthAuto)
-	AuthRaw             []string        // every mechanism name advertised, ASCII upper-case
+type capabilities struct {
+	Domain              string                 // the server's name from the first EHLO line
+	Size                bool                   // SIZE advertised
+	MaxSize             int64                  // SIZE limit in octets; 0 means no limit stated
+	Auth                []domain.AuthMechanism // mechanisms we know, in the server's order (never domain.AuthAuto)
+	AuthRaw             []string               // every mechanism name advertised, ASCII upper-case
 	StartTLS            bool
 	EightBitMIME        bool
 	Pipelining          bool
@@ -27,13 +30,13 @@ type Capabilities struct {
 
 // Has reports whether keyword was advertised. Keywords are ASCII (RFC 5321
 // section 4.1.1.1) and compared ASCII-case-insensitively.
-func (c *Capabilities) Has(keyword string) bool {
+func (c *capabilities) Has(keyword string) bool {
 	_, ok := c.Params[asciiUpper(keyword)]
 	return ok
 }
 
 // SupportsAuth reports whether m was advertised.
-func (c *Capabilities) SupportsAuth(m AuthMechanism) bool {
+func (c *capabilities) SupportsAuth(m domain.AuthMechanism) bool {
 	for _, a := range c.Auth {
 		if a == m {
 			return true
@@ -42,15 +45,15 @@ func (c *Capabilities) SupportsAuth(m AuthMechanism) bool {
 	return false
 }
 
-// ParseEHLO builds Capabilities from the lines of a positive EHLO reply (the
-// Lines of a Reply: the first names the server, each further line is
+// parseEHLO builds capabilities from the lines of a positive EHLO reply (the
+// Lines of a smtpReply: the first names the server, each further line is
 // "KEYWORD [PARAM ...]"). It accepts the legacy "AUTH=MECH ..." form and a
 // SIZE without a value; a keyword that repeats has its parameters joined in
 // Params, and the first SIZE line with a value sets MaxSize. It never fails:
 // unknown keywords are kept in Raw and Params, malformed parameters are
 // ignored. Its time is linear in the size of the reply, however hostile.
-func ParseEHLO(lines []string) Capabilities {
-	c := Capabilities{Params: map[string]string{}}
+func parseEHLO(lines []string) capabilities {
+	c := capabilities{Params: map[string]string{}}
 	if len(lines) == 0 {
 		return c
 	}
@@ -95,7 +98,7 @@ func ParseEHLO(lines []string) Capabilities {
 				}
 				mechs[name] = true
 				c.AuthRaw = append(c.AuthRaw, name)
-				if m, ok := ParseAuthMechanism(name); ok && m != AuthAuto {
+				if m, ok := domain.ParseAuthMechanism(name); ok && m != domain.AuthAuto {
 					c.Auth = append(c.Auth, m)
 				}
 			}
@@ -109,7 +112,7 @@ func ParseEHLO(lines []string) Capabilities {
 	return c
 }
 
-func (c *Capabilities) setFlag(keyword string) {
+func (c *capabilities) setFlag(keyword string) {
 	switch keyword {
 	case "STARTTLS":
 		c.StartTLS = true
@@ -142,14 +145,18 @@ func asciiUpper(s string) string {
 	return string(b)
 }
 
-// asciiLower lower-cases the ASCII letters of s and leaves every other byte
-// alone.
-func asciiLower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + ('a' - 'A')
-		}
+// summary is what Session.Info shows of c: what a caller chooses an
+// encoding by, and the lines as advertised. Its slices are c's own copies.
+func (c *capabilities) summary() domain.Extensions {
+	return domain.Extensions{
+		Size:         c.Size,
+		MaxSize:      c.MaxSize,
+		EightBitMIME: c.EightBitMIME,
+		SMTPUTF8:     c.SMTPUTF8,
+		Pipelining:   c.Pipelining,
+		Chunking:     c.Chunking,
+		StartTLS:     c.StartTLS,
+		Auth:         slices.Clone(c.AuthRaw),
+		Lines:        slices.Clone(c.Raw),
 	}
-	return string(b)
 }

@@ -1,4 +1,4 @@
-package domain_test
+package tcp
 
 import (
 	"reflect"
@@ -14,7 +14,7 @@ import (
 // adapter does, and returns its Lines.
 func ehloLines(t *testing.T, raw ...string) []string {
 	t.Helper()
-	r, err := domain.ParseReply(raw)
+	r, err := parseReply(raw)
 	if err != nil {
 		t.Fatalf("ParseReply: %v", err)
 	}
@@ -141,7 +141,7 @@ func TestParseEHLORealServers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := domain.ParseEHLO(ehloLines(t, tt.give...))
+			c := parseEHLO(ehloLines(t, tt.give...))
 			if c.Domain != tt.wantDomain {
 				t.Errorf("Domain = %q, want %q", c.Domain, tt.wantDomain)
 			}
@@ -179,7 +179,7 @@ func TestParseEHLORealServers(t *testing.T) {
 }
 
 func TestParseEHLORawAndParams(t *testing.T) {
-	c := domain.ParseEHLO([]string{"mx.example.com greets you", "x-custom  a b ", "AUTH=LOGIN", "AUTH PLAIN", "SIZE", "XFOO"})
+	c := parseEHLO([]string{"mx.example.com greets you", "x-custom  a b ", "AUTH=LOGIN", "AUTH PLAIN", "SIZE", "XFOO"})
 	wantRaw := []string{"x-custom  a b", "AUTH=LOGIN", "AUTH PLAIN", "SIZE", "XFOO"}
 	if !slices.Equal(c.Raw, wantRaw) {
 		t.Errorf("Raw = %q, want %q", c.Raw, wantRaw)
@@ -197,11 +197,11 @@ func TestParseEHLORawAndParams(t *testing.T) {
 }
 
 func TestParseEHLOEmpty(t *testing.T) {
-	c := domain.ParseEHLO(nil)
+	c := parseEHLO(nil)
 	if c.Domain != "" || len(c.Raw) != 0 || c.Has("SIZE") || c.SupportsAuth(domain.AuthPlain) {
-		t.Errorf("ParseEHLO(nil) = %+v, want empty capabilities", c)
+		t.Errorf("parseEHLO(nil) = %+v, want empty capabilities", c)
 	}
-	var zero domain.Capabilities // HELO: no Params map at all
+	var zero capabilities // HELO: no Params map at all
 	if zero.Has("STARTTLS") || zero.SupportsAuth(domain.AuthLogin) {
 		t.Error("zero Capabilities claims an extension")
 	}
@@ -218,7 +218,7 @@ func TestParseEHLOLinear(t *testing.T) {
 		lines[i] = "AUTH PLAIN X-MECH-" + strconv.Itoa(i)
 	}
 	start := time.Now()
-	c := domain.ParseEHLO(lines)
+	c := parseEHLO(lines)
 	if elapsed := time.Since(start); elapsed > 5*time.Second {
 		t.Errorf("ParseEHLO of %d AUTH lines took %v", n, elapsed)
 	}
