@@ -11,9 +11,12 @@ import (
 	"github.com/integrations/smtp/ports"
 )
 
-// Config is the whole client configuration (domain.Config). Start from
-// DefaultConfig and set Host, Port and Credentials.
-type Config = domain.Config
+// Config is the whole client configuration (bootstrap.Config). Its zero
+// value plus Host and Port is the secure default: STARTTLS required
+// (implicit TLS on port 465), certificates verified, TLS 1.2 at least,
+// pipelining, a pool of 5 sessions, 3 attempts with backoff and a circuit
+// breaker. Set Credentials (or CredentialProvider) to authenticate.
+type Config = bootstrap.Config
 
 // Credentials authenticate a session (domain.Credentials); the secret is
 // redacted in every rendering. Make them with PasswordCredentials or
@@ -48,10 +51,11 @@ type Client = application.Client
 // Package bootstrap has every option; the ones most needed are here.
 type Option = bootstrap.ClientOption
 
-// DefaultConfig returns the recommended configuration (domain.DefaultConfig):
-// port 587, STARTTLS required, TLS 1.2 minimum, certificates verified, a
-// pool of 5 sessions, 3 attempts with backoff and a circuit breaker.
-func DefaultConfig() Config { return domain.DefaultConfig() }
+// ConfigFromEnv returns the Config that the SMTP_* environment variables
+// describe (SMTP_HOST, SMTP_PORT, SMTP_USERNAME, SMTP_PASSWORD_FILE ...;
+// docs/CONFIGURATION.md has the table), the other fields at their
+// defaults (bootstrap.ConfigFromEnv). Errors name the variable.
+func ConfigFromEnv() (Config, error) { return bootstrap.ConfigFromEnv() }
 
 // PasswordCredentials returns credentials for AUTH PLAIN, LOGIN and
 // CRAM-MD5 (domain.PasswordCredentials).
@@ -61,7 +65,7 @@ func PasswordCredentials(username, password string) Credentials {
 
 // XOAuth2Credentials returns credentials for XOAUTH2, the OAuth2 mechanism
 // of Gmail and Office 365 (domain.XOAuth2Credentials). For tokens that
-// expire, use WithCredentialProvider instead.
+// expire, set Config.CredentialProvider instead.
 func XOAuth2Credentials(username, accessToken string) Credentials {
 	return domain.XOAuth2Credentials(username, accessToken)
 }
@@ -79,13 +83,6 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 // connections, and the protocol transcript at DEBUG. Secrets never reach
 // it; addresses follow Config.AddressPolicy.
 func WithLogger(l *zap.Logger) Option { return bootstrap.WithLogger(l) }
-
-// WithCredentialProvider takes the credentials from p instead of
-// Config.Credentials, for OAuth2 tokens that must be refreshed
-// (bootstrap.WithCredentialProvider).
-func WithCredentialProvider(p ports.CredentialProvider) Option {
-	return bootstrap.WithCredentialProvider(p)
-}
 
 // WithInterceptors wraps every Send in i, the first outermost
 // (bootstrap.WithInterceptors): for headers, auditing, or a veto.

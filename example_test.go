@@ -31,8 +31,9 @@ func Example() {
 		panic(err)
 	}
 
-	cfg := smtp.DefaultConfig() // STARTTLS required, TLS 1.2+, certificates verified
-	cfg.Host, cfg.Port = srv.Host(), srv.Port()
+	// The zero Config plus a host and a port is the secure default:
+	// STARTTLS required, TLS 1.2+, certificates verified.
+	cfg := smtp.Config{Host: srv.Host(), Port: srv.Port()}
 	cfg.TLS.CAFile = caFile // the test server's CA; a real server's certificate verifies against the system roots
 	cfg.Credentials = smtp.PasswordCredentials("me@example.com", "s3cret")
 
@@ -72,7 +73,7 @@ func Example() {
 // ExampleNewClient shows that NewClient checks the whole configuration
 // before anything is dialled, and reports every problem at once.
 func ExampleNewClient() {
-	cfg := smtp.DefaultConfig()
+	var cfg smtp.Config
 	cfg.Port = 465                         // implicit TLS's port ...
 	cfg.TLSMode = smtp.TLSStartTLSRequired // ... with STARTTLS; and no Host
 	_, err := smtp.NewClient(cfg)
@@ -84,6 +85,25 @@ func ExampleNewClient() {
 	// true invalid_input
 	// smtp config: invalid_input: host is required
 	// smtp config: invalid_input: port 465 speaks implicit TLS, not STARTTLS: use TLS mode implicit, or port 587 for STARTTLS
+}
+
+// ExampleConfigFromEnv reads the configuration from SMTP_* variables, as
+// a program deployed with them would; a value that does not parse is an
+// error naming its variable.
+func ExampleConfigFromEnv() {
+	os.Setenv("SMTP_HOST", "smtp.example.com")
+	os.Setenv("SMTP_PORT", "465")
+	defer os.Unsetenv("SMTP_HOST")
+	defer os.Unsetenv("SMTP_PORT")
+	cfg, err := smtp.ConfigFromEnv()
+	fmt.Println(cfg.Host, cfg.Port, err)
+
+	os.Setenv("SMTP_PORT", "submission")
+	_, err = smtp.ConfigFromEnv()
+	fmt.Println(err)
+	// Output:
+	// smtp.example.com 465 <nil>
+	// smtp environment: invalid_input: SMTP_PORT: "submission" is not a whole number
 }
 
 // ExampleNewEmail shows that Build reports every problem of a message at
@@ -119,8 +139,7 @@ func ExampleParseAddress() {
 // plaintext listener) and one attempt per send, so that each example shows
 // the server's first answer.
 func plainClient(srv *smtptest.Server) *smtp.Client {
-	cfg := smtp.DefaultConfig()
-	cfg.Host, cfg.Port = srv.Host(), srv.Port()
+	cfg := smtp.Config{Host: srv.Host(), Port: srv.Port()}
 	cfg.TLSMode = smtp.TLSNone // a local test server only
 	cfg.Retry.MaxAttempts = 1
 	client, err := smtp.NewClient(cfg)
@@ -212,8 +231,7 @@ func ExampleKindOf() {
 		panic(err)
 	}
 	defer srv.Close()
-	cfg := smtp.DefaultConfig()
-	cfg.Host, cfg.Port = srv.Host(), srv.Port()
+	cfg := smtp.Config{Host: srv.Host(), Port: srv.Port()}
 	cfg.TLSMode, cfg.AllowInsecureAuth = smtp.TLSNone, true // a local test server only
 	cfg.Credentials = smtp.PasswordCredentials("me@example.com", "wrong")
 	client, err := smtp.NewClient(cfg)

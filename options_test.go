@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/integrations/smtp"
+	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
 	"github.com/integrations/smtp/ports"
 	"github.com/integrations/smtp/smtptest"
@@ -25,8 +26,7 @@ import (
 // plainConfig is the configuration for srv's plaintext listener, with one
 // attempt per send.
 func plainConfig(srv *smtptest.Server) smtp.Config {
-	cfg := smtp.DefaultConfig()
-	cfg.Host, cfg.Port = srv.Host(), srv.Port()
+	cfg := smtp.Config{Host: srv.Host(), Port: srv.Port()}
 	cfg.TLSMode = smtp.TLSNone
 	cfg.Retry.MaxAttempts = 1
 	return cfg
@@ -148,12 +148,12 @@ type tokenProvider struct{ creds smtp.Credentials }
 func (p tokenProvider) Credentials(context.Context) (domain.Credentials, error) { return p.creds, nil }
 func (p tokenProvider) Refresh(context.Context) (bool, error)                   { return false, nil }
 
-func TestWithCredentialProviderAuthenticates(t *testing.T) {
+func TestCredentialProviderAuthenticates(t *testing.T) {
 	srv := smtptest.Start(t, smtptest.WithTokenAuth("me@example.com", "tok"), smtptest.WithAllowInsecureAuth(true))
 	cfg := plainConfig(srv)
 	cfg.AllowInsecureAuth = true
-	p := tokenProvider{creds: smtp.XOAuth2Credentials("me@example.com", "tok")}
-	if _, err := sendOne(t, cfg, smtp.WithCredentialProvider(p)); err != nil {
+	cfg.CredentialProvider = tokenProvider{creds: smtp.XOAuth2Credentials("me@example.com", "tok")}
+	if _, err := sendOne(t, cfg); err != nil {
 		t.Fatal(err)
 	}
 	if got := srv.Messages(); len(got) != 1 || got[0].Auth != "me@example.com" {
@@ -211,7 +211,7 @@ func TestConnectionRefusedIsAConnectionError(t *testing.T) {
 	if err := ln.Close(); err != nil {
 		t.Fatal(err)
 	}
-	cfg := smtp.DefaultConfig()
+	var cfg smtp.Config
 	cfg.Host, cfg.Port, cfg.TLSMode, cfg.Retry.MaxAttempts = "127.0.0.1", port, smtp.TLSNone, 1
 	res, err := sendOne(t, cfg)
 	if res != nil || !errors.Is(err, smtp.KindConnection) || !smtp.IsTemporary(err) {
@@ -227,7 +227,7 @@ func TestAliasesAreTheLayersTypes(t *testing.T) {
 	var d domain.Address = a // an smtp.Address is a domain.Address
 	var e *smtp.Error = domain.NewError(domain.KindCredentialsInvalid, "auth", "no")
 	var k smtp.Kind = domain.KindCredentialsInvalid
-	var cfg domain.Config = smtp.DefaultConfig()
+	var cfg bootstrap.Config = smtp.Config{Port: 587} // an smtp.Config is a bootstrap.Config
 	if d.Email() != "ann@example.com" || smtp.KindOf(e) != k || !errors.Is(e, smtp.KindAuth) || cfg.Port != 587 {
 		t.Fatalf("address %s, kind %s, port %d", d.Email(), smtp.KindOf(e).String(), cfg.Port)
 	}

@@ -114,7 +114,7 @@ func notSentOutcome() ports.TxOutcome {
 }
 
 func retries(n int) Option {
-	return WithRetry(domain.RetryConfig{MaxAttempts: n, InitialDelay: time.Microsecond, MaxDelay: 2 * time.Microsecond})
+	return WithRetry(RetryPolicy{MaxAttempts: n, InitialDelay: time.Microsecond, MaxDelay: 2 * time.Microsecond})
 }
 
 func TestSendBatchPipelinesTheValidMessagesInOneSendMany(t *testing.T) {
@@ -254,7 +254,7 @@ func TestSendBatchStopsAtAnOpenCircuit(t *testing.T) {
 	f := newFixture(t)
 	refused := &domain.Error{Kind: domain.KindConnectionRefused, Op: "dial"}
 	f.transport.EXPECT().Open(gomock.Any()).Return(nil, refused).Times(1)
-	c := f.client(t, noRetry(), WithCircuitBreaker(domain.CircuitBreakerConfig{Enabled: true, FailureThreshold: 1, RecoveryTimeout: time.Hour}))
+	c := f.client(t, noRetry(), WithCircuitBreaker(BreakerConfig{FailureThreshold: 1, RecoveryTimeout: time.Hour}))
 	if _, err := c.Send(context.Background(), testEmail(t)); !errors.Is(err, domain.KindConnectionRefused) {
 		t.Fatalf("Send = %v", err)
 	}

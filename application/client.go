@@ -51,10 +51,7 @@ func New(t ports.Transport, enc ports.Encoder, opts ...Option) (*Client, error) 
 	if enc == nil {
 		return nil, domain.NewError(domain.KindInvalidInput, "new client", "an encoder is required")
 	}
-	o.limits = o.limits.WithDefaults()
-	if o.retry.RetryOn.IsZero() {
-		o.retry.RetryOn = domain.DefaultRetryConditions()
-	}
+	o.limits, o.retry, o.breaker = o.limits.WithDefaults(), o.retry.WithDefaults(), o.breaker.WithDefaults()
 	c := &Client{transport: t, enc: enc, o: o}
 	c.exec, c.breaker = newExecutor(&c.o)
 	if o.pool != nil && o.coalesce > 1 {

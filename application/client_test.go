@@ -28,10 +28,10 @@ func testEmail(t *testing.T) *domain.Email {
 var fixedNow = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 
 func noRetry() Option {
-	return WithRetry(domain.RetryConfig{MaxAttempts: 1})
+	return WithRetry(RetryPolicy{MaxAttempts: 1})
 }
 
-func noBreaker() Option { return WithCircuitBreaker(domain.CircuitBreakerConfig{}) }
+func noBreaker() Option { return WithCircuitBreaker(BreakerConfig{Disabled: true}) }
 
 type fixture struct {
 	ctrl      *gomock.Controller
@@ -154,7 +154,7 @@ func TestSendRetriesTransientFailuresOnANewSession(t *testing.T) {
 	)
 	f.transport.EXPECT().Open(gomock.Any()).Return(f.session, nil)
 	f.session.EXPECT().Close().Return(nil).Times(2)
-	c := f.client(t, WithRetry(domain.RetryConfig{MaxAttempts: 3, InitialDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond}), noBreaker())
+	c := f.client(t, WithRetry(RetryPolicy{MaxAttempts: 3, InitialDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond}), noBreaker())
 	if _, err := c.Send(context.Background(), e); err != nil {
 		t.Fatalf("Send after two transient failures = %v; want success on the third attempt", err)
 	}
@@ -179,7 +179,7 @@ func TestSendNeverRetriesPermanentOrUnknownOutcomes(t *testing.T) {
 			f.msg.EXPECT().MessageID().Return("id@x").AnyTimes()
 			f.session.EXPECT().Send(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil, tt.give).Times(1)
 			f.session.EXPECT().Close().Return(nil)
-			c := f.client(t, WithRetry(domain.RetryConfig{MaxAttempts: 5, InitialDelay: time.Millisecond}))
+			c := f.client(t, WithRetry(RetryPolicy{MaxAttempts: 5, InitialDelay: time.Millisecond}))
 			_, err := c.Send(context.Background(), testEmail(t))
 			if domain.KindOf(err) != tt.give.Kind {
 				t.Fatalf("err = %v; want kind %v after one attempt", err, tt.give.Kind)
@@ -192,7 +192,7 @@ func TestCircuitBreakerOpensAfterFailures(t *testing.T) {
 	f := newFixture(t)
 	refused := &domain.Error{Kind: domain.KindConnectionRefused, Op: "dial"}
 	f.transport.EXPECT().Open(gomock.Any()).Return(nil, refused).Times(2)
-	c := f.client(t, noRetry(), WithCircuitBreaker(domain.CircuitBreakerConfig{Enabled: true, FailureThreshold: 2, RecoveryTimeout: time.Hour}))
+	c := f.client(t, noRetry(), WithCircuitBreaker(BreakerConfig{FailureThreshold: 2, RecoveryTimeout: time.Hour}))
 	for i := 0; i < 2; i++ {
 		if _, err := c.Send(context.Background(), testEmail(t)); domain.KindOf(err) != domain.KindConnectionRefused {
 			t.Fatalf("attempt %d: err = %v; want connection refused", i, err)
@@ -348,7 +348,7 @@ func TestSendReportsAPartialDeliveryAndNeverRetriesIt(t *testing.T) {
 				Response: "250"}, temp
 		})
 	f.session.EXPECT().Close().Return(nil)
-	c := f.client(t, WithRetry(domain.RetryConfig{MaxAttempts: 3, InitialDelay: time.Millisecond}), noBreaker())
+	c := f.client(t, WithRetry(RetryPolicy{MaxAttempts: 3, InitialDelay: time.Millisecond}), noBreaker())
 	res, err := c.Send(context.Background(), testEmail(t))
 	if res == nil || len(res.Accepted) != 1 || domain.KindOf(err) != domain.KindTemporaryFailure {
 		t.Fatalf("Send = %+v, %v; want the partial result with the temporary error, after one attempt", res, err)

@@ -27,7 +27,7 @@ func ExampleNew() {
 	if err != nil {
 		panic(err)
 	}
-	client, err := application.New(transport, mime.New(), application.WithRetry(domain.RetryConfig{MaxAttempts: 1}))
+	client, err := application.New(transport, mime.New(), application.WithRetry(application.RetryPolicy{MaxAttempts: 1}))
 	if err != nil {
 		panic(err)
 	}

@@ -23,9 +23,9 @@ type options struct {
 	log          ports.Logger
 	pool         ports.Pool
 	limiter      ports.RateLimiter
-	limits       domain.Limits
-	retry        domain.RetryConfig
-	breaker      domain.CircuitBreakerConfig
+	limits       Limits
+	retry        RetryPolicy
+	breaker      BreakerConfig
 	interceptors []ports.Interceptor
 	allow8Bit    bool
 	coalesce     int
@@ -36,9 +36,7 @@ type options struct {
 }
 
 func defaultOptions() options {
-	d := domain.DefaultConfig()
-	return options{log: nopLogger{}, retry: d.Retry, breaker: d.CircuitBreaker, limits: d.Limits, coalesce: DefaultCoalesce,
-		telemetry: ports.NopTelemetry{}, now: time.Now}
+	return options{log: nopLogger{}, coalesce: DefaultCoalesce, telemetry: ports.NopTelemetry{}, now: time.Now}
 }
 
 // WithLogger sends the client's structured logs to l (a *zap.SugaredLogger
@@ -94,17 +92,20 @@ func WithRateLimiter(l ports.RateLimiter) Option {
 
 // WithLimits sets the client-side limits of message size, recipients and
 // attachments, checked before any connection is made; zero fields take the
-// defaults of domain.Limits.
-func WithLimits(l domain.Limits) Option {
-	return optionFunc(func(o *options) { o.limits = l.WithDefaults() })
+// defaults of Limits (the defaults without this option).
+func WithLimits(l Limits) Option {
+	return optionFunc(func(o *options) { o.limits = l })
 }
 
-// WithRetry sets the retry policy; MaxAttempts 1 disables retries. Zero
-// RetryOn means domain.DefaultRetryConditions.
-func WithRetry(c domain.RetryConfig) Option { return optionFunc(func(o *options) { o.retry = c }) }
+// WithRetry sets the retry policy; a zero field takes its default (the
+// specification's policy without this option) and MaxAttempts 1 disables
+// retries.
+func WithRetry(c RetryPolicy) Option { return optionFunc(func(o *options) { o.retry = c }) }
 
-// WithCircuitBreaker sets the circuit breaker; Enabled false disables it.
-func WithCircuitBreaker(c domain.CircuitBreakerConfig) Option {
+// WithCircuitBreaker sets the circuit breaker; a zero field takes its
+// default (the specification's breaker, on, without this option) and
+// Disabled turns it off.
+func WithCircuitBreaker(c BreakerConfig) Option {
 	return optionFunc(func(o *options) { o.breaker = c })
 }
 

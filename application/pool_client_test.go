@@ -88,8 +88,8 @@ func TestAnOpenBreakerRefusesWithoutTouchingThePool(t *testing.T) {
 	prepareBySubject(p.fixture, nil)
 	reset := &domain.Error{Kind: domain.KindConnectionReset, Op: "dial"}
 	p.pool.EXPECT().Get(gomock.Any()).Return(nil, reset).Times(2) // two sends, then the circuit opens
-	c := p.fixture.client(t, WithPool(p.pool), noRetry(), WithCircuitBreaker(domain.CircuitBreakerConfig{
-		Enabled: true, FailureThreshold: 2, RecoveryTimeout: time.Hour, SuccessThreshold: 1,
+	c := p.fixture.client(t, WithPool(p.pool), noRetry(), WithCircuitBreaker(BreakerConfig{
+		FailureThreshold: 2, RecoveryTimeout: time.Hour, SuccessThreshold: 1,
 	}))
 	for range 2 {
 		if _, err := c.Send(context.Background(), batchEmail(t, "m")); domain.KindOf(err) != domain.KindConnectionReset {
@@ -251,7 +251,7 @@ func TestARecipientDeferredAfterOthersAcceptedIsReportedNotRetried(t *testing.T)
 
 func TestLimitsRefuseBeforeAnyConnection(t *testing.T) {
 	p := newPooled(t) // no Get expected: gomock fails on any
-	c := p.client(t, WithLimits(domain.Limits{MaxRecipients: 2, MaxAttachments: 1, MaxMessageSize: 1000}))
+	c := p.client(t, WithLimits(Limits{MaxRecipients: 2, MaxAttachments: 1, MaxMessageSize: 1000}))
 	build := func(b *domain.EmailBuilder) *domain.Email {
 		e, err := b.Build()
 		if err != nil {

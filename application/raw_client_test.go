@@ -84,7 +84,7 @@ func TestSendRawReaderRetriesASeekableMessageButNotAStream(t *testing.T) {
 
 func TestSendRawRefusesBadInputBeforeTheNetwork(t *testing.T) {
 	f := newFixture(t) // no Open expected
-	c := f.client(t, WithLimits(domain.Limits{MaxMessageSize: 100, MaxRecipients: 1}))
+	c := f.client(t, WithLimits(Limits{MaxMessageSize: 100, MaxRecipients: 1}))
 	from, to := rawEnvelope()
 	tests := []struct {
 		name string

@@ -22,7 +22,7 @@ import (
 func newExecutor(o *options) (failsafe.Executor[any], circuitbreaker.CircuitBreaker[any]) {
 	var policies []failsafe.Policy[any]
 	var breaker circuitbreaker.CircuitBreaker[any]
-	if o.breaker.Enabled && o.breaker.FailureThreshold > 0 {
+	if !o.breaker.Disabled && o.breaker.FailureThreshold > 0 {
 		b := circuitbreaker.NewBuilder[any]().
 			HandleIf(func(_ any, err error) bool { return breakerCounts(err) }).
 			WithDelay(o.breaker.RecoveryTimeout).
@@ -60,7 +60,7 @@ func newExecutor(o *options) (failsafe.Executor[any], circuitbreaker.CircuitBrea
 			} else {
 				b = b.WithDelay(initial)
 			}
-			if o.retry.Jitter {
+			if !o.retry.DisableJitter {
 				b = b.WithJitterFactor(0.2)
 			}
 		}
@@ -102,7 +102,7 @@ func (c *Client) retryable(err error) bool { return retryableWith(c.o.retry.Retr
 // delivery status unknown, a bad message, an authentication or TLS failure,
 // a cancelled call, an open circuit, a local rate limit or an exhausted
 // wait for a session.
-func retryableWith(conds domain.RetryConditions, err error) bool {
+func retryableWith(conds RetryConditions, err error) bool {
 	var p *partialDelivery
 	var f *finalError
 	if err == nil || errors.As(err, &p) || errors.As(err, &f) {

@@ -118,10 +118,8 @@ func smallClient(b *testing.B, conns, open int) (*application.Client, *sink) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg.Pool.MaxConnections, cfg.Pool.MinIdle = conns, open
-	p := pool.New(transport, cfg.Pool)
-	client, err := application.New(transport, mime.New(), application.WithPool(p),
-		application.WithRetry(cfg.Retry), application.WithCircuitBreaker(cfg.CircuitBreaker), application.WithLimits(cfg.Limits))
+	p := pool.New(transport, pool.Config{MaxConnections: conns, MinIdle: open})
+	client, err := application.New(transport, mime.New(), application.WithPool(p))
 	if err != nil {
 		b.Fatal(err)
 	}

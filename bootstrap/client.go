@@ -28,7 +28,6 @@ func (f wiringFunc) apply(w *wiring) { f(w) }
 type wiring struct {
 	transcript   ports.Transcript
 	dialer       ports.Dialer
-	credentials  ports.CredentialProvider
 	logger       *zap.Logger
 	interceptors []ports.Interceptor
 	transport    ports.Transport
@@ -48,12 +47,6 @@ func WithTranscript(t ports.Transcript) ClientOption {
 
 // WithDialer replaces the network dialer.
 func WithDialer(d ports.Dialer) ClientOption { return wiringFunc(func(w *wiring) { w.dialer = d }) }
-
-// WithCredentialProvider supplies credentials (e.g. refreshing OAuth2
-// tokens) instead of Config.Credentials.
-func WithCredentialProvider(p ports.CredentialProvider) ClientOption {
-	return wiringFunc(func(w *wiring) { w.credentials = p })
-}
 
 // WithLogger logs through l (secrets are never passed to it).
 func WithLogger(l *zap.Logger) ClientOption { return wiringFunc(func(w *wiring) { w.logger = l }) }
@@ -86,12 +79,16 @@ func WithEncoder(e ports.Encoder) ClientOption { return wiringFunc(func(w *wirin
 func NewEncoder() ports.Encoder { return mime.New() }
 
 // NewTransport returns the TCP/TLS transport for cfg, with the TLS and AUTH
-// adapters. It does not dial. Of the options it uses WithDialer,
-// WithTranscript and WithCredentialProvider. Errors are *domain.Error.
-func NewTransport(cfg domain.Config, opts ...ClientOption) (ports.Transport, error) {
+// adapters, after cfg.Validate. It does not dial. Of the options it uses
+// WithDialer, WithTranscript, WithLogger and the telemetry options. Errors
+// are *domain.Error.
+func NewTransport(cfg Config, opts ...ClientOption) (ports.Transport, error) {
 	var w wiring
 	for _, o := range opts {
 		o.apply(&w)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	w.transport = nil
 	log := serverLogger(cfg, w.logger)
@@ -104,11 +101,18 @@ func NewTransport(cfg domain.Config, opts ...ClientOption) (ports.Transport, err
 	return newTransport(cfg, &w)
 }
 
-func newTransport(cfg domain.Config, w *wiring) (ports.Transport, error) {
+// newTransport composes the transport's configuration from cfg: the TLS
+// adapter when a TLS mode is on, and the credentials as a provider
+// (auth.StaticCredentials for cfg.Credentials).
+func newTransport(cfg Config, w *wiring) (ports.Transport, error) {
 	if w.transport != nil {
 		return w.transport, nil
 	}
-	deps := tcp.Deps{Dialer: w.dialer, Auth: auth.New(), Credentials: w.credentials, Transcript: w.transcript, Telemetry: w.telemetry}
+	creds := cfg.CredentialProvider
+	if creds == nil && !cfg.Credentials.IsZero() {
+		creds = auth.StaticCredentials(cfg.Credentials)
+	}
+	deps := tcp.Deps{Dialer: w.dialer, Auth: auth.New(), Credentials: creds, Transcript: w.transcript, Telemetry: w.telemetry}
 	if cfg.EffectiveTLSMode() != domain.TLSNone {
 		up, err := tls.New(cfg.TLS)
 		if err != nil {
@@ -116,10 +120,11 @@ func newTransport(cfg domain.Config, w *wiring) (ports.Transport, error) {
 		}
 		deps.TLS = up
 	}
-	return tcp.New(cfg, deps)
+	return tcp.New(cfg.tcpConfig(), deps)
 }
 
-// NewClient returns a ready Client for cfg: validated configuration, the
+// NewClient returns a ready Client for cfg: validated configuration (once,
+// cfg.Validate), the
 // TCP/TLS transport with the SASL authenticator, a connection pool sized
 // by cfg.Pool, the rate limiter of cfg.RateLimit (emails and new
 // connections), the client-side limits of cfg.Limits, the MIME encoder,
@@ -129,16 +134,12 @@ func newTransport(cfg domain.Config, w *wiring) (ports.Transport, error) {
 // logs to WithLogger's logger with the server's fields and cfg's address
 // policy; at DEBUG the protocol transcript too. It does not dial. Errors
 // are *domain.Error.
-func NewClient(cfg domain.Config, opts ...ClientOption) (*application.Client, error) {
+func NewClient(cfg Config, opts ...ClientOption) (*application.Client, error) {
 	var w wiring
 	for _, o := range opts {
 		o.apply(&w)
 	}
-	validate := cfg.Validate
-	if w.credentials != nil {
-		validate = cfg.ValidateWithProvider
-	}
-	if err := validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	log := serverLogger(cfg, w.logger)

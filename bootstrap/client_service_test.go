@@ -2,10 +2,12 @@ package bootstrap_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/integrations/smtp/adapters/ratelimit"
 	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
 	"github.com/integrations/smtp/ports"
@@ -59,7 +61,7 @@ func TestNewClientPoolsWithinMaxConnections(t *testing.T) {
 func TestNewClientHonoursTheRateLimit(t *testing.T) {
 	srv := smtptest.Start(t)
 	cfg := plainConfig(srv)
-	cfg.RateLimit = &domain.RateLimitConfig{MaxEmails: 1, Window: time.Minute, OnLimit: domain.RateLimitReject}
+	cfg.RateLimit = &ratelimit.Config{MaxEmails: 1, Window: time.Minute, OnLimit: ratelimit.Reject}
 	client, err := bootstrap.NewClient(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +85,7 @@ func TestNewClientHonoursTheRateLimit(t *testing.T) {
 func TestNewClientLimitsNewConnections(t *testing.T) {
 	srv := smtptest.Start(t)
 	cfg := plainConfig(srv)
-	cfg.RateLimit = &domain.RateLimitConfig{MaxEmails: 100, Window: time.Minute, MaxConnections: 1, OnLimit: domain.RateLimitReject}
+	cfg.RateLimit = &ratelimit.Config{MaxEmails: 100, Window: time.Minute, MaxConnections: 1, OnLimit: ratelimit.Reject}
 	client, err := bootstrap.NewClient(cfg, bootstrap.WithoutPool())
 	if err != nil {
 		t.Fatal(err)
@@ -101,13 +103,12 @@ func TestNewClientLimitsNewConnections(t *testing.T) {
 }
 
 func TestNewClientAcceptsAPinnedMechanismWithAProvider(t *testing.T) {
-	cfg := domain.DefaultConfig()
-	cfg.Host, cfg.AuthMechanism = "smtp.example.com", domain.AuthXOAuth2
-	if _, err := bootstrap.NewClient(cfg); err == nil {
-		t.Fatal("a pinned mechanism without credentials must be refused")
+	cfg := bootstrap.Config{Host: "smtp.example.com", Port: 587, AuthMechanism: domain.AuthXOAuth2}
+	if _, err := bootstrap.NewClient(cfg); err == nil || !strings.Contains(err.Error(), "set without credentials") {
+		t.Fatalf("a pinned mechanism without credentials: %v; want refused", err)
 	}
-	provider := staticProvider{domain.XOAuth2Credentials("me@example.com", "token")}
-	client, err := bootstrap.NewClient(cfg, bootstrap.WithCredentialProvider(provider))
+	cfg.CredentialProvider = staticProvider{domain.XOAuth2Credentials("me@example.com", "token")}
+	client, err := bootstrap.NewClient(cfg)
 	if err != nil {
 		t.Fatalf("NewClient with a credential provider = %v; want accepted", err)
 	}
@@ -122,7 +123,7 @@ func (s staticProvider) Refresh(context.Context) (bool, error)                  
 func TestWithRateLimiterReplacesTheConfigsLimiter(t *testing.T) {
 	srv := smtptest.Start(t)
 	cfg := plainConfig(srv)
-	cfg.RateLimit = &domain.RateLimitConfig{MaxEmails: 100, Window: time.Minute}
+	cfg.RateLimit = &ratelimit.Config{MaxEmails: 100, Window: time.Minute}
 	client, err := bootstrap.NewClient(cfg, bootstrap.WithRateLimiter(refuseAll{}))
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,6 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/integrations/smtp/bootstrap"
-	"github.com/integrations/smtp/domain"
 )
 
 // ExampleNewClient_openTelemetry plugs the OpenTelemetry SDK into a client:
@@ -36,8 +35,7 @@ func ExampleNewClient_openTelemetry() {
 	var metrics http.Handler = promhttp.HandlerFor(registry, promhttp.HandlerOpts{}) // the application serves it: http.Handle("/metrics", metrics)
 	_ = metrics
 
-	cfg := domain.DefaultConfig()
-	cfg.Host = "smtp.example.com"
+	cfg := bootstrap.Config{Host: "smtp.example.com", Port: 587} // the secure defaults: STARTTLS required ...
 	client, err := bootstrap.NewClient(cfg, bootstrap.WithTracerProvider(tp), bootstrap.WithMeterProvider(mp))
 	if err != nil {
 		panic(err)

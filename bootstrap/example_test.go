@@ -21,7 +21,7 @@ func ExampleNewClient() {
 	}
 	defer srv.Close()
 
-	cfg := domain.DefaultConfig()
+	cfg := bootstrap.Config{}
 	cfg.Host, cfg.Port = srv.Host(), srv.Port()
 	cfg.TLSMode = domain.TLSNone // the test server speaks plaintext here; production keeps the STARTTLS-required default
 
@@ -57,7 +57,7 @@ func ExampleNewClient_concurrent() {
 	}
 	defer srv.Close()
 
-	cfg := domain.DefaultConfig()
+	cfg := bootstrap.Config{}
 	cfg.Host, cfg.Port, cfg.TLSMode = srv.Host(), srv.Port(), domain.TLSNone
 	cfg.Pool.MaxConnections, cfg.Pool.MinIdle = 2, 0
 	client, err := bootstrap.NewClient(cfg)
@@ -98,7 +98,7 @@ func ExampleClient_SendRawReader() {
 		panic(err)
 	}
 	defer srv.Close()
-	cfg := domain.DefaultConfig()
+	cfg := bootstrap.Config{}
 	cfg.Host, cfg.Port, cfg.TLSMode = srv.Host(), srv.Port(), domain.TLSNone
 	client, err := bootstrap.NewClient(cfg)
 	if err != nil {

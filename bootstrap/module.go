@@ -9,12 +9,11 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/integrations/smtp/application"
-	"github.com/integrations/smtp/domain"
 	"github.com/integrations/smtp/ports"
 )
 
 // Module provides *application.Client (pooling sessions as Config.Pool
-// says), ports.Transport and ports.Encoder from a domain.Config that the
+// says), ports.Transport and ports.Encoder from a Config that the
 // application supplies (fx.Supply(cfg)). An optional ports.RateLimiter in
 // the graph replaces the in-memory limiter of Config.RateLimit. It uses the
 // application's *zap.Logger when there is one and never provides one. Spans
@@ -37,8 +36,8 @@ var Module = fx.Module("smtp",
 // TransportParams are the inputs of the transport.
 type TransportParams struct {
 	fx.In
-	Config      domain.Config
-	Credentials ports.CredentialProvider `optional:"true"`
+	Config      Config
+	Credentials ports.CredentialProvider `optional:"true"` // instead of Config.CredentialProvider
 	Transcript  ports.Transcript         `optional:"true"`
 	Dialer      ports.Dialer             `optional:"true"`
 	Logger      *zap.Logger              `optional:"true"`
@@ -58,8 +57,8 @@ func (o Observability) options() []ClientOption {
 }
 
 func provideTransport(p TransportParams) (ports.Transport, error) {
-	opts := append(p.options(), WithCredentialProvider(p.Credentials), WithTranscript(p.Transcript), WithDialer(p.Dialer), WithLogger(p.Logger))
-	return NewTransport(p.Config, opts...)
+	opts := append(p.options(), WithTranscript(p.Transcript), WithDialer(p.Dialer), WithLogger(p.Logger))
+	return NewTransport(withProvider(p.Config, p.Credentials), opts...)
 }
 
 func provideEncoder() ports.Encoder { return NewEncoder() }
@@ -67,7 +66,7 @@ func provideEncoder() ports.Encoder { return NewEncoder() }
 // ClientParams are the inputs of the client.
 type ClientParams struct {
 	fx.In
-	Config       domain.Config
+	Config       Config
 	Transport    ports.Transport
 	Encoder      ports.Encoder
 	Logger       *zap.Logger              `optional:"true"`
@@ -80,13 +79,22 @@ type ClientParams struct {
 
 func provideClient(p ClientParams) (*application.Client, error) {
 	opts := append(p.options(), WithTransport(p.Transport), WithEncoder(p.Encoder), WithLogger(p.Logger),
-		WithCredentialProvider(p.Credentials), WithRateLimiter(p.RateLimiter), WithInterceptors(p.Interceptors...))
-	c, err := NewClient(p.Config, opts...)
+		WithRateLimiter(p.RateLimiter), WithInterceptors(p.Interceptors...))
+	c, err := NewClient(withProvider(p.Config, p.Credentials), opts...)
 	if err != nil {
 		return nil, err
 	}
 	p.Lifecycle.Append(fx.StopHook(func(ctx context.Context) error { return c.Close(ctx) }))
 	return c, nil
+}
+
+// withProvider returns cfg with the graph's credential provider, when it
+// has one, as its CredentialProvider.
+func withProvider(cfg Config, p ports.CredentialProvider) Config {
+	if p != nil {
+		cfg.CredentialProvider = p
+	}
+	return cfg
 }
 
 // AsInterceptor annotates a constructor so that its ports.Interceptor joins

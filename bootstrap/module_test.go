@@ -17,8 +17,8 @@ import (
 	"github.com/integrations/smtp/smtptest"
 )
 
-func plainConfig(srv *smtptest.Server) domain.Config {
-	cfg := domain.DefaultConfig()
+func plainConfig(srv *smtptest.Server) bootstrap.Config {
+	cfg := bootstrap.Config{}
 	cfg.Host, cfg.Port, cfg.TLSMode = srv.Host(), srv.Port(), domain.TLSNone
 	cfg.Retry.MaxAttempts = 1
 	return cfg
@@ -62,7 +62,7 @@ func TestModuleTransportCanBeDecorated(t *testing.T) {
 	ctrl := gomock.NewController(t)
 	transport := mocks.NewMockTransport(ctrl)
 	transport.EXPECT().Open(gomock.Any()).Return(nil, &domain.Error{Kind: domain.KindConnectionRefused, Op: "dial"})
-	cfg := domain.DefaultConfig()
+	cfg := bootstrap.Config{}
 	cfg.Host, cfg.Port, cfg.TLSMode = "127.0.0.1", 1, domain.TLSNone
 	cfg.Retry.MaxAttempts = 1
 	var client *application.Client
@@ -104,11 +104,11 @@ func TestModuleCollectsInterceptors(t *testing.T) {
 }
 
 func TestNewClientValidatesTheConfig(t *testing.T) {
-	cfg := domain.DefaultConfig() // no host
+	cfg := bootstrap.Config{} // no host
 	if _, err := bootstrap.NewClient(cfg); domain.KindOf(err) != domain.KindInvalidInput {
 		t.Fatalf("err = %v; want invalid input", err)
 	}
-	cfg.Host = "smtp.example.com"
+	cfg.Host, cfg.Port = "smtp.example.com", 587
 	cfg.TLS.CAFile = "/nonexistent/ca.pem"
 	if _, err := bootstrap.NewTransport(cfg); err == nil {
 		t.Fatal("a missing CA file must fail at construction")

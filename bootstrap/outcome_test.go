@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/integrations/smtp/application"
 	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
 	"github.com/integrations/smtp/smtptest"
@@ -13,9 +14,9 @@ import (
 // Outcome faults found by an adversarial run of the public API, against an
 // in-process server, with the default retry policy.
 
-func defaultRetries(srv *smtptest.Server) domain.Config {
+func defaultRetries(srv *smtptest.Server) bootstrap.Config {
 	cfg := plainConfig(srv)
-	cfg.Retry = domain.DefaultConfig().Retry // 3 attempts
+	cfg.Retry = application.RetryPolicy{} // 3 attempts
 	return cfg
 }
 

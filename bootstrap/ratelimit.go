@@ -2,8 +2,6 @@ package bootstrap
 
 import (
 	"context"
-	"net"
-	"strconv"
 
 	"go.uber.org/fx"
 	"go.uber.org/zap"
@@ -15,49 +13,47 @@ import (
 )
 
 // rateLimiterFor returns the limiter NewClient uses: the one given by
-// WithRateLimiter, else the Redis limiter of cfg.RateLimit.Redis (with the
+// WithRateLimiter, else the Redis limiter of cfg.RateLimitRedis (with the
 // in-memory limiter as its fail-open fallback), else the in-memory limiter
 // of cfg.RateLimit, else nil.
-func rateLimiterFor(cfg domain.Config, w *wiring) (ports.RateLimiter, error) {
+func rateLimiterFor(cfg Config, w *wiring) (ports.RateLimiter, error) {
 	if w.limiter != nil {
 		return w.limiter, nil
 	}
 	if cfg.RateLimit == nil {
 		return nil, nil
 	}
-	if cfg.RateLimit.Redis != nil {
+	if cfg.RateLimitRedis != nil {
 		return newRedisRateLimiter(cfg, w.logger, w.telemetry)
 	}
 	return ratelimit.New(*cfg.RateLimit, ratelimit.WithTelemetry(w.telemetry))
 }
 
 // NewRedisRateLimiter returns the rate limiter that NewClient makes for a
-// cfg whose RateLimit.Redis is set: cfg.RateLimit's limits counted in Redis
-// under RateLimit.Redis.Key (the account, "user@host:port", when empty),
-// with an in-memory limiter of the same limits as the fallback of
-// RedisFailOpen. Of the options it uses WithLogger (the warnings of an
-// unreachable Redis) and WithTelemetry (refused permits, counted in
-// smtp_rate_limit_exceeded_total). It does not connect. The caller closes it; give it to
-// NewClient with WithRateLimiter to share one between clients. Errors are
-// *domain.Error of KindInvalidInput.
-func NewRedisRateLimiter(cfg domain.Config, opts ...ClientOption) (*redislimit.Limiter, error) {
+// cfg whose RateLimit and RateLimitRedis are set: cfg.RateLimit's limits
+// counted in Redis under RateLimitRedis.Key (the account, "user@host:port",
+// when empty), with an in-memory limiter of the same limits as the
+// fallback of redis.FailOpen. Of the options it uses WithLogger (the
+// warnings of an unreachable Redis) and WithTelemetry (refused permits,
+// counted in smtp_rate_limit_exceeded_total). It does not connect. The
+// caller closes it; give it to NewClient with WithRateLimiter to share one
+// between clients. Errors are *domain.Error of KindInvalidInput.
+func NewRedisRateLimiter(cfg Config, opts ...ClientOption) (*redislimit.Limiter, error) {
 	var w wiring
 	for _, o := range opts {
 		o.apply(&w)
 	}
-	if cfg.RateLimit == nil || cfg.RateLimit.Redis == nil {
-		return nil, domain.NewError(domain.KindInvalidInput, "rate limit", "no Redis settings (Config.RateLimit.Redis is nil)")
+	if cfg.RateLimit == nil || cfg.RateLimitRedis == nil {
+		return nil, domain.NewError(domain.KindInvalidInput, "rate limit", "no shared rate limit (Config.RateLimit or Config.RateLimitRedis is nil)")
 	}
 	return newRedisRateLimiter(cfg, w.logger, w.telemetry)
 }
 
-func newRedisRateLimiter(cfg domain.Config, logger *zap.Logger, tel ports.Telemetry) (*redislimit.Limiter, error) {
-	rl := *cfg.RateLimit
-	shared := *rl.Redis
+func newRedisRateLimiter(cfg Config, logger *zap.Logger, tel ports.Telemetry) (*redislimit.Limiter, error) {
+	limits, shared := *cfg.RateLimit, *cfg.RateLimitRedis
 	if shared.Key == "" {
-		shared.Key = accountKey(cfg)
+		shared.Key = cfg.accountKey()
 	}
-	rl.Redis = &shared
 	var opts []redislimit.Option
 	if l := policyLogger(logger, cfg.AddressPolicy); l != nil {
 		opts = append(opts, redislimit.WithLogger(l))
@@ -65,30 +61,18 @@ func newRedisRateLimiter(cfg domain.Config, logger *zap.Logger, tel ports.Teleme
 	if tel != nil {
 		opts = append(opts, redislimit.WithTelemetry(tel))
 	}
-	if shared.OnUnavailable == domain.RedisFailOpen {
-		local := rl
-		local.Redis = nil
-		fallback, err := ratelimit.New(local)
+	if shared.OnUnavailable == redislimit.FailOpen {
+		fallback, err := ratelimit.New(limits)
 		if err != nil {
 			return nil, err
 		}
 		opts = append(opts, redislimit.WithFallback(fallback))
 	}
-	return redislimit.New(rl, opts...)
-}
-
-// accountKey names the quota of cfg's account: "user@host:port", or
-// "host:port" without credentials.
-func accountKey(cfg domain.Config) string {
-	hp := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
-	if u := cfg.Credentials.Username; u != "" {
-		return u + "@" + hp
-	}
-	return hp
+	return redislimit.New(limits, shared, opts...)
 }
 
 // RedisRateLimiter is an fx option for apps that use Module with a Config
-// whose RateLimit.Redis is set: it provides the Redis limiter as the
+// whose RateLimit and RateLimitRedis are set: it provides the Redis limiter as the
 // graph's ports.RateLimiter (which Module's client takes instead of making
 // its own) and closes its Redis connections when the app stops. Without
 // Redis settings it provides nothing the client would use (a nil limiter).
@@ -99,14 +83,14 @@ var RedisRateLimiter = fx.Provide(provideRedisRateLimiter)
 // RedisRateLimiterParams are the inputs of RedisRateLimiter.
 type RedisRateLimiterParams struct {
 	fx.In
-	Config    domain.Config
+	Config    Config
 	Logger    *zap.Logger `optional:"true"`
 	Lifecycle fx.Lifecycle
 	Observability
 }
 
 func provideRedisRateLimiter(p RedisRateLimiterParams) (ports.RateLimiter, error) {
-	if p.Config.RateLimit == nil || p.Config.RateLimit.Redis == nil {
+	if p.Config.RateLimit == nil || p.Config.RateLimitRedis == nil {
 		return nil, nil
 	}
 	w := wiring{tracerProvider: p.TracerProvider, meterProvider: p.MeterProvider, telemetry: p.Telemetry}

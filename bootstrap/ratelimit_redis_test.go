@@ -3,13 +3,13 @@ package bootstrap_test
 import (
 	"context"
 	"errors"
-	"strings"
 	"testing"
 	"time"
 
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxtest"
 
+	"github.com/integrations/smtp/adapters/ratelimit"
 	redislimit "github.com/integrations/smtp/adapters/ratelimit/redis"
 	"github.com/integrations/smtp/adapters/ratelimit/redis/redistest"
 	"github.com/integrations/smtp/application"
@@ -18,85 +18,6 @@ import (
 	"github.com/integrations/smtp/ports"
 	"github.com/integrations/smtp/smtptest"
 )
-
-const envPassword = "Env-Redis-pw-77"
-
-// clearRedisEnv empties every variable ApplyEnv reads for the test.
-func clearRedisEnv(t *testing.T) {
-	for _, n := range []string{bootstrap.EnvRateLimitRedisURL, bootstrap.EnvRateLimitKey,
-		bootstrap.EnvRateLimitRedisOnUnavailable, bootstrap.EnvRateLimitRedisTimeout} {
-		t.Setenv(n, "")
-	}
-}
-
-func TestApplyEnv(t *testing.T) {
-	limit := func() *domain.RateLimitConfig { return &domain.RateLimitConfig{MaxEmails: 10, Window: time.Minute} }
-	tests := []struct {
-		name    string
-		env     map[string]string
-		start   *domain.RateLimitConfig
-		want    *domain.RedisRateLimit // nil: no shared settings
-		wantErr string                 // part of the error
-	}{
-		{name: "nothing set", start: limit()},
-		{name: "no rate limit: ignored", env: map[string]string{bootstrap.EnvRateLimitRedisURL: "redis://h:1/0"}},
-		{name: "url", start: limit(), env: map[string]string{bootstrap.EnvRateLimitRedisURL: "redis://h:1/0"},
-			want: &domain.RedisRateLimit{URL: "redis://h:1/0"}},
-		{name: "all", start: limit(), env: map[string]string{
-			bootstrap.EnvRateLimitRedisURL: "rediss://:" + envPassword + "@h:1/0", bootstrap.EnvRateLimitKey: "ses:prod",
-			bootstrap.EnvRateLimitRedisOnUnavailable: "fail-open", bootstrap.EnvRateLimitRedisTimeout: "80ms"},
-			want: &domain.RedisRateLimit{URL: domain.RedisURL("rediss://:" + envPassword + "@h:1/0"), Key: "ses:prod",
-				OnUnavailable: domain.RedisFailOpen, Timeout: 80 * time.Millisecond}},
-		{name: "env overrides the struct", env: map[string]string{bootstrap.EnvRateLimitKey: "b"},
-			start: &domain.RateLimitConfig{MaxEmails: 1, Window: time.Second, Redis: &domain.RedisRateLimit{URL: "redis://h:1", Key: "a"}},
-			want:  &domain.RedisRateLimit{URL: "redis://h:1", Key: "b"}},
-		{name: "key without url", start: limit(), env: map[string]string{bootstrap.EnvRateLimitKey: "k"},
-			wantErr: bootstrap.EnvRateLimitRedisURL + " is needed with " + bootstrap.EnvRateLimitKey},
-		{name: "bad url", start: limit(), env: map[string]string{bootstrap.EnvRateLimitRedisURL: "http://u:" + envPassword + "@h"},
-			wantErr: "scheme"},
-		{name: "bad policy", start: limit(), env: map[string]string{bootstrap.EnvRateLimitRedisURL: "redis://h:1",
-			bootstrap.EnvRateLimitRedisOnUnavailable: "sometimes"}, wantErr: bootstrap.EnvRateLimitRedisOnUnavailable},
-		{name: "bad timeout", start: limit(), env: map[string]string{bootstrap.EnvRateLimitRedisURL: "redis://h:1",
-			bootstrap.EnvRateLimitRedisTimeout: "-1s"}, wantErr: bootstrap.EnvRateLimitRedisTimeout},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			clearRedisEnv(t)
-			for k, v := range tt.env {
-				t.Setenv(k, v)
-			}
-			cfg := domain.DefaultConfig()
-			cfg.RateLimit = tt.start
-			var before domain.RateLimitConfig
-			if tt.start != nil {
-				before = *tt.start
-			}
-			err := bootstrap.ApplyEnv(&cfg)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.Is(err, domain.KindInvalidInput) {
-					t.Fatalf("ApplyEnv: %v, want an invalid-input error naming %q", err, tt.wantErr)
-				}
-				if strings.Contains(err.Error(), envPassword) {
-					t.Fatalf("the error shows the password: %v", err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tt.start != nil && *tt.start != before {
-				t.Fatalf("ApplyEnv changed the caller's RateLimitConfig in place")
-			}
-			var got *domain.RedisRateLimit
-			if cfg.RateLimit != nil {
-				got = cfg.RateLimit.Redis
-			}
-			if (got == nil) != (tt.want == nil) || got != nil && *got != *tt.want {
-				t.Fatalf("Redis = %v, want %v", got, tt.want)
-			}
-		})
-	}
-}
 
 // redisServer starts a private redis-server, or skips when none is
 // installed (test/integration runs the shared limiter against the servers'
@@ -119,8 +40,8 @@ func TestNewClientSharesTheQuotaThroughRedis(t *testing.T) {
 	srv2 := smtptest.Start(t)
 	newClient := func(key string, to *smtptest.Server) *application.Client {
 		cfg := plainConfig(to)
-		cfg.RateLimit = &domain.RateLimitConfig{MaxEmails: 2, Window: time.Hour,
-			Redis: &domain.RedisRateLimit{URL: domain.RedisURL(rs.URL()), Key: key}}
+		cfg.RateLimit = &ratelimit.Config{MaxEmails: 2, Window: time.Hour}
+		cfg.RateLimitRedis = &redislimit.Config{URL: redislimit.URL(rs.URL()), Key: key}
 		c, err := bootstrap.NewClient(cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -165,8 +86,8 @@ func TestNewClientFailOpenFallsBackToMemory(t *testing.T) {
 	rs := redisServer(t)
 	srv := smtptest.Start(t)
 	cfg := plainConfig(srv)
-	cfg.RateLimit = &domain.RateLimitConfig{MaxEmails: 2, Window: time.Hour,
-		Redis: &domain.RedisRateLimit{URL: domain.RedisURL(rs.URL()), OnUnavailable: domain.RedisFailOpen, Timeout: 200 * time.Millisecond}}
+	cfg.RateLimit = &ratelimit.Config{MaxEmails: 2, Window: time.Hour}
+	cfg.RateLimitRedis = &redislimit.Config{URL: redislimit.URL(rs.URL()), OnUnavailable: redislimit.FailOpen, Timeout: 200 * time.Millisecond}
 	l, err := bootstrap.NewRedisRateLimiter(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -192,8 +113,8 @@ func TestNewClientFailOpenFallsBackToMemory(t *testing.T) {
 }
 
 func TestNewRedisRateLimiterNeedsSettings(t *testing.T) {
-	cfg := domain.DefaultConfig()
-	cfg.RateLimit = &domain.RateLimitConfig{MaxEmails: 1, Window: time.Second}
+	cfg := bootstrap.Config{}
+	cfg.RateLimit = &ratelimit.Config{MaxEmails: 1, Window: time.Second}
 	if _, err := bootstrap.NewRedisRateLimiter(cfg); !errors.Is(err, domain.KindInvalidInput) {
 		t.Fatalf("NewRedisRateLimiter without Redis: %v, want invalid input", err)
 	}
@@ -205,8 +126,8 @@ func TestRedisRateLimiterOption(t *testing.T) {
 	rs := redisServer(t)
 	srv := smtptest.Start(t)
 	cfg := plainConfig(srv)
-	cfg.RateLimit = &domain.RateLimitConfig{MaxEmails: 1, Window: time.Hour,
-		Redis: &domain.RedisRateLimit{URL: domain.RedisURL(rs.URL()), Key: "fx-" + time.Now().Format("150405.000000000")}}
+	cfg.RateLimit = &ratelimit.Config{MaxEmails: 1, Window: time.Hour}
+	cfg.RateLimitRedis = &redislimit.Config{URL: redislimit.URL(rs.URL()), Key: "fx-" + time.Now().Format("150405.000000000")}
 	var client *application.Client
 	var limiter ports.RateLimiter
 	app := fxtest.New(t, fx.Supply(cfg), bootstrap.Module, bootstrap.RedisRateLimiter, fx.Populate(&client, &limiter))
@@ -222,7 +143,7 @@ func TestRedisRateLimiterOption(t *testing.T) {
 	}
 	app.RequireStop()
 
-	cfg.RateLimit = nil
+	cfg.RateLimit, cfg.RateLimitRedis = nil, nil
 	limiter = nil
 	app = fxtest.New(t, fx.Supply(cfg), bootstrap.Module, bootstrap.RedisRateLimiter, fx.Populate(&client, &limiter))
 	app.RequireStart()

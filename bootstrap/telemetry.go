@@ -33,7 +33,7 @@ func WithTelemetry(t ports.Telemetry) ClientOption {
 // telemetryFor returns the Telemetry every adapter reports to: the one
 // given by WithTelemetry, else OpenTelemetry through the given or the
 // global providers.
-func telemetryFor(cfg domain.Config, w *wiring) (ports.Telemetry, error) {
+func telemetryFor(cfg Config, w *wiring) (ports.Telemetry, error) {
 	if w.telemetry != nil {
 		return w.telemetry, nil
 	}
@@ -68,7 +68,7 @@ func observeClient(t ports.Telemetry, c *application.Client) {
 
 // serverLogger returns l with the server's fields (section 9.3.2) on
 // every line, or nil for a nil l.
-func serverLogger(cfg domain.Config, l *zap.Logger) *zap.Logger {
+func serverLogger(cfg Config, l *zap.Logger) *zap.Logger {
 	if l == nil {
 		return nil
 	}
@@ -94,7 +94,7 @@ func (t logTranscript) Line(sent bool, line string) {
 
 // transcriptFor returns the transcript the transport writes to: the one
 // given by WithTranscript, else the logger's DEBUG level when it is on.
-func transcriptFor(cfg domain.Config, w *wiring, log *zap.Logger) ports.Transcript {
+func transcriptFor(cfg Config, w *wiring, log *zap.Logger) ports.Transcript {
 	if w.transcript != nil || log == nil || !log.Core().Enabled(zapcore.DebugLevel) {
 		return w.transcript
 	}

@@ -13,7 +13,7 @@ import (
 // through the transport while fewer than MaxConnections are open; otherwise
 // it waits, behind the callers that came first, for at most AcquireTimeout
 // and until ctx ends. Idle sessions idle longer than IdleTimeout or older
-// than MaxLifetime are closed instead of lent; with HealthCheck, one idle
+// than MaxLifetime are closed instead of lent; with health checks on, one idle
 // longer than HealthCheckInterval gets a NOOP (bounded by 10 s) first, and
 // one that fails it is closed and the next is tried, without an error. The
 // returned session must be given back with Put or Discard.
@@ -38,7 +38,7 @@ func (p *Pool) Get(ctx context.Context) (ports.Session, error) {
 			front = true
 			continue
 		}
-		if p.cfg.HealthCheck && p.now().Sub(c.checked) > p.cfg.HealthCheckInterval {
+		if p.cfg.healthCheck() && p.now().Sub(c.checked) > p.cfg.HealthCheckInterval {
 			if err := p.noop(ctx, c); err != nil {
 				p.log.Warnw("smtp pool: idle session failed its health check; closed", "error", err)
 				p.discard(c, "health check failed")

@@ -29,7 +29,7 @@ func (nullSession) Close() error                                                
 
 // BenchmarkGetPut is one caller borrowing and giving back an idle session.
 func BenchmarkGetPut(b *testing.B) {
-	p := New(nullTransport{}, domain.PoolConfig{})
+	p := New(nullTransport{}, Config{})
 	defer p.Close(context.Background())
 	ctx := context.Background()
 	b.ReportAllocs()
@@ -45,7 +45,7 @@ func BenchmarkGetPut(b *testing.B) {
 // BenchmarkGetPutContended is GOMAXPROCS×4 callers sharing 2 sessions, so
 // that most Gets wait in the queue.
 func BenchmarkGetPutContended(b *testing.B) {
-	p := New(nullTransport{}, domain.PoolConfig{MaxConnections: 2, AcquireTimeout: generous})
+	p := New(nullTransport{}, Config{MaxConnections: 2, AcquireTimeout: generous})
 	defer p.Close(context.Background())
 	ctx := context.Background()
 	b.ReportAllocs()

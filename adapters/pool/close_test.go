@@ -14,7 +14,7 @@ import (
 
 func TestCloseDrains(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{MaxConnections: 2})
+	f := newFixture(t, Config{MaxConnections: 2})
 	idle, lent := mocks.NewMockSession(f.ctrl), mocks.NewMockSession(f.ctrl)
 	idle.EXPECT().Reusable().Return(true)
 	quit := make(chan struct{})
@@ -52,7 +52,7 @@ func TestCloseDrains(t *testing.T) {
 
 func TestCloseFailsWaiters(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{MaxConnections: 1, AcquireTimeout: generous})
+	f := newFixture(t, Config{MaxConnections: 1, AcquireTimeout: generous})
 	f.opens(f.session())
 	held := f.get(t)
 	waiter := make(chan error, 1)
@@ -77,7 +77,7 @@ func TestCloseFailsWaiters(t *testing.T) {
 
 func TestCloseAfterATimedOutClose(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{})
+	f := newFixture(t, Config{})
 	s1 := mocks.NewMockSession(f.ctrl)
 	s1.EXPECT().Close().Return(nil)
 	f.opens(s1)
@@ -110,7 +110,7 @@ func TestCloseAfterATimedOutClose(t *testing.T) {
 
 func TestCloseOfAnEmptyPoolWithAnEndedContext(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{})
+	f := newFixture(t, Config{})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := f.p.Close(ctx); err != nil {
@@ -120,7 +120,7 @@ func TestCloseOfAnEmptyPoolWithAnEndedContext(t *testing.T) {
 
 func TestCloseEndsAPendingRSET(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{})
+	f := newFixture(t, Config{})
 	s1 := f.session()
 	f.opens(s1)
 	s1.EXPECT().Send(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil, domain.NewError(domain.KindTemporaryFailure, "rcpt", "x"))
@@ -141,7 +141,7 @@ func TestCloseEndsAPendingRSET(t *testing.T) {
 
 func TestGetThatOpensWhilePoolCloses(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{})
+	f := newFixture(t, Config{})
 	s1 := mocks.NewMockSession(f.ctrl)
 	s1.EXPECT().Close().Return(nil)
 	opening, release := make(chan struct{}), make(chan struct{})

@@ -7,14 +7,15 @@
 //     its state (Status) and drains (Close); make one with New.
 //   - Option configures a Pool: WithLogger.
 //
-// Every field of domain.PoolConfig is honoured: MaxConnections bounds the
-// sessions open at once, callers beyond it wait first in, first out for at
-// most AcquireTimeout; idle sessions idle longer than IdleTimeout or older
-// than MaxLifetime are closed, never lent; with HealthCheck an idle session
-// idle longer than HealthCheckInterval is checked with NOOP before it is
-// lent; MinIdle sessions are kept open once the server has answered; and a
-// session that has carried MaxMessagesPerConnection messages is closed when
-// it comes back.
+// Every field of Config is honoured, and its zero value is the
+// specification's defaults: MaxConnections bounds the sessions open at
+// once, callers beyond it wait first in, first out for at most
+// AcquireTimeout; idle sessions idle longer than IdleTimeout or older than
+// MaxLifetime are closed, never lent; an idle session idle longer than
+// HealthCheckInterval is checked with NOOP before it is lent (unless the
+// interval is negative); MinIdle sessions are kept open once the server has
+// answered; and a session that has carried MaxMessagesPerConnection
+// messages is closed when it comes back.
 //
 // A session that waited in the pool may have been dropped by the server
 // meanwhile (Postfix says 421 and hangs up after smtpd_timeout). When the

@@ -18,7 +18,7 @@ import (
 // wires for you.
 func Example() {
 	tr := &demoTransport{}
-	p := pool.New(tr, domain.PoolConfig{MaxConnections: 2}) // New does not dial
+	p := pool.New(tr, pool.Config{MaxConnections: 2}) // New does not dial
 	ctx := context.Background()
 	from, _ := domain.ParseAddress("app@example.com")
 	to, _ := domain.ParseAddress("user@example.org")

@@ -18,35 +18,49 @@ import (
 
 func TestNewDoesNotDialAndAppliesDefaults(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{}) // no Open expected: gomock fails on one
-	wantStatus(t, f.p, domain.PoolStatus{MaxSize: 5})
-	want := domain.PoolConfig{
-		MaxConnections: 5, AcquireTimeout: 30 * time.Second, IdleTimeout: 5 * time.Minute,
+	ctrl := gomock.NewController(t)
+	p := New(mocks.NewMockTransport(ctrl), Config{}) // no Open expected: gomock fails on one
+	defer func() { _ = p.Close(context.Background()) }()
+	wantStatus(t, p, domain.PoolStatus{MaxSize: 5})
+	want := Config{
+		MaxConnections: 5, MinIdle: 1, AcquireTimeout: 30 * time.Second, IdleTimeout: 5 * time.Minute,
 		MaxLifetime: time.Hour, HealthCheckInterval: time.Minute,
 	}
-	if f.p.cfg != want {
-		t.Errorf("config = %+v; want %+v", f.p.cfg, want)
+	if p.cfg != want {
+		t.Errorf("config = %+v; want %+v", p.cfg, want)
+	}
+	if !p.cfg.healthCheck() {
+		t.Error("health checks are off by default")
+	}
+}
+
+func TestNegativeMinIdleAndIntervalTurnThemOff(t *testing.T) {
+	t.Parallel()
+	got := Config{MinIdle: -1, HealthCheckInterval: -1}.WithDefaults()
+	if got.MinIdle != 0 || got.healthCheck() || got.sweepInterval() != time.Minute {
+		t.Errorf("WithDefaults = %+v (health check %v, sweep every %v); want MinIdle 0, no health check, a 1m sweep",
+			got, got.healthCheck(), got.sweepInterval())
 	}
 }
 
 func TestNewLowersValuesAboveTheMaxima(t *testing.T) {
 	t.Parallel()
-	got := withDefaults(domain.PoolConfig{
+	got := Config{
 		MaxConnections: 50, MinIdle: 60, IdleTimeout: time.Hour, MaxLifetime: 9 * time.Hour,
-		MaxMessagesPerConnection: -1, HealthCheck: true,
-	})
-	want := domain.PoolConfig{
-		MaxConnections: domain.MaxPoolConnections, MinIdle: domain.MaxPoolConnections, AcquireTimeout: 30 * time.Second,
-		IdleTimeout: domain.MaxPoolIdleTimeout, MaxLifetime: domain.MaxPoolLifetime, HealthCheck: true, HealthCheckInterval: time.Minute,
+		MaxMessagesPerConnection: -1,
+	}.WithDefaults()
+	want := Config{
+		MaxConnections: MaxConnectionsLimit, MinIdle: MaxConnectionsLimit, AcquireTimeout: 30 * time.Second,
+		IdleTimeout: MaxIdleTimeout, MaxLifetime: MaxLifetimeLimit, HealthCheckInterval: time.Minute,
 	}
 	if got != want {
-		t.Errorf("withDefaults = %+v; want %+v", got, want)
+		t.Errorf("WithDefaults = %+v; want %+v", got, want)
 	}
 }
 
 func TestGetReusesAnIdleSession(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{})
+	f := newFixture(t, Config{})
 	s1 := f.session()
 	f.opens(s1) // Open exactly once for two Get/Put rounds
 
@@ -65,7 +79,7 @@ func TestGetReusesAnIdleSession(t *testing.T) {
 
 func TestGetLendsTheMostRecentlyUsedFirst(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{})
+	f := newFixture(t, Config{})
 	s1, s2 := f.session(), f.session()
 	f.opens(s1, s2)
 	a, b := f.get(t), f.get(t)
@@ -81,7 +95,7 @@ func TestGetLendsTheMostRecentlyUsedFirst(t *testing.T) {
 
 func TestGetNeverOpensMoreThanMaxConnections(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{MaxConnections: 2, AcquireTimeout: generous})
+	f := newFixture(t, Config{MaxConnections: 2, AcquireTimeout: generous})
 	var opens, lent, peak atomic.Int32
 	f.tr.EXPECT().Open(gomock.Any()).DoAndReturn(func(context.Context) (ports.Session, error) {
 		opens.Add(1)
@@ -128,7 +142,7 @@ func TestGetNeverOpensMoreThanMaxConnections(t *testing.T) {
 
 func TestGetServesWaitersFirstInFirstOut(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{MaxConnections: 1, AcquireTimeout: generous})
+	f := newFixture(t, Config{MaxConnections: 1, AcquireTimeout: generous})
 	f.opens(f.session())
 	held := f.get(t)
 
@@ -164,7 +178,7 @@ func TestGetServesWaitersFirstInFirstOut(t *testing.T) {
 
 func TestGetWaitsAtMostAcquireTimeout(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{MaxConnections: 1, AcquireTimeout: 20 * time.Millisecond})
+	f := newFixture(t, Config{MaxConnections: 1, AcquireTimeout: 20 * time.Millisecond})
 	f.opens(f.session())
 	held := f.get(t)
 	defer f.p.Put(held)
@@ -179,7 +193,7 @@ func TestGetWaitsAtMostAcquireTimeout(t *testing.T) {
 
 func TestGetEndsWhenTheContextEnds(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{MaxConnections: 1, AcquireTimeout: generous})
+	f := newFixture(t, Config{MaxConnections: 1, AcquireTimeout: generous})
 	f.opens(f.session())
 	held := f.get(t)
 	defer f.p.Put(held)
@@ -202,7 +216,7 @@ func TestGetEndsWhenTheContextEnds(t *testing.T) {
 
 func TestGetWithAnExpiredDeadline(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{})
+	f := newFixture(t, Config{})
 	ctx, cancel := context.WithDeadline(context.Background(), time.Unix(1, 0))
 	defer cancel()
 	_, err := f.p.Get(ctx)
@@ -214,7 +228,7 @@ func TestGetWithAnExpiredDeadline(t *testing.T) {
 
 func TestGetReturnsTheTransportErrorAndFreesTheSlot(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{MaxConnections: 1, AcquireTimeout: generous})
+	f := newFixture(t, Config{MaxConnections: 1, AcquireTimeout: generous})
 	dialErr := domain.NewError(domain.KindConnectionRefused, "dial", "refused")
 	s1 := f.session()
 	gate := make(chan struct{})
@@ -253,7 +267,7 @@ func TestGetReturnsTheTransportErrorAndFreesTheSlot(t *testing.T) {
 
 func TestGetRefusesANilSessionFromTheTransport(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{})
+	f := newFixture(t, Config{})
 	f.tr.EXPECT().Open(gomock.Any()).Return(nil, nil)
 	_, err := f.p.Get(context.Background())
 	wantKind(t, err, domain.KindConnection)
@@ -264,7 +278,7 @@ func TestGetRefusesANilSessionFromTheTransport(t *testing.T) {
 // grant arriving as the context ends: taken, or given back to the pool.
 func TestWaitGivesBackAGrantThatRacedTheContext(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{AcquireTimeout: generous})
+	f := newFixture(t, Config{AcquireTimeout: generous})
 	s1 := f.session()
 	c := &conn{s: s1}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -310,7 +324,7 @@ func TestWaitGivesBackAGrantThatRacedTheContext(t *testing.T) {
 // a grant is there too, the grant wins, whichever select picks.
 func TestWaitTakesAGrantThatRacedTheTimeout(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{})
+	f := newFixture(t, Config{})
 	c := &conn{s: mocks.NewMockSession(f.ctrl)}
 	for range 50 {
 		w := &waiter{ch: make(chan grant, 1)}

@@ -13,7 +13,7 @@ import (
 // A caller that leaves while its session is being opened hands the opening
 // over: the session is kept, not thrown away half-open.
 func TestACallerLeavingDuringOpenHandsTheSessionOver(t *testing.T) {
-	f := newFixture(t, domain.PoolConfig{MaxConnections: 1})
+	f := newFixture(t, Config{MaxConnections: 1})
 	s := f.session()
 	opening, finish := make(chan struct{}), make(chan struct{})
 	f.tr.EXPECT().Open(gomock.Any()).Times(1).DoAndReturn(func(ctx context.Context) (ports.Session, error) {
@@ -45,7 +45,7 @@ func TestACallerLeavingDuringOpenHandsTheSessionOver(t *testing.T) {
 
 // A waiter queued behind the caller that left gets the session it opened.
 func TestAHandedOverSessionGoesToTheNextWaiter(t *testing.T) {
-	f := newFixture(t, domain.PoolConfig{MaxConnections: 1})
+	f := newFixture(t, Config{MaxConnections: 1})
 	s := f.session()
 	opening, finish := make(chan struct{}), make(chan struct{})
 	f.tr.EXPECT().Open(gomock.Any()).Times(1).DoAndReturn(func(context.Context) (ports.Session, error) {
@@ -70,7 +70,7 @@ func TestAHandedOverSessionGoesToTheNextWaiter(t *testing.T) {
 
 // A failed opening after the caller left frees the slot for the next one.
 func TestAFailedHandedOverOpeningFreesTheSlot(t *testing.T) {
-	f := newFixture(t, domain.PoolConfig{MaxConnections: 1})
+	f := newFixture(t, Config{MaxConnections: 1})
 	opening, finish := make(chan struct{}), make(chan struct{})
 	f.tr.EXPECT().Open(gomock.Any()).Times(1).DoAndReturn(func(context.Context) (ports.Session, error) {
 		close(opening)

@@ -26,7 +26,7 @@ func TestGetClosesIdleSessionsPastTheirTime(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, domain.PoolConfig{MaxConnections: 1, AcquireTimeout: generous})
+			f := newFixture(t, Config{MaxConnections: 1, AcquireTimeout: generous})
 			old, fresh := f.session(), f.session()
 			f.opens(old, fresh)
 			s := f.get(t)
@@ -47,7 +47,7 @@ func TestGetClosesIdleSessionsPastTheirTime(t *testing.T) {
 
 func TestGetChecksAnIdleSessionAfterTheInterval(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{HealthCheck: true, HealthCheckInterval: time.Minute})
+	f := newFixture(t, Config{HealthCheckInterval: time.Minute})
 	s1 := f.session()
 	f.opens(s1)
 	s1.EXPECT().Noop(gomock.Any()).Return(nil) // once: the second Get follows at once
@@ -63,8 +63,8 @@ func TestGetChecksAnIdleSessionAfterTheInterval(t *testing.T) {
 
 func TestGetWithoutHealthCheckSendsNoNOOP(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{HealthCheckInterval: time.Minute})
-	f.opens(f.session()) // a NOOP would fail the test
+	f := newFixture(t, Config{HealthCheckInterval: -1}) // negative: no health checks
+	f.opens(f.session())                                // a NOOP would fail the test
 	f.p.Put(f.get(t))
 	f.clock.advance(2 * time.Minute)
 	f.p.Put(f.get(t))
@@ -72,7 +72,7 @@ func TestGetWithoutHealthCheckSendsNoNOOP(t *testing.T) {
 
 func TestGetReplacesASessionThatFailsItsCheck(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{MaxConnections: 2, HealthCheck: true, AcquireTimeout: generous})
+	f := newFixture(t, Config{MaxConnections: 2, HealthCheckInterval: time.Minute, AcquireTimeout: generous})
 	a, b, c := f.session(), f.session(), f.session()
 	f.opens(a, b, c)
 	dead := domain.NewError(domain.KindConnectionReset, "noop", "gone")
@@ -98,7 +98,7 @@ func TestGetReplacesASessionThatFailsItsCheck(t *testing.T) {
 
 func TestGetStopsWhenTheContextEndsDuringTheCheck(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{HealthCheck: true})
+	f := newFixture(t, Config{HealthCheckInterval: time.Minute})
 	s1 := f.session()
 	f.opens(s1)
 	f.p.Put(f.get(t))
@@ -115,7 +115,7 @@ func TestGetStopsWhenTheContextEndsDuringTheCheck(t *testing.T) {
 
 func TestSweep(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{HealthCheck: true, IdleTimeout: 10 * time.Minute})
+	f := newFixture(t, Config{HealthCheckInterval: time.Minute, IdleTimeout: 10 * time.Minute})
 	expired, healthy, broken, recent := f.session(), f.session(), f.session(), f.session()
 	f.opens(expired, healthy, broken, recent)
 	ss := []ports.Session{f.get(t), f.get(t), f.get(t), f.get(t)}
@@ -141,7 +141,7 @@ func TestSweep(t *testing.T) {
 
 func TestMinIdleWarmsUpAfterTheFirstGet(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{MinIdle: 2, MaxConnections: 3})
+	f := newFixture(t, Config{MinIdle: 2, MaxConnections: 3})
 	var opens atomic.Int32
 	f.tr.EXPECT().Open(gomock.Any()).DoAndReturn(func(context.Context) (ports.Session, error) {
 		opens.Add(1)
@@ -159,7 +159,7 @@ func TestMinIdleWarmsUpAfterTheFirstGet(t *testing.T) {
 
 func TestMinIdleIsKeptWhenASessionIsTaken(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{MinIdle: 1})
+	f := newFixture(t, Config{MinIdle: 1})
 	f.tr.EXPECT().Open(gomock.Any()).DoAndReturn(func(context.Context) (ports.Session, error) {
 		return f.session(), nil
 	}).Times(3)
@@ -173,7 +173,7 @@ func TestMinIdleIsKeptWhenASessionIsTaken(t *testing.T) {
 
 func TestMinIdleStopsAfterAFailedDial(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{MinIdle: 2})
+	f := newFixture(t, Config{MinIdle: 2})
 	failed := make(chan struct{})
 	gomock.InOrder(
 		f.tr.EXPECT().Open(gomock.Any()).Return(f.session(), nil),
@@ -191,7 +191,7 @@ func TestMinIdleStopsAfterAFailedDial(t *testing.T) {
 
 func TestMaintainerRunsOnItsTicker(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{HealthCheck: true, HealthCheckInterval: time.Millisecond})
+	f := newFixture(t, Config{HealthCheckInterval: time.Millisecond})
 	s1 := f.session()
 	f.opens(s1)
 	checked := make(chan struct{})
@@ -207,7 +207,7 @@ func TestMaintainerRunsOnItsTicker(t *testing.T) {
 
 func TestMaintainerIsStoppedByClose(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{})
+	f := newFixture(t, Config{})
 	s1 := mocks.NewMockSession(f.ctrl)
 	s1.EXPECT().Reusable().Return(true)
 	s1.EXPECT().Close().Return(nil)

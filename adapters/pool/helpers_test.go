@@ -81,8 +81,18 @@ type fixture struct {
 	p     *Pool
 }
 
-func newFixture(t *testing.T, cfg domain.PoolConfig) *fixture {
+// newFixture makes a pool of cfg over a mock transport. A zero MinIdle or
+// HealthCheckInterval of cfg is taken as negative (off), unlike New's
+// defaults, so that no test sees a warm-up dial or a NOOP it did not ask
+// for: gomock fails on an unexpected call.
+func newFixture(t *testing.T, cfg Config) *fixture {
 	t.Helper()
+	if cfg.MinIdle == 0 {
+		cfg.MinIdle = -1
+	}
+	if cfg.HealthCheckInterval == 0 {
+		cfg.HealthCheckInterval = -1
+	}
 	ctrl := gomock.NewController(t)
 	f := &fixture{ctrl: ctrl, tr: mocks.NewMockTransport(ctrl), clock: newClock(), log: &logger{}}
 	f.p = New(f.tr, cfg, WithLogger(f.log), withClock(f.clock.now))

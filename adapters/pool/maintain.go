@@ -5,10 +5,10 @@ import "time"
 // maintain is the body of the maintainer, the goroutine the first
 // successful Get starts and Close stops. It keeps MinIdle sessions idle
 // (within MaxConnections), and every HealthCheckInterval it also closes
-// idle sessions past IdleTimeout or MaxLifetime and, with HealthCheck,
+// idle sessions past IdleTimeout or MaxLifetime and, with health checks on,
 // sends NOOP to those idle longer than the interval.
 func (p *Pool) maintain() func() {
-	tick := time.NewTicker(p.cfg.HealthCheckInterval)
+	tick := time.NewTicker(p.cfg.sweepInterval())
 	defer tick.Stop()
 	p.replenish()
 	for {
@@ -37,7 +37,7 @@ func (p *Pool) sweep() {
 		switch reason := p.unfit(c, now); {
 		case reason != "":
 			p.closeLocked(c, reason)
-		case p.cfg.HealthCheck && now.Sub(c.checked) > p.cfg.HealthCheckInterval:
+		case p.cfg.healthCheck() && now.Sub(c.checked) > p.cfg.HealthCheckInterval:
 			check = append(check, c)
 		default:
 			keep = append(keep, c)

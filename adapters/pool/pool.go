@@ -12,15 +12,6 @@ import (
 
 var _ ports.Pool = (*Pool)(nil)
 
-// The defaults of a zero domain.PoolConfig field.
-const (
-	defaultMaxConnections      = 5
-	defaultAcquireTimeout      = 30 * time.Second
-	defaultIdleTimeout         = 5 * time.Minute
-	defaultMaxLifetime         = time.Hour
-	defaultHealthCheckInterval = time.Minute
-)
-
 // Pool lends sessions opened through a ports.Transport and keeps them open
 // between callers. It is safe for concurrent use.
 //
@@ -31,7 +22,7 @@ const (
 // (QUIT). So Total >= Idle + InUse, and Total never exceeds MaxSize.
 type Pool struct {
 	t   ports.Transport
-	cfg domain.PoolConfig // defaults applied
+	cfg Config // defaults applied
 	log ports.Logger
 	now func() time.Time
 
@@ -103,42 +94,18 @@ func withClock(now func() time.Time) Option {
 	return optionFunc(func(o *options) { o.now = now })
 }
 
-// New returns a Pool that opens sessions through t. A zero field of cfg
-// takes its default (MaxConnections 5, AcquireTimeout 30 s, IdleTimeout
-// 5 min, MaxLifetime 1 h, HealthCheckInterval 1 min; MinIdle and
-// MaxMessagesPerConnection stay 0); values above the domain maxima
-// (domain.MaxPoolConnections, MaxPoolIdleTimeout, MaxPoolLifetime) are
-// lowered to them, and MinIdle to MaxConnections. New does not dial.
-func New(t ports.Transport, cfg domain.PoolConfig, opts ...Option) *Pool {
+// New returns a Pool that opens sessions through t, with cfg's defaults
+// (Config.WithDefaults): values above the maxima are lowered to them, and
+// MinIdle to MaxConnections. Check cfg with Config.Validate first to refuse
+// them instead. New does not dial.
+func New(t ports.Transport, cfg Config, opts ...Option) *Pool {
 	o := options{log: nopLogger{}, now: time.Now}
 	for _, opt := range opts {
 		opt.apply(&o)
 	}
-	p := &Pool{t: t, cfg: withDefaults(cfg), log: o.log, now: o.now, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	p := &Pool{t: t, cfg: cfg.WithDefaults(), log: o.log, now: o.now, kick: make(chan struct{}, 1), done: make(chan struct{})}
 	p.bg, p.stopBg = context.WithCancel(context.Background())
 	return p
-}
-
-func withDefaults(c domain.PoolConfig) domain.PoolConfig {
-	def := func(d *time.Duration, v, limit time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-		if limit > 0 && *d > limit {
-			*d = limit
-		}
-	}
-	if c.MaxConnections <= 0 {
-		c.MaxConnections = defaultMaxConnections
-	}
-	c.MaxConnections = min(c.MaxConnections, domain.MaxPoolConnections)
-	c.MinIdle = min(max(c.MinIdle, 0), c.MaxConnections)
-	c.MaxMessagesPerConnection = max(c.MaxMessagesPerConnection, 0)
-	def(&c.AcquireTimeout, defaultAcquireTimeout, 0)
-	def(&c.IdleTimeout, defaultIdleTimeout, domain.MaxPoolIdleTimeout)
-	def(&c.MaxLifetime, defaultMaxLifetime, domain.MaxPoolLifetime)
-	def(&c.HealthCheckInterval, defaultHealthCheckInterval, 0)
-	return c
 }
 
 // Status returns an exact snapshot of the pool, taken under its lock; see

@@ -14,7 +14,7 @@ import (
 
 func TestPutResetsAfterAFailedTransaction(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{MaxConnections: 1, AcquireTimeout: generous})
+	f := newFixture(t, Config{MaxConnections: 1, AcquireTimeout: generous})
 	s1 := f.session()
 	f.opens(s1)
 	refused := &domain.Error{Kind: domain.KindPermanentFailure, Op: "mail", Code: 550}
@@ -40,7 +40,7 @@ func TestPutResetsAfterAFailedTransaction(t *testing.T) {
 
 func TestPutSkipsRSETAfterTheCallerResetItself(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{})
+	f := newFixture(t, Config{})
 	s1 := f.session()
 	f.opens(s1)
 	gomock.InOrder(
@@ -58,7 +58,7 @@ func TestPutSkipsRSETAfterTheCallerResetItself(t *testing.T) {
 
 func TestPutClosesASessionWhoseRSETFails(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{MaxConnections: 1, AcquireTimeout: generous})
+	f := newFixture(t, Config{MaxConnections: 1, AcquireTimeout: generous})
 	s1, s2 := f.session(), f.session()
 	f.opens(s1, s2)
 	s1.EXPECT().SendMany(gomock.Any(), gomock.Any()).Return([]ports.TxOutcome{
@@ -80,7 +80,7 @@ func TestPutClosesASessionWhoseRSETFails(t *testing.T) {
 
 func TestPutClosesASessionThatIsNotReusable(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{})
+	f := newFixture(t, Config{})
 	s1 := mocks.NewMockSession(f.ctrl)
 	s1.EXPECT().Reusable().Return(false)
 	closed := make(chan struct{})
@@ -96,7 +96,7 @@ func TestPutClosesASessionThatIsNotReusable(t *testing.T) {
 
 func TestPutClosesAfterMaxMessagesPerConnection(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{MaxMessagesPerConnection: 3})
+	f := newFixture(t, Config{MaxMessagesPerConnection: 3})
 	s1, s2 := f.session(), f.session()
 	f.opens(s1, s2)
 	s1.EXPECT().Send(gomock.Any(), gomock.Any(), gomock.Any()).Return(&ports.TxResult{}, nil)
@@ -121,7 +121,7 @@ func TestPutClosesAfterMaxMessagesPerConnection(t *testing.T) {
 
 func TestPutClosesASessionOlderThanMaxLifetime(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{MaxLifetime: time.Hour})
+	f := newFixture(t, Config{MaxLifetime: time.Hour})
 	s1 := f.session()
 	f.opens(s1)
 	s := f.get(t)
@@ -132,7 +132,7 @@ func TestPutClosesASessionOlderThanMaxLifetime(t *testing.T) {
 
 func TestDiscardClosesTheSession(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{})
+	f := newFixture(t, Config{})
 	s1 := mocks.NewMockSession(f.ctrl) // no Reusable call: Discard does not ask
 	s1.EXPECT().Close().Return(nil)
 	f.opens(s1)
@@ -142,7 +142,7 @@ func TestDiscardClosesTheSession(t *testing.T) {
 
 func TestPutTwiceCountsOnce(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{})
+	f := newFixture(t, Config{})
 	f.opens(f.session())
 	s := f.get(t)
 	f.p.Put(s)
@@ -156,7 +156,7 @@ func TestPutTwiceCountsOnce(t *testing.T) {
 
 func TestALentSessionIsDeadAfterPut(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{})
+	f := newFixture(t, Config{})
 	s1 := f.session()
 	f.opens(s1)
 	s := f.get(t)
@@ -182,7 +182,7 @@ func TestALentSessionIsDeadAfterPut(t *testing.T) {
 
 func TestALentSessionDelegates(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{})
+	f := newFixture(t, Config{})
 	s1 := f.session()
 	f.opens(s1)
 	info := domain.ConnectionInfo{Host: "mx.example.com", Banner: "hi"}
@@ -204,7 +204,7 @@ func TestALentSessionDelegates(t *testing.T) {
 
 func TestCloseOfALentSessionThenPut(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{})
+	f := newFixture(t, Config{})
 	s1 := mocks.NewMockSession(f.ctrl)
 	gomock.InOrder(
 		s1.EXPECT().Close().Return(nil), // the caller's
@@ -222,7 +222,7 @@ func TestCloseOfALentSessionThenPut(t *testing.T) {
 
 func TestPutOfAForeignSessionClosesIt(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{})
+	f := newFixture(t, Config{})
 	foreign := mocks.NewMockSession(f.ctrl)
 	closed := make(chan struct{})
 	foreign.EXPECT().Close().DoAndReturn(func() error { close(closed); return nil })
@@ -238,7 +238,7 @@ func TestPutOfAForeignSessionClosesIt(t *testing.T) {
 
 func TestPutOfAForeignSessionAfterClose(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{})
+	f := newFixture(t, Config{})
 	if err := f.p.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -249,8 +249,8 @@ func TestPutOfAForeignSessionAfterClose(t *testing.T) {
 
 func TestPutOfAnotherPoolsSessionGoesToItsPool(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{})
-	other := newFixture(t, domain.PoolConfig{})
+	f := newFixture(t, Config{})
+	other := newFixture(t, Config{})
 	other.opens(other.session())
 	s := other.get(t)
 	f.p.Put(s)

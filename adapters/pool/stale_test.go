@@ -38,7 +38,7 @@ func TestStaleIdleSessionIsReplacedOnSend(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, domain.PoolConfig{MaxConnections: 1})
+			f := newFixture(t, Config{MaxConnections: 1})
 			stale, fresh := f.session(), f.session()
 			f.opens(stale, fresh)
 			want := &ports.TxResult{Accepted: env.To}
@@ -65,7 +65,7 @@ func TestStaleIdleSessionIsReplacedOnSend(t *testing.T) {
 
 func TestStaleIdleSessionIsReplacedOnSendMany(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{})
+	f := newFixture(t, Config{})
 	stale, fresh := f.session(), f.session()
 	f.opens(stale, fresh)
 	txs := make([]ports.Transaction, 3)
@@ -106,7 +106,7 @@ func TestNoReplay(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, domain.PoolConfig{})
+			f := newFixture(t, Config{})
 			s1 := f.session()
 			f.opens(s1) // and no second Open
 			s1.EXPECT().Send(gomock.Any(), gomock.Any(), gomock.Any()).Return(tt.res, tt.err)
@@ -128,7 +128,7 @@ func TestNoReplay(t *testing.T) {
 
 func TestNoReplayOnTheSecondSend(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{})
+	f := newFixture(t, Config{})
 	s1 := f.session()
 	f.opens(s1)
 	reset := &domain.Error{Kind: domain.KindConnectionReset, Op: "mail"}
@@ -147,7 +147,7 @@ func TestNoReplayOnTheSecondSend(t *testing.T) {
 
 func TestNoReplayAfterAnotherCommand(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{})
+	f := newFixture(t, Config{})
 	s1 := f.session()
 	f.opens(s1)
 	reset := &domain.Error{Kind: domain.KindConnectionReset, Op: "mail"}
@@ -166,7 +166,7 @@ func TestNoReplayAfterAnotherCommand(t *testing.T) {
 
 func TestNoReplayWhenTheContextEnded(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{})
+	f := newFixture(t, Config{})
 	s1 := f.session()
 	f.opens(s1)
 	reset := &domain.Error{Kind: domain.KindConnectionReset, Op: "mail"}
@@ -200,7 +200,7 @@ func TestSendManyNoReplay(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, domain.PoolConfig{})
+			f := newFixture(t, Config{})
 			s1 := f.session()
 			f.opens(s1)
 			s1.EXPECT().SendMany(gomock.Any(), gomock.Any()).Return(tt.give)
@@ -219,7 +219,7 @@ func TestSendManyNoReplay(t *testing.T) {
 
 func TestReplacementThatFailsToOpen(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{MaxConnections: 1})
+	f := newFixture(t, Config{MaxConnections: 1})
 	stale := f.session()
 	dialErr := domain.NewError(domain.KindConnectionRefused, "dial", "refused")
 	gomock.InOrder(
@@ -247,7 +247,7 @@ func TestReplacementThatFailsToOpen(t *testing.T) {
 
 func TestReplacementOfSendThatFailsToOpen(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{})
+	f := newFixture(t, Config{})
 	stale := f.session()
 	dialErr := domain.NewError(domain.KindConnectionRefused, "dial", "refused")
 	gomock.InOrder(
@@ -265,7 +265,7 @@ func TestReplacementOfSendThatFailsToOpen(t *testing.T) {
 
 func TestNoReplacementAfterClose(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{})
+	f := newFixture(t, Config{})
 	stale := f.session()
 	f.opens(stale) // and no second Open
 	reset := &domain.Error{Kind: domain.KindConnectionReset}

@@ -16,7 +16,7 @@ import (
 // knows, checking Status at each step.
 func TestStatusInEachState(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, domain.PoolConfig{MaxConnections: 1, HealthCheck: true, AcquireTimeout: generous})
+	f := newFixture(t, Config{MaxConnections: 1, HealthCheckInterval: time.Minute, AcquireTimeout: generous})
 	s1 := mocks.NewMockSession(f.ctrl)
 	s1.EXPECT().Reusable().Return(true).AnyTimes()
 	opening, opened := make(chan struct{}), make(chan struct{})

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/integrations/smtp/adapters/ratelimit"
-	"github.com/integrations/smtp/domain"
 	"github.com/integrations/smtp/ports"
 )
 
@@ -50,7 +49,7 @@ func BenchmarkAcquire(b *testing.B) {
 
 func benchLimiter(b *testing.B, max int) *ratelimit.Limiter {
 	b.Helper()
-	l, err := ratelimit.New(domain.RateLimitConfig{MaxEmails: max, Window: time.Hour})
+	l, err := ratelimit.New(ratelimit.Config{MaxEmails: max, Window: time.Hour})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,5 +1,5 @@
 // Package ratelimit is the in-process rate limiter: it implements
-// ports.RateLimiter from a domain.RateLimitConfig, counting each quota
+// ports.RateLimiter from a Config, counting each quota
 // (emails, connections) with a failsafe-go bursty rate limiter, which grants
 // MaxEmails (MaxConnections) permits in each fixed window of Window that
 // starts when the Limiter is made.

@@ -13,7 +13,7 @@ import (
 // Two emails a minute, refused beyond that with the time until the next
 // window.
 func ExampleLimiter_Acquire() {
-	l, err := ratelimit.New(domain.RateLimitConfig{MaxEmails: 2, Window: time.Minute})
+	l, err := ratelimit.New(ratelimit.Config{MaxEmails: 2, Window: time.Minute})
 	if err != nil {
 		fmt.Println(err)
 		return

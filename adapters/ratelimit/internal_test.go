@@ -47,7 +47,7 @@ func TestInDeficitSeesAReservation(t *testing.T) {
 
 func TestSleepingWaiterWhoseContextEndsTakesNoPermit(t *testing.T) {
 	t.Parallel()
-	l, err := New(domain.RateLimitConfig{MaxEmails: 1, Window: time.Hour, OnLimit: domain.RateLimitWait})
+	l, err := New(Config{MaxEmails: 1, Window: time.Hour, OnLimit: Wait})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestSleepingWaiterWhoseContextEndsTakesNoPermit(t *testing.T) {
 func TestRetryAfterIsTheTimeToTheNextWindow(t *testing.T) {
 	t.Parallel()
 	const window = time.Hour
-	l, err := New(domain.RateLimitConfig{MaxEmails: 1, Window: window})
+	l, err := New(Config{MaxEmails: 1, Window: window})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,11 +2,9 @@ package ratelimit
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/integrations/smtp/adapters/ratelimit/internal/permit"
-	"github.com/integrations/smtp/domain"
 	"github.com/integrations/smtp/ports"
 )
 
@@ -21,7 +19,7 @@ var _ ports.RateLimiter = (*Limiter)(nil)
 type Limiter struct {
 	emails      *quota
 	connections *quota // nil when connections are not limited
-	onLimit     domain.RateLimitBehavior
+	onLimit     Behavior
 	waitTimeout time.Duration
 	tel         ports.Telemetry
 }
@@ -43,10 +41,10 @@ func WithTelemetry(t ports.Telemetry) Option {
 
 // New returns a Limiter for cfg. MaxEmails and Window must be positive,
 // MaxConnections non-negative (0 means connections are not limited), and
-// WaitTimeout positive when OnLimit is RateLimitWaitWithTimeout. The
+// WaitTimeout positive when OnLimit is WaitWithTimeout (Config.Validate). The
 // windows start now. Errors are *domain.Error of KindInvalidInput.
-func New(cfg domain.RateLimitConfig, opts ...Option) (*Limiter, error) {
-	if err := validate(cfg); err != nil {
+func New(cfg Config, opts ...Option) (*Limiter, error) {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	l := &Limiter{
@@ -64,20 +62,11 @@ func New(cfg domain.RateLimitConfig, opts ...Option) (*Limiter, error) {
 	return l, nil
 }
 
-// validate checks cfg as domain.Config.Validate does, and reports every
-// problem in one *domain.Error.
-func validate(cfg domain.RateLimitConfig) error {
-	if problems := permit.Problems(cfg); len(problems) > 0 {
-		return domain.NewError(domain.KindInvalidInput, op, strings.Join(problems, "; "))
-	}
-	return nil
-}
-
 // Acquire implements ports.RateLimiter. A quota this Limiter does not limit
 // (connections when MaxConnections is 0, or an unknown quota) succeeds at
 // once, whatever ctx says. Otherwise a context that has already ended gets
 // its error and takes no permit, nor does a caller whose context ends while
-// it waits. With RateLimitWaitWithTimeout a caller that the next window
+// it waits. With WaitWithTimeout a caller that the next window
 // could not serve within the wait timeout is refused at once rather than
 // after the timeout. Errors are *domain.Error: KindLocalRateLimit with
 // RetryAfter in (0, Window] when refused; KindCancelled or KindTimeout
@@ -91,9 +80,9 @@ func (l *Limiter) Acquire(ctx context.Context, q ports.Quota) error {
 		return ctxError(err)
 	}
 	switch l.onLimit {
-	case domain.RateLimitWait:
+	case Wait:
 		return qt.wait(ctx, time.Time{}, l.tel)
-	case domain.RateLimitWaitWithTimeout:
+	case WaitWithTimeout:
 		return qt.wait(ctx, time.Now().Add(l.waitTimeout), l.tel)
 	}
 	err := qt.try()

@@ -13,7 +13,7 @@ import (
 	"github.com/integrations/smtp/ports"
 )
 
-func newLimiter(t *testing.T, cfg domain.RateLimitConfig) *ratelimit.Limiter {
+func newLimiter(t *testing.T, cfg ratelimit.Config) *ratelimit.Limiter {
 	t.Helper()
 	l, err := ratelimit.New(cfg)
 	if err != nil {
@@ -24,7 +24,7 @@ func newLimiter(t *testing.T, cfg domain.RateLimitConfig) *ratelimit.Limiter {
 
 func TestContract(t *testing.T) {
 	t.Parallel()
-	ratelimittest.Contract(t, func(t *testing.T, cfg domain.RateLimitConfig) ports.RateLimiter {
+	ratelimittest.Contract(t, func(t *testing.T, cfg ratelimit.Config) ports.RateLimiter {
 		return newLimiter(t, cfg)
 	})
 }
@@ -33,18 +33,18 @@ func TestNewValidates(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
-		give domain.RateLimitConfig
+		give ratelimit.Config
 		want bool // valid
 	}{
-		{"reject", domain.RateLimitConfig{MaxEmails: 1, Window: time.Second}, true},
-		{"wait with connections", domain.RateLimitConfig{MaxEmails: 1, Window: time.Second, MaxConnections: 3, OnLimit: domain.RateLimitWait}, true},
-		{"wait with timeout", domain.RateLimitConfig{MaxEmails: 1, Window: time.Second, OnLimit: domain.RateLimitWaitWithTimeout, WaitTimeout: time.Second}, true},
-		{"no emails", domain.RateLimitConfig{Window: time.Second}, false},
-		{"negative emails", domain.RateLimitConfig{MaxEmails: -1, Window: time.Second}, false},
-		{"no window", domain.RateLimitConfig{MaxEmails: 1}, false},
-		{"negative connections", domain.RateLimitConfig{MaxEmails: 1, Window: time.Second, MaxConnections: -1}, false},
-		{"unknown behaviour", domain.RateLimitConfig{MaxEmails: 1, Window: time.Second, OnLimit: 9}, false},
-		{"wait with timeout without timeout", domain.RateLimitConfig{MaxEmails: 1, Window: time.Second, OnLimit: domain.RateLimitWaitWithTimeout}, false},
+		{"reject", ratelimit.Config{MaxEmails: 1, Window: time.Second}, true},
+		{"wait with connections", ratelimit.Config{MaxEmails: 1, Window: time.Second, MaxConnections: 3, OnLimit: ratelimit.Wait}, true},
+		{"wait with timeout", ratelimit.Config{MaxEmails: 1, Window: time.Second, OnLimit: ratelimit.WaitWithTimeout, WaitTimeout: time.Second}, true},
+		{"no emails", ratelimit.Config{Window: time.Second}, false},
+		{"negative emails", ratelimit.Config{MaxEmails: -1, Window: time.Second}, false},
+		{"no window", ratelimit.Config{MaxEmails: 1}, false},
+		{"negative connections", ratelimit.Config{MaxEmails: 1, Window: time.Second, MaxConnections: -1}, false},
+		{"unknown behaviour", ratelimit.Config{MaxEmails: 1, Window: time.Second, OnLimit: 9}, false},
+		{"wait with timeout without timeout", ratelimit.Config{MaxEmails: 1, Window: time.Second, OnLimit: ratelimit.WaitWithTimeout}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,7 +65,7 @@ func TestNewValidates(t *testing.T) {
 
 func TestNewReportsEveryProblem(t *testing.T) {
 	t.Parallel()
-	_, err := ratelimit.New(domain.RateLimitConfig{MaxConnections: -1, OnLimit: domain.RateLimitWaitWithTimeout})
+	_, err := ratelimit.New(ratelimit.Config{MaxConnections: -1, OnLimit: ratelimit.WaitWithTimeout})
 	for _, want := range []string{"positive window", "non-negative", "positive wait timeout"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("New: %v, want it to mention %q", err, want)
@@ -75,7 +75,7 @@ func TestNewReportsEveryProblem(t *testing.T) {
 
 func TestRefusalSaysWhatAndWhen(t *testing.T) {
 	t.Parallel()
-	l := newLimiter(t, domain.RateLimitConfig{MaxEmails: 1, MaxConnections: 2, Window: time.Minute})
+	l := newLimiter(t, ratelimit.Config{MaxEmails: 1, MaxConnections: 2, Window: time.Minute})
 	for _, q := range []ports.Quota{ports.QuotaEmails, ports.QuotaConnections} {
 		for l.Acquire(context.Background(), q) == nil {
 		}
@@ -99,8 +99,8 @@ func TestRefusalSaysWhatAndWhen(t *testing.T) {
 func TestWaitWithTimeoutRefusesAtOnceWhenTheNextWindowIsTooFar(t *testing.T) {
 	t.Parallel()
 	const waitTimeout = 30 * time.Minute
-	l := newLimiter(t, domain.RateLimitConfig{MaxEmails: 1, Window: time.Hour,
-		OnLimit: domain.RateLimitWaitWithTimeout, WaitTimeout: waitTimeout})
+	l := newLimiter(t, ratelimit.Config{MaxEmails: 1, Window: time.Hour,
+		OnLimit: ratelimit.WaitWithTimeout, WaitTimeout: waitTimeout})
 	if err := l.Acquire(context.Background(), ports.QuotaEmails); err != nil {
 		t.Fatalf("first Acquire: %v", err)
 	}
@@ -118,7 +118,7 @@ func TestWaitWithTimeoutRefusesAtOnceWhenTheNextWindowIsTooFar(t *testing.T) {
 
 func TestUnlimitedQuotasPassWhateverTheContext(t *testing.T) {
 	t.Parallel()
-	l := newLimiter(t, domain.RateLimitConfig{MaxEmails: 1, Window: time.Hour, OnLimit: domain.RateLimitWait})
+	l := newLimiter(t, ratelimit.Config{MaxEmails: 1, Window: time.Hour, OnLimit: ratelimit.Wait})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	for _, q := range []ports.Quota{ports.QuotaConnections, ports.Quota(7)} {

@@ -56,7 +56,7 @@ func wantCalls(t *testing.T, tel *rateTelemetry, ctx context.Context, want ...po
 	}
 }
 
-func telemetryLimiter(t *testing.T, cfg domain.RateLimitConfig) (*ratelimit.Limiter, *rateTelemetry) {
+func telemetryLimiter(t *testing.T, cfg ratelimit.Config) (*ratelimit.Limiter, *rateTelemetry) {
 	t.Helper()
 	tel := &rateTelemetry{}
 	l, err := ratelimit.New(cfg, ratelimit.WithTelemetry(tel))
@@ -68,10 +68,10 @@ func telemetryLimiter(t *testing.T, cfg domain.RateLimitConfig) (*ratelimit.Limi
 
 func TestTelemetryNotToldOfPermitsGrantedAtOnce(t *testing.T) {
 	t.Parallel()
-	for _, behaviour := range []domain.RateLimitConfig{
+	for _, behaviour := range []ratelimit.Config{
 		{MaxEmails: 3, MaxConnections: 3, Window: time.Hour},
-		{MaxEmails: 3, MaxConnections: 3, Window: time.Hour, OnLimit: domain.RateLimitWait},
-		{MaxEmails: 3, MaxConnections: 3, Window: time.Hour, OnLimit: domain.RateLimitWaitWithTimeout, WaitTimeout: time.Minute},
+		{MaxEmails: 3, MaxConnections: 3, Window: time.Hour, OnLimit: ratelimit.Wait},
+		{MaxEmails: 3, MaxConnections: 3, Window: time.Hour, OnLimit: ratelimit.WaitWithTimeout, WaitTimeout: time.Minute},
 	} {
 		l, tel := telemetryLimiter(t, behaviour)
 		for range 3 {
@@ -87,7 +87,7 @@ func TestTelemetryNotToldOfPermitsGrantedAtOnce(t *testing.T) {
 
 func TestTelemetryToldOfEachRefusal(t *testing.T) {
 	t.Parallel()
-	l, tel := telemetryLimiter(t, domain.RateLimitConfig{MaxEmails: 1, MaxConnections: 1, Window: time.Hour})
+	l, tel := telemetryLimiter(t, ratelimit.Config{MaxEmails: 1, MaxConnections: 1, Window: time.Hour})
 	ctx := context.WithValue(context.Background(), ctxKey{}, "caller")
 	for _, q := range []ports.Quota{ports.QuotaEmails, ports.QuotaConnections} {
 		if err := l.Acquire(ctx, q); err != nil {
@@ -104,8 +104,8 @@ func TestTelemetryToldOfEachRefusal(t *testing.T) {
 
 func TestTelemetryToldOfAWaitWithTimeoutThatCannotBeMet(t *testing.T) {
 	t.Parallel()
-	l, tel := telemetryLimiter(t, domain.RateLimitConfig{MaxEmails: 1, Window: time.Hour,
-		OnLimit: domain.RateLimitWaitWithTimeout, WaitTimeout: time.Second})
+	l, tel := telemetryLimiter(t, ratelimit.Config{MaxEmails: 1, Window: time.Hour,
+		OnLimit: ratelimit.WaitWithTimeout, WaitTimeout: time.Second})
 	ctx := context.WithValue(context.Background(), ctxKey{}, "caller")
 	_ = l.Acquire(ctx, ports.QuotaEmails)
 	if err := l.Acquire(ctx, ports.QuotaEmails); domain.KindOf(err) != domain.KindLocalRateLimit {
@@ -118,9 +118,9 @@ func TestTelemetryToldOnceOfAWait(t *testing.T) {
 	t.Parallel()
 	// 1 a window of 500ms: the second and third callers wait, each through
 	// a window start or more, and are each reported once.
-	for _, cfg := range []domain.RateLimitConfig{
-		{MaxEmails: 1, Window: 500 * time.Millisecond, OnLimit: domain.RateLimitWait},
-		{MaxEmails: 1, Window: 500 * time.Millisecond, OnLimit: domain.RateLimitWaitWithTimeout, WaitTimeout: time.Minute},
+	for _, cfg := range []ratelimit.Config{
+		{MaxEmails: 1, Window: 500 * time.Millisecond, OnLimit: ratelimit.Wait},
+		{MaxEmails: 1, Window: 500 * time.Millisecond, OnLimit: ratelimit.WaitWithTimeout, WaitTimeout: time.Minute},
 	} {
 		l, tel := telemetryLimiter(t, cfg)
 		ctx := context.WithValue(context.Background(), ctxKey{}, "caller")
@@ -135,7 +135,7 @@ func TestTelemetryToldOnceOfAWait(t *testing.T) {
 
 func TestTelemetryToldOfAWaiterWhoseContextEnds(t *testing.T) {
 	t.Parallel()
-	l, tel := telemetryLimiter(t, domain.RateLimitConfig{MaxEmails: 1, Window: time.Hour, OnLimit: domain.RateLimitWait})
+	l, tel := telemetryLimiter(t, ratelimit.Config{MaxEmails: 1, Window: time.Hour, OnLimit: ratelimit.Wait})
 	_ = l.Acquire(context.Background(), ports.QuotaEmails)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -155,7 +155,7 @@ func TestTelemetryToldOfAWaiterWhoseContextEnds(t *testing.T) {
 
 func TestTelemetryNotToldOfAnEndedContext(t *testing.T) {
 	t.Parallel()
-	l, tel := telemetryLimiter(t, domain.RateLimitConfig{MaxEmails: 1, Window: time.Hour})
+	l, tel := telemetryLimiter(t, ratelimit.Config{MaxEmails: 1, Window: time.Hour})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := l.Acquire(ctx, ports.QuotaEmails); domain.KindOf(err) != domain.KindCancelled {
@@ -168,7 +168,7 @@ func TestTelemetryToldOfConnectionsLimitConnectionsRefuses(t *testing.T) {
 	t.Parallel()
 	transport := mocks.NewMockTransport(gomock.NewController(t))
 	transport.EXPECT().Open(gomock.Any()).Return(mocks.NewMockSession(gomock.NewController(t)), nil)
-	l, tel := telemetryLimiter(t, domain.RateLimitConfig{MaxEmails: 1, MaxConnections: 1, Window: time.Hour})
+	l, tel := telemetryLimiter(t, ratelimit.Config{MaxEmails: 1, MaxConnections: 1, Window: time.Hour})
 	limited := ratelimit.LimitConnections(transport, l)
 	ctx := context.WithValue(context.Background(), ctxKey{}, "caller")
 	if _, err := limited.Open(ctx); err != nil {
@@ -182,7 +182,7 @@ func TestTelemetryToldOfConnectionsLimitConnectionsRefuses(t *testing.T) {
 
 func TestContractWithTelemetry(t *testing.T) {
 	t.Parallel()
-	ratelimittest.Contract(t, func(t *testing.T, cfg domain.RateLimitConfig) ports.RateLimiter {
+	ratelimittest.Contract(t, func(t *testing.T, cfg ratelimit.Config) ports.RateLimiter {
 		l, _ := telemetryLimiter(t, cfg)
 		return l
 	})
@@ -190,7 +190,7 @@ func TestContractWithTelemetry(t *testing.T) {
 
 func TestWithNilTelemetryReportsNothing(t *testing.T) {
 	t.Parallel()
-	l, err := ratelimit.New(domain.RateLimitConfig{MaxEmails: 1, Window: time.Hour}, ratelimit.WithTelemetry(nil))
+	l, err := ratelimit.New(ratelimit.Config{MaxEmails: 1, Window: time.Hour}, ratelimit.WithTelemetry(nil))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,7 +54,7 @@ func TestLimitConnectionsWithTheLimiter(t *testing.T) {
 	transport := mocks.NewMockTransport(ctrl)
 	session := mocks.NewMockSession(ctrl)
 	transport.EXPECT().Open(gomock.Any()).Return(session, nil).Times(2)
-	l := newLimiter(t, domain.RateLimitConfig{MaxEmails: 1, MaxConnections: 2, Window: time.Hour})
+	l := newLimiter(t, ratelimit.Config{MaxEmails: 1, MaxConnections: 2, Window: time.Hour})
 	limited := ratelimit.LimitConnections(transport, l)
 
 	for i := range 2 {

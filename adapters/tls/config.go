@@ -4,6 +4,7 @@ import (
 	stdtls "crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"os"
 	"strconv"
 
@@ -12,17 +13,48 @@ import (
 
 const opConfig = "tls config"
 
+// Config are the TLS settings. The zero value verifies certificates
+// against the system roots with TLS 1.2 at least.
+type Config struct {
+	MinVersion         Version  // 0 means TLS 1.2
+	InsecureSkipVerify bool     // disable certificate verification (development only)
+	AllowInsecureTLS   bool     // explicit switch needed for MinVersion below 1.2
+	CAFile             string   // PEM roots to trust instead of the system's
+	ClientCertFile     string   // PEM certificate for mutual TLS
+	ClientKeyFile      string   // PEM key for mutual TLS
+	ServerName         string   // SNI and verification name; the host when empty
+	PinnedSPKISHA256   []string // base64 SHA-256 of the server's SubjectPublicKeyInfo; any match passes
+}
+
+// Validate reports every problem of c that needs no file: an unknown
+// version, a version below 1.2 without AllowInsecureTLS (KindTLSVersion),
+// half of a client certificate pair, a malformed pin (KindInvalidInput).
+// New also reads the files. Errors are *domain.Error, joined.
+func (c Config) Validate() error {
+	var errs []error
+	if _, err := minVersion(c); err != nil {
+		errs = append(errs, err)
+	}
+	if (c.ClientCertFile == "") != (c.ClientKeyFile == "") {
+		errs = append(errs, domain.NewError(domain.KindInvalidInput, opConfig, "mutual TLS needs both a client certificate and a client key"))
+	}
+	if _, err := parsePins(c.PinnedSPKISHA256); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
 // minVersion resolves cfg.MinVersion: 0 means TLS 1.2, anything below 1.2
 // needs AllowInsecureTLS.
-func minVersion(cfg domain.TLSConfig) (uint16, error) {
+func minVersion(cfg Config) (uint16, error) {
 	v := cfg.MinVersion
 	if v == 0 {
 		return stdtls.VersionTLS12, nil
 	}
-	if v < domain.TLS10 || v > domain.TLS13 {
+	if v < VersionTLS10 || v > VersionTLS13 {
 		return 0, domain.NewError(domain.KindInvalidInput, opConfig, "unknown TLS minimum version "+v.String())
 	}
-	if v < domain.TLS12 && !cfg.AllowInsecureTLS {
+	if v < VersionTLS12 && !cfg.AllowInsecureTLS {
 		return 0, domain.NewError(domain.KindTLSVersion, opConfig,
 			"TLS "+v.String()+" is below the 1.2 minimum; set AllowInsecureTLS to permit it")
 	}

@@ -2,7 +2,7 @@
 // TLS handshake over an established connection, for implicit TLS (RFC 8314,
 // port 465) and after STARTTLS (RFC 3207). It implements ports.TLSUpgrader.
 //
-// New turns a domain.TLSConfig into a crypto/tls configuration: TLS 1.2 at
+// New turns a Config into a crypto/tls configuration: TLS 1.2 at
 // least unless AllowInsecureTLS says otherwise, certificate verification
 // against the system roots or a CA file, a client certificate for mutual
 // TLS, the server name for SNI and verification, and optional SPKI SHA-256

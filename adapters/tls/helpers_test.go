@@ -117,7 +117,7 @@ func writeFile(t *testing.T, name, content string) string {
 	return path
 }
 
-func newUpgrader(t *testing.T, cfg domain.TLSConfig) *smtptls.Upgrader {
+func newUpgrader(t *testing.T, cfg smtptls.Config) *smtptls.Upgrader {
 	t.Helper()
 	u, err := smtptls.New(cfg)
 	if err != nil {

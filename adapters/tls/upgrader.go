@@ -30,7 +30,7 @@ type Upgrader struct {
 // AllowInsecureTLS, KindInvalidInput for an unreadable file, a bad pin or
 // an unknown version, KindCertificateInvalid for a file that holds no
 // usable certificate or key. They name files, never their content.
-func New(cfg domain.TLSConfig) (*Upgrader, error) {
+func New(cfg Config) (*Upgrader, error) {
 	minV, err := minVersion(cfg)
 	if err != nil {
 		return nil, err

@@ -21,7 +21,7 @@ func TestClientCustomCA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := newUpgrader(t, domain.TLSConfig{CAFile: writeCA(t, ca)})
+	u := newUpgrader(t, smtptls.Config{CAFile: writeCA(t, ca)})
 	for _, name := range []string{"localhost", "127.0.0.1", "[::1]"} {
 		t.Run(name, func(t *testing.T) {
 			conn, done := serveTLS(t, srvCfg)
@@ -59,7 +59,7 @@ func TestClientCertificateFailures(t *testing.T) {
 		{name: "wrong host", give: func() (*tlstest.Cert, error) { return ca.ServerCert("mail.example.test") },
 			wantKind: domain.KindCertificateInvalid, wantText: []string{`not valid for "localhost"`}},
 	}
-	u := newUpgrader(t, domain.TLSConfig{CAFile: writeCA(t, ca)})
+	u := newUpgrader(t, smtptls.Config{CAFile: writeCA(t, ca)})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := mustCert(t)(tt.give())
@@ -82,7 +82,7 @@ func TestClientCertificateFailures(t *testing.T) {
 
 func TestClientSkipVerify(t *testing.T) {
 	c := mustCert(t)(tlstest.SelfSigned("mail.example.test"))
-	u := newUpgrader(t, domain.TLSConfig{InsecureSkipVerify: true})
+	u := newUpgrader(t, smtptls.Config{InsecureSkipVerify: true})
 	conn, done := serveTLS(t, serverConfig(c))
 	sc, err := u.Client(background(), conn, "")
 	if err != nil {
@@ -97,7 +97,7 @@ func TestClientSkipVerify(t *testing.T) {
 func TestClientServerNameOverride(t *testing.T) {
 	ca := newCA(t)
 	c := mustCert(t)(ca.ServerCert("mail.example.test"))
-	u := newUpgrader(t, domain.TLSConfig{CAFile: writeCA(t, ca), ServerName: "mail.example.test"})
+	u := newUpgrader(t, smtptls.Config{CAFile: writeCA(t, ca), ServerName: "mail.example.test"})
 	conn, done := serveTLS(t, serverConfig(c))
 	sc, err := u.Client(background(), conn, "127.0.0.1")
 	if err != nil {
@@ -121,7 +121,7 @@ func TestClientConcurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := newUpgrader(t, domain.TLSConfig{CAFile: writeCA(t, ca)})
+	u := newUpgrader(t, smtptls.Config{CAFile: writeCA(t, ca)})
 	names := []string{"localhost", "127.0.0.1", "::1", "localhost"}
 	conns := make([]net.Conn, len(names))
 	dones := make([]<-chan serverResult, len(names))
@@ -166,14 +166,14 @@ func TestClientVersion(t *testing.T) {
 	caFile := writeCA(t, ca)
 	tests := []struct {
 		name     string
-		client   domain.TLSConfig
+		client   smtptls.Config
 		srvMin   uint16
 		srvMax   uint16
 		wantKind domain.Kind // KindUnknown: success
 	}{
 		{name: "server max 1.1, client default", srvMin: stdtls.VersionTLS10, srvMax: stdtls.VersionTLS11,
 			wantKind: domain.KindTLSVersion},
-		{name: "server max 1.2, client min 1.3", client: domain.TLSConfig{MinVersion: domain.TLS13},
+		{name: "server max 1.2, client min 1.3", client: smtptls.Config{MinVersion: smtptls.VersionTLS13},
 			srvMin: stdtls.VersionTLS12, srvMax: stdtls.VersionTLS12, wantKind: domain.KindTLSVersion},
 		{name: "server max 1.2, client default", srvMin: stdtls.VersionTLS12, srvMax: stdtls.VersionTLS12},
 		{name: "server 1.3 only, client default", srvMin: stdtls.VersionTLS13, srvMax: stdtls.VersionTLS13},
@@ -207,7 +207,7 @@ func TestClientInsecureVersion(t *testing.T) {
 	ca := newCA(t)
 	cfg := serverConfig(mustCert(t)(ca.ServerCert()))
 	cfg.MinVersion, cfg.MaxVersion = stdtls.VersionTLS10, stdtls.VersionTLS11
-	u := newUpgrader(t, domain.TLSConfig{CAFile: writeCA(t, ca), MinVersion: domain.TLS10, AllowInsecureTLS: true})
+	u := newUpgrader(t, smtptls.Config{CAFile: writeCA(t, ca), MinVersion: smtptls.VersionTLS10, AllowInsecureTLS: true})
 	conn, done := serveTLS(t, cfg)
 	sc, err := u.Client(background(), conn, "localhost")
 	if err != nil {
@@ -241,7 +241,7 @@ func TestClientMutualTLS(t *testing.T) {
 	}
 
 	t.Run("with certificate", func(t *testing.T) {
-		u := newUpgrader(t, domain.TLSConfig{CAFile: caFile, ClientCertFile: certFile, ClientKeyFile: keyFile})
+		u := newUpgrader(t, smtptls.Config{CAFile: caFile, ClientCertFile: certFile, ClientKeyFile: keyFile})
 		conn, done := serveTLS(t, mtlsServer(0))
 		sc, err := u.Client(background(), conn, "localhost")
 		if err != nil {
@@ -257,7 +257,7 @@ func TestClientMutualTLS(t *testing.T) {
 		}
 	})
 
-	u := newUpgrader(t, domain.TLSConfig{CAFile: caFile})
+	u := newUpgrader(t, smtptls.Config{CAFile: caFile})
 	t.Run("without certificate, TLS 1.2", func(t *testing.T) {
 		conn, done := serveTLS(t, mtlsServer(stdtls.VersionTLS12))
 		_, err := u.Client(background(), conn, "localhost")
@@ -302,24 +302,24 @@ func TestClientPins(t *testing.T) {
 	caPin := tlstest.SPKIPin(ca.Certificate())
 	tests := []struct {
 		name     string
-		cfg      domain.TLSConfig
+		cfg      smtptls.Config
 		cert     *tlstest.Cert
 		wantKind domain.Kind // KindUnknown: success
 	}{
 		{name: "self-signed, pinned leaf", cert: self,
-			cfg: domain.TLSConfig{InsecureSkipVerify: true, PinnedSPKISHA256: []string{"sha256/" + self.SPKIPin()}}},
+			cfg: smtptls.Config{InsecureSkipVerify: true, PinnedSPKISHA256: []string{"sha256/" + self.SPKIPin()}}},
 		{name: "self-signed, other pin", cert: self, wantKind: domain.KindCertificateUntrusted,
-			cfg: domain.TLSConfig{InsecureSkipVerify: true, PinnedSPKISHA256: []string{signed.SPKIPin()}}},
+			cfg: smtptls.Config{InsecureSkipVerify: true, PinnedSPKISHA256: []string{signed.SPKIPin()}}},
 		{name: "verified, pinned leaf among others", cert: signed,
-			cfg: domain.TLSConfig{CAFile: caFile, PinnedSPKISHA256: []string{self.SPKIPin(), signed.SPKIPin()}}},
+			cfg: smtptls.Config{CAFile: caFile, PinnedSPKISHA256: []string{self.SPKIPin(), signed.SPKIPin()}}},
 		{name: "verified, pinned CA", cert: signed,
-			cfg: domain.TLSConfig{CAFile: caFile, PinnedSPKISHA256: []string{caPin}}},
+			cfg: smtptls.Config{CAFile: caFile, PinnedSPKISHA256: []string{caPin}}},
 		{name: "verified, pin mismatch", cert: signed, wantKind: domain.KindCertificateUntrusted,
-			cfg: domain.TLSConfig{CAFile: caFile, PinnedSPKISHA256: []string{self.SPKIPin()}}},
+			cfg: smtptls.Config{CAFile: caFile, PinnedSPKISHA256: []string{self.SPKIPin()}}},
 		// Without verification the presented chain proves nothing: a CA pin
 		// must not let an unverified leaf through.
 		{name: "unverified, pinned CA only", cert: signed, wantKind: domain.KindCertificateUntrusted,
-			cfg: domain.TLSConfig{InsecureSkipVerify: true, PinnedSPKISHA256: []string{caPin}}},
+			cfg: smtptls.Config{InsecureSkipVerify: true, PinnedSPKISHA256: []string{caPin}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -344,7 +344,7 @@ func TestClientPins(t *testing.T) {
 }
 
 func TestClientPlaintextPeer(t *testing.T) {
-	u := newUpgrader(t, domain.TLSConfig{InsecureSkipVerify: true})
+	u := newUpgrader(t, smtptls.Config{InsecureSkipVerify: true})
 	client, server := net.Pipe()
 	defer server.Close()
 	go func() { _, _ = io.Copy(io.Discard, server) }() // the ClientHello
@@ -355,7 +355,7 @@ func TestClientPlaintextPeer(t *testing.T) {
 }
 
 func TestClientCancel(t *testing.T) {
-	u := newUpgrader(t, domain.TLSConfig{InsecureSkipVerify: true})
+	u := newUpgrader(t, smtptls.Config{InsecureSkipVerify: true})
 	client, server := net.Pipe()
 	defer server.Close()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -373,7 +373,7 @@ func TestClientCancel(t *testing.T) {
 }
 
 func TestClientContextAlreadyDone(t *testing.T) {
-	u := newUpgrader(t, domain.TLSConfig{InsecureSkipVerify: true})
+	u := newUpgrader(t, smtptls.Config{InsecureSkipVerify: true})
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 	expired, cancel2 := context.WithDeadline(context.Background(), time.Unix(1, 0))
@@ -400,7 +400,7 @@ func TestClientContextAlreadyDone(t *testing.T) {
 }
 
 func TestClientConnDeadline(t *testing.T) {
-	u := newUpgrader(t, domain.TLSConfig{InsecureSkipVerify: true})
+	u := newUpgrader(t, smtptls.Config{InsecureSkipVerify: true})
 	client, server := net.Pipe()
 	defer server.Close()
 	if err := client.SetDeadline(time.Unix(1, 0)); err != nil {
@@ -411,7 +411,7 @@ func TestClientConnDeadline(t *testing.T) {
 }
 
 func TestClientPeerHangsUp(t *testing.T) {
-	u := newUpgrader(t, domain.TLSConfig{InsecureSkipVerify: true})
+	u := newUpgrader(t, smtptls.Config{InsecureSkipVerify: true})
 	client, server := net.Pipe()
 	go func() {
 		_, _ = server.Read(make([]byte, 1))
@@ -423,7 +423,7 @@ func TestClientPeerHangsUp(t *testing.T) {
 }
 
 func TestClientBadInput(t *testing.T) {
-	u := newUpgrader(t, domain.TLSConfig{})
+	u := newUpgrader(t, smtptls.Config{})
 	t.Run("nil conn", func(t *testing.T) {
 		_, err := u.Client(background(), nil, "localhost")
 		wantKind(t, err, domain.KindInvalidInput)

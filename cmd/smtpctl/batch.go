@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/integrations/smtp/adapters/pool"
 	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
 )
@@ -88,19 +89,19 @@ func runBatch(args []string, stdout, stderr io.Writer) int {
 
 // batchConfig checks the flags and builds the client configuration:
 // --connections sets the pool size, --rate-limit the rate limit.
-func batchConfig(fs *flag.FlagSet, c *connFlags, rl *rateLimitFlags, file string, conns int) (domain.Config, error) {
+func batchConfig(fs *flag.FlagSet, c *connFlags, rl *rateLimitFlags, file string, conns int) (bootstrap.Config, error) {
 	switch {
 	case fs.NArg() > 0:
-		return domain.Config{}, &usageError{"unexpected argument " + quote(fs.Arg(0))}
+		return bootstrap.Config{}, &usageError{"unexpected argument " + quote(fs.Arg(0))}
 	case file == "":
-		return domain.Config{}, &usageError{"--file is required (- reads stdin)"}
-	case conns < 0 || conns > domain.MaxPoolConnections:
-		return domain.Config{}, &usageError{"--connections must be between 1 and " + strconv.Itoa(domain.MaxPoolConnections)}
+		return bootstrap.Config{}, &usageError{"--file is required (- reads stdin)"}
+	case conns < 0 || conns > pool.MaxConnectionsLimit:
+		return bootstrap.Config{}, &usageError{"--connections must be between 1 and " + strconv.Itoa(pool.MaxConnectionsLimit)}
 	}
 	connsSet := false
 	fs.Visit(func(f *flag.Flag) { connsSet = connsSet || f.Name == "connections" })
 	if connsSet && conns == 0 {
-		return domain.Config{}, &usageError{"--connections must be between 1 and " + strconv.Itoa(domain.MaxPoolConnections)}
+		return bootstrap.Config{}, &usageError{"--connections must be between 1 and " + strconv.Itoa(pool.MaxConnectionsLimit)}
 	}
 	cfg, err := c.config()
 	if err != nil {
@@ -114,7 +115,7 @@ func batchConfig(fs *flag.FlagSet, c *connFlags, rl *rateLimitFlags, file string
 		cfg.Pool.MinIdle = min(cfg.Pool.MinIdle, conns)
 	}
 	if cfg.Pool.MaxConnections <= 0 {
-		cfg.Pool.MaxConnections = domain.DefaultConfig().Pool.MaxConnections
+		cfg.Pool.MaxConnections = pool.Config{}.WithDefaults().MaxConnections
 	}
 	return cfg, nil
 }

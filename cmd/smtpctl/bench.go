@@ -13,7 +13,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/integrations/smtp/domain"
+	"github.com/integrations/smtp/adapters/pool"
 )
 
 // Limits that keep a bench bounded in memory and in load.
@@ -96,7 +96,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.attachSize, "attach-size", 0, "attach `octets` of random binary data to every message (send and batch modes)")
 	fs.StringVar(&o.messageFile, "message-file", "", "send the prebuilt RFC 5322 message in `file` (raw mode; --size is ignored)")
 	fs.BoolVar(&o.rawBytes, "raw-bytes", false, "read --message-file into memory and send it with SendRaw even when the client can stream it")
-	fs.IntVar(&o.minIdle, "min-idle", domain.DefaultConfig().Pool.MinIdle, "idle sessions the pool keeps open (Config.Pool.MinIdle; at most --connections)")
+	fs.IntVar(&o.minIdle, "min-idle", pool.Config{}.WithDefaults().MinIdle, "idle sessions the pool keeps open (Config.Pool.MinIdle; at most --connections)")
 	fs.BoolVar(&o.noPool, "no-pool", false, "do not pool sessions: every send opens a session (TLS, AUTH) and closes it")
 	fs.StringVar(&o.from, "from", "bench@example.test", "sender `address`")
 	fs.StringVar(&o.to, "to", "sink@example.test", "recipient `address`")

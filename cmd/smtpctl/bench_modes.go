@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/integrations/smtp/adapters/pool"
+	"github.com/integrations/smtp/application"
 	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
 )
@@ -42,8 +44,8 @@ func (o *benchOptions) check(fs *flag.FlagSet) error {
 		return &usageError{"--attach-size must be between 0 and " + strconv.Itoa(benchMaxSize)}
 	case o.concurrency < 1 || o.concurrency > benchMaxConcurrency:
 		return &usageError{"--concurrency must be between 1 and " + strconv.Itoa(benchMaxConcurrency)}
-	case o.conns < 1 || o.conns > domain.MaxPoolConnections:
-		return &usageError{"--connections (the pool size) must be between 1 and " + strconv.Itoa(domain.MaxPoolConnections)}
+	case o.conns < 1 || o.conns > pool.MaxConnectionsLimit:
+		return &usageError{"--connections (the pool size) must be between 1 and " + strconv.Itoa(pool.MaxConnectionsLimit)}
 	case o.minIdle < 0:
 		return &usageError{"--min-idle must not be negative"}
 	case o.batch < 0:
@@ -62,12 +64,12 @@ func (o *benchOptions) check(fs *flag.FlagSet) error {
 
 // prepare builds (or renders, or opens) the messages, which the clock does
 // not count, and returns the timed run.
-func (o *benchOptions) prepare(cfg domain.Config) (func(context.Context) benchResult, error) {
+func (o *benchOptions) prepare(cfg bootstrap.Config) (func(context.Context) benchResult, error) {
 	cfg.Pool.MaxConnections, cfg.Pool.MinIdle = o.conns, min(o.minIdle, o.conns)
 	// A bench may send messages larger than the default client-side limit:
 	// unless --max-size says otherwise, allow the largest.
 	if cfg.Limits.MaxMessageSize == 0 {
-		cfg.Limits.MaxMessageSize = domain.MaxMessageSizeLimit
+		cfg.Limits.MaxMessageSize = application.MaxMessageSizeLimit
 	}
 	var opts []bootstrap.ClientOption
 	if o.noPool {
@@ -139,7 +141,7 @@ type benchCall func(ctx context.Context, c benchClient, i int, r *benchResult)
 // benchConcurrent makes calls calls from concurrency goroutines sharing
 // one client. The clock runs from the client's creation (before the first
 // dial) to the last reply.
-func benchConcurrent(ctx context.Context, cfg domain.Config, opts []bootstrap.ClientOption, calls, concurrency int, call benchCall) benchResult {
+func benchConcurrent(ctx context.Context, cfg bootstrap.Config, opts []bootstrap.ClientOption, calls, concurrency int, call benchCall) benchResult {
 	var (
 		next  atomic.Int64
 		mu    sync.Mutex

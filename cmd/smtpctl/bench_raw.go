@@ -27,7 +27,7 @@ type rawReaderSender interface {
 
 // clientStreams reports whether the clients that newClient returns can
 // stream a raw message (SendRawReader), without making one.
-func clientStreams[C any](_ func(domain.Config, ...bootstrap.ClientOption) (C, error)) bool {
+func clientStreams[C any](_ func(bootstrap.Config, ...bootstrap.ClientOption) (C, error)) bool {
 	var zero C
 	_, ok := any(zero).(rawReaderSender)
 	return ok

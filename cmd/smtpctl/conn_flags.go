@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	smtptls "github.com/integrations/smtp/adapters/tls"
+	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
 )
 
@@ -44,8 +46,8 @@ func (c *connFlags) register(fs *flag.FlagSet) {
 
 // config builds and validates the client configuration. Flag misuse is a
 // usageError (64); an invalid configuration a configError (78).
-func (c *connFlags) config() (domain.Config, error) {
-	cfg := domain.DefaultConfig()
+func (c *connFlags) config() (bootstrap.Config, error) {
+	var cfg bootstrap.Config
 	if c.host == "" {
 		return cfg, &usageError{"--host is required"}
 	}
@@ -55,11 +57,11 @@ func (c *connFlags) config() (domain.Config, error) {
 		return cfg, &usageError{err.Error()}
 	}
 	cfg.TLSMode = mode
-	v, err := domain.ParseTLSVersion(c.tlsMin)
-	if err != nil || (v != domain.TLS12 && v != domain.TLS13) {
+	v, err := smtptls.ParseVersion(c.tlsMin)
+	if err != nil || (v != smtptls.VersionTLS12 && v != smtptls.VersionTLS13) {
 		return cfg, &usageError{"--tls-min must be 1.2 or 1.3"}
 	}
-	cfg.TLS = domain.TLSConfig{
+	cfg.TLS = smtptls.Config{
 		MinVersion: v, InsecureSkipVerify: c.insecureSkipVerify, CAFile: c.caFile,
 		ClientCertFile: c.clientCert, ClientKeyFile: c.clientKey, ServerName: c.serverName, PinnedSPKISHA256: c.pins,
 	}
@@ -81,7 +83,7 @@ func (c *connFlags) config() (domain.Config, error) {
 	// A command-line send is one attempt: the exit code tells the caller
 	// whether to try again.
 	cfg.Retry.MaxAttempts = 1
-	cfg.CircuitBreaker.Enabled = false
+	cfg.CircuitBreaker.Disabled = true
 	if c.timeout > 0 {
 		cfg.Timeouts = scaleTimeouts(c.timeout)
 	}

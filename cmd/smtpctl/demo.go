@@ -58,7 +58,7 @@ func demo(out io.Writer) error {
 	}
 	fmt.Fprintf(out, "== test server on %s: STARTTLS required (CA %s), AUTH for %s\n\n", srv.Addr(), caFile, user)
 
-	cfg := domain.DefaultConfig()
+	cfg := bootstrap.Config{}
 	cfg.Host, cfg.Port = srv.Host(), srv.Port()
 	cfg.TLSMode = domain.TLSStartTLSRequired
 	cfg.TLS.CAFile = caFile

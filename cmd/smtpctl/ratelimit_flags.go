@@ -4,10 +4,13 @@ import (
 	"flag"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/integrations/smtp/adapters/ratelimit"
+	redislimit "github.com/integrations/smtp/adapters/ratelimit/redis"
 	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
 )
@@ -24,16 +27,17 @@ type rateLimitFlags struct {
 func (r *rateLimitFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.spec, "rate-limit", "", "send at most `N/WINDOW` emails, e.g. 100/1m, 10/s or 5000/1h (window: a Go duration, or s, m, h for one of them)")
 	fs.StringVar(&r.onLimit, "on-limit", "", "`action` for an email over the rate limit: reject (default; it fails with local_rate_limit_exceeded) or wait for a slot")
-	fs.StringVar(&r.redisURL, "rate-limit-redis", "", "share the rate limit with every process using this Redis `URL` (redis://host:port/db; one with a password goes in $"+bootstrap.EnvRateLimitRedisURL+" only)")
-	fs.StringVar(&r.key, "rate-limit-key", "", "`name` of the shared quota: processes with the same name share it (default $"+bootstrap.EnvRateLimitKey+", else user@host:port)")
+	fs.StringVar(&r.redisURL, "rate-limit-redis", "", "share the rate limit with every process using this Redis `URL` (redis://host:port/db; one with a password goes in $SMTP_RATE_LIMIT_REDIS_URL only)")
+	fs.StringVar(&r.key, "rate-limit-key", "", "`name` of the shared quota: processes with the same name share it (default $SMTP_RATE_LIMIT_KEY, else user@host:port)")
 	fs.StringVar(&r.onUnavailable, "rate-limit-on-unavailable", "", "`policy` when Redis does not answer: fail-closed (default; the email is refused) or fail-open (this process's own limit decides)")
 }
 
 // apply sets cfg.RateLimit from the flags, then its shared quota from the
-// environment (bootstrap.ApplyEnv) and the Redis flags, which override the
+// environment (the SMTP_RATE_LIMIT_REDIS_* variables and
+// SMTP_RATE_LIMIT_KEY, through Config.ApplyEnv) and the Redis flags, which override the
 // environment; without --rate-limit it leaves cfg alone. Bad values are a
 // usageError (64) that never shows the URL's password.
-func (r *rateLimitFlags) apply(cfg *domain.Config) error {
+func (r *rateLimitFlags) apply(cfg *bootstrap.Config) error {
 	if r.spec == "" {
 		switch {
 		case r.onLimit != "":
@@ -55,49 +59,59 @@ func (r *rateLimitFlags) apply(cfg *domain.Config) error {
 	if err != nil {
 		return err
 	}
-	rl := &domain.RateLimitConfig{MaxEmails: n, Window: window, OnLimit: onLimit}
+	rl := &ratelimit.Config{MaxEmails: n, Window: window, OnLimit: onLimit}
 	c := *cfg
 	c.RateLimit = rl
 	if err := r.applyShared(&c); err != nil {
 		return err
 	}
-	cfg.RateLimit = c.RateLimit
+	cfg.RateLimit, cfg.RateLimitRedis = c.RateLimit, c.RateLimitRedis
 	return nil
 }
 
-// applyShared sets cfg.RateLimit.Redis from the environment, then from the
+// sharedEnv are the variables of Config.ApplyEnv that smtpctl reads; the
+// others (SMTP_HOST ...) are flags here.
+var sharedEnv = []string{"SMTP_RATE_LIMIT_REDIS_URL", "SMTP_RATE_LIMIT_KEY", "SMTP_RATE_LIMIT_REDIS_ON_UNAVAILABLE", "SMTP_RATE_LIMIT_REDIS_TIMEOUT"}
+
+// applyShared sets cfg.RateLimitRedis from the environment, then from the
 // flags.
-func (r *rateLimitFlags) applyShared(cfg *domain.Config) error {
+func (r *rateLimitFlags) applyShared(cfg *bootstrap.Config) error {
 	lookup := r.lookupEnv
 	if lookup == nil {
 		lookup = os.LookupEnv
 	}
-	if err := bootstrap.ApplyEnvFrom(cfg, lookup); err != nil {
+	only := func(name string) (string, bool) {
+		if !slices.Contains(sharedEnv, name) {
+			return "", false
+		}
+		return lookup(name)
+	}
+	if err := cfg.ApplyEnv(only); err != nil {
 		return &usageError{domain.AsError(err).Message}
 	}
 	if r.redisURL == "" && r.key == "" && r.onUnavailable == "" {
 		return nil
 	}
-	var shared domain.RedisRateLimit
-	if cfg.RateLimit.Redis != nil {
-		shared = *cfg.RateLimit.Redis
+	var shared redislimit.Config
+	if cfg.RateLimitRedis != nil {
+		shared = *cfg.RateLimitRedis
 	}
 	if r.redisURL != "" {
 		if u, err := url.Parse(r.redisURL); err == nil && u.User != nil {
 			if _, ok := u.User.Password(); ok {
-				return &usageError{"--rate-limit-redis: a password does not go on the command line; put the URL in $" + bootstrap.EnvRateLimitRedisURL}
+				return &usageError{"--rate-limit-redis: a password does not go on the command line; put the URL in $SMTP_RATE_LIMIT_REDIS_URL"}
 			}
 		}
-		shared.URL = domain.RedisURL(r.redisURL)
+		shared.URL = redislimit.URL(r.redisURL)
 	}
 	if shared.URL == "" {
-		return &usageError{"--rate-limit-key and --rate-limit-on-unavailable need --rate-limit-redis (or $" + bootstrap.EnvRateLimitRedisURL + ")"}
+		return &usageError{"--rate-limit-key and --rate-limit-on-unavailable need --rate-limit-redis (or $SMTP_RATE_LIMIT_REDIS_URL)"}
 	}
 	if r.key != "" {
 		shared.Key = r.key
 	}
 	if r.onUnavailable != "" {
-		p, err := domain.ParseRedisFailurePolicy(r.onUnavailable)
+		p, err := redislimit.ParseFailurePolicy(r.onUnavailable)
 		if err != nil {
 			return &usageError{"--rate-limit-on-unavailable must be fail-closed or fail-open, not " + quote(r.onUnavailable)}
 		}
@@ -106,7 +120,7 @@ func (r *rateLimitFlags) applyShared(cfg *domain.Config) error {
 	if err := shared.Validate(); err != nil {
 		return &usageError{"--rate-limit-redis " + shared.URL.String() + ": " + redisProblems(err)}
 	}
-	cfg.RateLimit.Redis = &shared
+	cfg.RateLimitRedis = &shared
 	return nil
 }
 
@@ -160,12 +174,12 @@ func parseRateLimit(s string) (n int, window time.Duration, err error) {
 }
 
 // parseOnLimit maps --on-limit to a behaviour; "" is reject.
-func parseOnLimit(s string) (domain.RateLimitBehavior, error) {
+func parseOnLimit(s string) (ratelimit.Behavior, error) {
 	switch s {
 	case "", "reject":
-		return domain.RateLimitReject, nil
+		return ratelimit.Reject, nil
 	case "wait":
-		return domain.RateLimitWait, nil
+		return ratelimit.Wait, nil
 	}
 	return 0, &usageError{"--on-limit must be reject or wait, not " + quote(s)}
 }

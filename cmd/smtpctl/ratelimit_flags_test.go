@@ -5,7 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/integrations/smtp/domain"
+	"github.com/integrations/smtp/adapters/ratelimit"
+	redislimit "github.com/integrations/smtp/adapters/ratelimit/redis"
+	"github.com/integrations/smtp/bootstrap"
 )
 
 func TestParseRateLimit(t *testing.T) {
@@ -57,20 +59,20 @@ func TestRateLimitFlagsApply(t *testing.T) {
 	tests := []struct {
 		name    string
 		give    rateLimitFlags
-		want    *domain.RateLimitConfig
+		want    *ratelimit.Config
 		wantErr bool
 	}{
 		{name: "none", give: rateLimitFlags{}},
 		{name: "reject by default", give: rateLimitFlags{spec: "2/1m"},
-			want: &domain.RateLimitConfig{MaxEmails: 2, Window: time.Minute, OnLimit: domain.RateLimitReject}},
+			want: &ratelimit.Config{MaxEmails: 2, Window: time.Minute, OnLimit: ratelimit.Reject}},
 		{name: "wait", give: rateLimitFlags{spec: "2/1m", onLimit: "wait"},
-			want: &domain.RateLimitConfig{MaxEmails: 2, Window: time.Minute, OnLimit: domain.RateLimitWait}},
+			want: &ratelimit.Config{MaxEmails: 2, Window: time.Minute, OnLimit: ratelimit.Wait}},
 		{name: "unknown behaviour", give: rateLimitFlags{spec: "2/1m", onLimit: "queue"}, wantErr: true},
 		{name: "on-limit alone", give: rateLimitFlags{onLimit: "wait"}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := domain.DefaultConfig()
+			cfg := bootstrap.Config{}
 			err := tt.give.apply(&cfg)
 			if tt.wantErr {
 				if exitCode(err) != exitUsage || cfg.RateLimit != nil {
@@ -101,17 +103,17 @@ func TestRateLimitFlagsShared(t *testing.T) {
 	tests := []struct {
 		name    string
 		give    rateLimitFlags
-		want    *domain.RedisRateLimit
+		want    *redislimit.Config
 		wantErr string
 	}{
 		{name: "no redis", give: rateLimitFlags{spec: "2/1m", lookupEnv: env()}},
 		{name: "flags", give: rateLimitFlags{spec: "2/1m", redisURL: "redis://127.0.0.1:6390/0", key: "acct", lookupEnv: env()},
-			want: &domain.RedisRateLimit{URL: "redis://127.0.0.1:6390/0", Key: "acct"}},
+			want: &redislimit.Config{URL: "redis://127.0.0.1:6390/0", Key: "acct"}},
 		{name: "env", give: rateLimitFlags{spec: "2/1m", lookupEnv: env("SMTP_RATE_LIMIT_REDIS_URL", "redis://e:1", "SMTP_RATE_LIMIT_KEY", "ek")},
-			want: &domain.RedisRateLimit{URL: "redis://e:1", Key: "ek"}},
+			want: &redislimit.Config{URL: "redis://e:1", Key: "ek"}},
 		{name: "flags override env", give: rateLimitFlags{spec: "2/1m", key: "fk", onUnavailable: "fail-open",
 			lookupEnv: env("SMTP_RATE_LIMIT_REDIS_URL", "redis://e:1", "SMTP_RATE_LIMIT_KEY", "ek")},
-			want: &domain.RedisRateLimit{URL: "redis://e:1", Key: "fk", OnUnavailable: domain.RedisFailOpen}},
+			want: &redislimit.Config{URL: "redis://e:1", Key: "fk", OnUnavailable: redislimit.FailOpen}},
 		{name: "env without --rate-limit is ignored", give: rateLimitFlags{lookupEnv: env("SMTP_RATE_LIMIT_REDIS_URL", "redis://e:1")}},
 		{name: "redis without --rate-limit", give: rateLimitFlags{redisURL: "redis://h:1", lookupEnv: env()}, wantErr: "--rate-limit-redis needs --rate-limit"},
 		{name: "key without --rate-limit", give: rateLimitFlags{key: "k", lookupEnv: env()}, wantErr: "--rate-limit-key needs"},
@@ -122,13 +124,13 @@ func TestRateLimitFlagsShared(t *testing.T) {
 		{name: "password on the command line", give: rateLimitFlags{spec: "2/1m", redisURL: "redis://:" + pw + "@h:1", lookupEnv: env()},
 			wantErr: "SMTP_RATE_LIMIT_REDIS_URL"},
 		{name: "password in the env", give: rateLimitFlags{spec: "2/1m", key: "k", lookupEnv: env("SMTP_RATE_LIMIT_REDIS_URL", "redis://:"+pw+"@h:1")},
-			want: &domain.RedisRateLimit{URL: domain.RedisURL("redis://:" + pw + "@h:1"), Key: "k"}},
+			want: &redislimit.Config{URL: redislimit.URL("redis://:" + pw + "@h:1"), Key: "k"}},
 		{name: "bad env url", give: rateLimitFlags{spec: "2/1m", lookupEnv: env("SMTP_RATE_LIMIT_REDIS_URL", "http://:"+pw+"@h")}, wantErr: "scheme"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			cfg := domain.DefaultConfig()
+			cfg := bootstrap.Config{}
 			err := tt.give.apply(&cfg)
 			if tt.wantErr != "" {
 				if exitCode(err) != exitUsage || !strings.Contains(err.Error(), tt.wantErr) || strings.Contains(err.Error(), pw) {
@@ -139,10 +141,7 @@ func TestRateLimitFlagsShared(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got *domain.RedisRateLimit
-			if cfg.RateLimit != nil {
-				got = cfg.RateLimit.Redis
-			}
+			got := cfg.RateLimitRedis
 			if (got == nil) != (tt.want == nil) || got != nil && *got != *tt.want {
 				t.Fatalf("Redis %v, want %v", got, tt.want)
 			}

@@ -134,7 +134,7 @@ func runSend(args []string, stdout, stderr io.Writer) int {
 	return finish(err)
 }
 
-func sendBuilt(ctx context.Context, cfg domain.Config, opts []bootstrap.ClientOption, m *messageFlags) (*domain.SendResult, error) {
+func sendBuilt(ctx context.Context, cfg bootstrap.Config, opts []bootstrap.ClientOption, m *messageFlags) (*domain.SendResult, error) {
 	if err := m.checkUsage(); err != nil {
 		return nil, err
 	}
@@ -150,7 +150,7 @@ func sendBuilt(ctx context.Context, cfg domain.Config, opts []bootstrap.ClientOp
 	return client.Send(ctx, e)
 }
 
-func sendFile(ctx context.Context, cfg domain.Config, opts []bootstrap.ClientOption, m *messageFlags, path string) (*domain.SendResult, error) {
+func sendFile(ctx context.Context, cfg bootstrap.Config, opts []bootstrap.ClientOption, m *messageFlags, path string) (*domain.SendResult, error) {
 	if m.from == "" || len(m.to)+len(m.cc)+len(m.bcc) == 0 {
 		return nil, &usageError{"--message-file needs --from and at least one --to, --cc or --bcc for the envelope"}
 	}

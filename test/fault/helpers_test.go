@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/integrations/smtp/adapters/pool"
 	"github.com/integrations/smtp/application"
 	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
@@ -21,14 +22,14 @@ import (
 // config is a plain (no TLS, no AUTH) configuration for host:port with a
 // pool of size sessions, no MinIdle, no health checks, attempts tries
 // (a few milliseconds apart) and no circuit breaker.
-func config(host string, port, size, attempts int) domain.Config {
-	cfg := domain.DefaultConfig()
+func config(host string, port, size, attempts int) bootstrap.Config {
+	cfg := bootstrap.Config{}
 	cfg.Host, cfg.Port = host, port
 	cfg.TLSMode = domain.TLSNone
 	cfg.LocalName = "client.example.test"
-	cfg.Pool = domain.PoolConfig{MaxConnections: size, MinIdle: 0, AcquireTimeout: time.Minute, IdleTimeout: 5 * time.Minute}
-	cfg.Retry = domain.RetryConfig{MaxAttempts: attempts, InitialDelay: 5 * time.Millisecond, MaxDelay: 50 * time.Millisecond, Multiplier: 2, Jitter: true}
-	cfg.CircuitBreaker.Enabled = false
+	cfg.Pool = pool.Config{MaxConnections: size, MinIdle: -1, HealthCheckInterval: -1, AcquireTimeout: time.Minute, IdleTimeout: 5 * time.Minute}
+	cfg.Retry = application.RetryPolicy{MaxAttempts: attempts, InitialDelay: 5 * time.Millisecond, MaxDelay: 50 * time.Millisecond, Multiplier: 2}
+	cfg.CircuitBreaker.Disabled = true
 	cfg.Timeouts = domain.Timeouts{Connect: 30 * time.Second, Greeting: time.Minute, Command: time.Minute, Mail: time.Minute,
 		Rcpt: time.Minute, DataInit: time.Minute, DataBlock: time.Minute, DataTerm: time.Minute}
 	return cfg
@@ -36,7 +37,7 @@ func config(host string, port, size, attempts int) domain.Config {
 
 // newClient returns a client for cfg. The test closes it itself (to check
 // Close); a cleanup closes it too when the test stops early.
-func newClient(t *testing.T, cfg domain.Config, opts ...bootstrap.ClientOption) *application.Client {
+func newClient(t *testing.T, cfg bootstrap.Config, opts ...bootstrap.ClientOption) *application.Client {
 	t.Helper()
 	c, err := bootstrap.NewClient(cfg, opts...)
 	if err != nil {

@@ -63,10 +63,10 @@ func TestDeliveryUnknownIsNeverSentAgain(t *testing.T) {
 	const emails = 40
 	for _, tc := range []struct {
 		name  string
-		fault func(*smtptest.Server, *domain.Config)
+		fault func(*smtptest.Server, *bootstrap.Config)
 	}{
-		{"dropped after the dot", func(s *smtptest.Server, _ *domain.Config) { s.DropAfterData() }},
-		{"no reply within DataTerm", func(s *smtptest.Server, cfg *domain.Config) {
+		{"dropped after the dot", func(s *smtptest.Server, _ *bootstrap.Config) { s.DropAfterData() }},
+		{"no reply within DataTerm", func(s *smtptest.Server, cfg *bootstrap.Config) {
 			s.Delay("DATA", time.Minute) // ends when the client hangs up
 			cfg.Timeouts.DataTerm = 200 * time.Millisecond
 		}},

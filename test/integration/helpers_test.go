@@ -47,16 +47,16 @@ func hostPort(t *testing.T, addrVar string) (string, int) {
 }
 
 // config returns a configuration for the server at addrVar.
-func config(t *testing.T, addrVar string, mode domain.TLSMode) domain.Config {
+func config(t *testing.T, addrVar string, mode domain.TLSMode) bootstrap.Config {
 	t.Helper()
-	cfg := domain.DefaultConfig()
+	cfg := bootstrap.Config{}
 	cfg.Host, cfg.Port = hostPort(t, addrVar)
 	cfg.TLSMode = mode
 	cfg.TLS.CAFile = env(t, "SMTP_TEST_CA")
 	cfg.TLS.ServerName = "localhost"
 	cfg.LocalName = "client.example.test"
 	cfg.Retry.MaxAttempts = 1
-	cfg.CircuitBreaker.Enabled = false
+	cfg.CircuitBreaker.Disabled = true
 	cfg.Pool.MinIdle = 0 // the tests count connections: no warm spare
 	cfg.Timeouts = domain.Timeouts{Connect: 10 * time.Second, Greeting: 30 * time.Second, Command: 30 * time.Second,
 		Mail: 30 * time.Second, Rcpt: 30 * time.Second, DataInit: 30 * time.Second, DataBlock: time.Minute, DataTerm: 2 * time.Minute}
@@ -136,7 +136,7 @@ type harness struct {
 	tr     *transcript
 }
 
-func newClient(t *testing.T, cfg domain.Config) *harness {
+func newClient(t *testing.T, cfg bootstrap.Config) *harness {
 	t.Helper()
 	h := &harness{cap: newCapture(), tr: &transcript{}}
 	c, err := bootstrap.NewClient(cfg, bootstrap.WithEncoder(h.cap), bootstrap.WithTranscript(h.tr))

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/integrations/smtp/adapters/pool"
+	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
 )
 
@@ -18,11 +20,11 @@ const idleWait = 5 * time.Second
 // idleConfig is a client of the Postfix listener that hangs up on idle
 // connections: no retries and no MinIdle, so nothing but the pool's own
 // handling of a dead session can make the second send succeed.
-func idleConfig(t *testing.T, pool domain.PoolConfig) domain.Config {
+func idleConfig(t *testing.T, pool pool.Config) bootstrap.Config {
 	cfg := config(t, "POSTFIX_IDLE_ADDR", domain.TLSNone)
 	cfg.Pool = pool
 	cfg.Retry.MaxAttempts = 1
-	cfg.CircuitBreaker.Enabled = false
+	cfg.CircuitBreaker.Disabled = true
 	return cfg
 }
 
@@ -90,7 +92,7 @@ func count(tr *transcript, prefix string) int {
 // as it is; the MAIL on it meets the 421, and the pool replays the send on
 // a fresh session in the same slot: no error, no duplicate.
 func TestPoolReplaysASendOnASessionPostfixClosedWhileIdle(t *testing.T) {
-	h := newClient(t, idleConfig(t, domain.PoolConfig{MaxConnections: 2, MinIdle: 0, HealthCheck: false, IdleTimeout: 5 * time.Minute}))
+	h := newClient(t, idleConfig(t, pool.Config{MaxConnections: 2, MinIdle: -1, HealthCheckInterval: -1, IdleTimeout: 5 * time.Minute}))
 	sendTwiceAcrossIdle(t, h)
 
 	st := h.client.PoolStatus()
@@ -110,7 +112,7 @@ func TestPoolReplaysASendOnASessionPostfixClosedWhileIdle(t *testing.T) {
 // never keep the session alive) the NOOP finds the session dead before any
 // MAIL is written to it, and a fresh session carries the second message.
 func TestPoolHealthCheckFindsASessionPostfixClosedWhileIdle(t *testing.T) {
-	h := newClient(t, idleConfig(t, domain.PoolConfig{MaxConnections: 1, MinIdle: 0, HealthCheck: true,
+	h := newClient(t, idleConfig(t, pool.Config{MaxConnections: 1, MinIdle: -1,
 		HealthCheckInterval: 4 * time.Second, IdleTimeout: 5 * time.Minute}))
 	sendTwiceAcrossIdle(t, h)
 
@@ -136,7 +138,7 @@ func TestPoolHealthCheckFindsASessionPostfixClosedWhileIdle(t *testing.T) {
 // out between two checks and the NOOP on acquire find it dead: either way
 // the second send succeeds on one session, and nothing is sent twice.
 func TestPoolHealthCheckEverySecondAgainstPostfixIdleTimeout(t *testing.T) {
-	h := newClient(t, idleConfig(t, domain.PoolConfig{MaxConnections: 1, MinIdle: 0, HealthCheck: true,
+	h := newClient(t, idleConfig(t, pool.Config{MaxConnections: 1, MinIdle: -1,
 		HealthCheckInterval: time.Second, IdleTimeout: 5 * time.Minute}))
 	sendTwiceAcrossIdle(t, h)
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/integrations/smtp/adapters/pool"
 	"github.com/integrations/smtp/application"
 	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
@@ -32,9 +33,9 @@ const (
 func faultClient(t *testing.T, attempts int) (*application.Client, *greetings) {
 	t.Helper()
 	cfg := config(t, "POSTFIX_PLAIN_ADDR", domain.TLSNone)
-	cfg.Pool = domain.PoolConfig{MaxConnections: killPool, MinIdle: 0, AcquireTimeout: time.Minute, IdleTimeout: 5 * time.Minute}
-	cfg.Retry = domain.RetryConfig{MaxAttempts: attempts, InitialDelay: 200 * time.Millisecond, MaxDelay: 2 * time.Second, Multiplier: 2, Jitter: true}
-	cfg.CircuitBreaker.Enabled = false
+	cfg.Pool = pool.Config{MaxConnections: killPool, MinIdle: -1, HealthCheckInterval: -1, AcquireTimeout: time.Minute, IdleTimeout: 5 * time.Minute}
+	cfg.Retry = application.RetryPolicy{MaxAttempts: attempts, InitialDelay: 200 * time.Millisecond, MaxDelay: 2 * time.Second, Multiplier: 2}
+	cfg.CircuitBreaker.Disabled = true
 	g := &greetings{}
 	c, err := bootstrap.NewClient(cfg, bootstrap.WithTranscript(g))
 	if err != nil {

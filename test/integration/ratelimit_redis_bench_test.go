@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/integrations/smtp/adapters/ratelimit"
+	redislimit "github.com/integrations/smtp/adapters/ratelimit/redis"
 	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
 )
@@ -30,13 +32,13 @@ func BenchmarkPooledSendRateLimiter(b *testing.B) {
 			if addr == "" || url == "" {
 				b.Fatal("SMTP_SINK_ADDR and SMTP_TEST_REDIS_URL must be set: source /tmp/smtp-itest/env")
 			}
-			cfg := domain.DefaultConfig()
+			cfg := bootstrap.Config{}
 			cfg.Host, cfg.Port = splitAddr(b, addr)
 			cfg.TLSMode, cfg.LocalName = domain.TLSNone, "client.example.test"
 			cfg.Retry.MaxAttempts = 1
-			cfg.RateLimit = &domain.RateLimitConfig{MaxEmails: 10_000_000, Window: time.Second}
+			cfg.RateLimit = &ratelimit.Config{MaxEmails: 10_000_000, Window: time.Second}
 			if shared {
-				cfg.RateLimit.Redis = &domain.RedisRateLimit{URL: domain.RedisURL(url), Key: "bench-send-" + time.Now().Format("150405.000000")}
+				cfg.RateLimitRedis = &redislimit.Config{URL: redislimit.URL(url), Key: "bench-send-" + time.Now().Format("150405.000000")}
 			}
 			client, err := bootstrap.NewClient(cfg)
 			if err != nil {

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/integrations/smtp/adapters/ratelimit"
 	redislimit "github.com/integrations/smtp/adapters/ratelimit/redis"
 	"github.com/integrations/smtp/adapters/ratelimit/redis/redistest"
 	"github.com/integrations/smtp/bootstrap"
@@ -27,7 +28,7 @@ import (
 // sent), fail-open keeps sending under the in-memory limit with a WARN;
 // no send lasts much past the 200ms timeout.
 func TestRedisStoppedMidRun(t *testing.T) {
-	for _, policy := range []domain.RedisFailurePolicy{domain.RedisFailClosed, domain.RedisFailOpen} {
+	for _, policy := range []redislimit.FailurePolicy{redislimit.FailClosed, redislimit.FailOpen} {
 		for _, how := range []string{"killed", "hung"} {
 			t.Run(policy.String()+"/"+how, func(t *testing.T) {
 				t.Parallel()
@@ -37,15 +38,15 @@ func TestRedisStoppedMidRun(t *testing.T) {
 	}
 }
 
-func redisDown(t *testing.T, policy domain.RedisFailurePolicy, how string) {
+func redisDown(t *testing.T, policy redislimit.FailurePolicy, how string) {
 	const workers, each, before = 3, 10, 6
 	const timeout = 200 * time.Millisecond
 	const bound = 5 * time.Second // a send: the timeout and a Postfix transaction, on a loaded machine
 	rs := redistest.Start(t, "")
 	marker := unique(t)
 	cfg := config(t, "POSTFIX_PLAIN_ADDR", domain.TLSNone)
-	cfg.RateLimit = &domain.RateLimitConfig{MaxEmails: 100, Window: time.Hour,
-		Redis: &domain.RedisRateLimit{URL: domain.RedisURL(rs.URL()), Key: marker, Timeout: timeout, OnUnavailable: policy}}
+	cfg.RateLimit = &ratelimit.Config{MaxEmails: 100, Window: time.Hour}
+	cfg.RateLimitRedis = &redislimit.Config{URL: redislimit.URL(rs.URL()), Key: marker, Timeout: timeout, OnUnavailable: policy}
 	core, logs := observer.New(zapcore.InfoLevel)
 	limiter, err := bootstrap.NewRedisRateLimiter(cfg, bootstrap.WithLogger(zap.New(core)))
 	if err != nil {
@@ -118,7 +119,7 @@ func redisDown(t *testing.T, policy domain.RedisFailurePolicy, how string) {
 		switch {
 		case o.err == nil:
 			ok++
-			if o.startedAft && policy == domain.RedisFailClosed {
+			if o.startedAft && policy == redislimit.FailClosed {
 				t.Errorf("fail-closed: a send that started after Redis was %s went out", how)
 			}
 		case domain.KindOf(o.err) == domain.KindLocalRateLimit && errors.Is(o.err, redislimit.ErrUnavailable):
@@ -138,11 +139,11 @@ func redisDown(t *testing.T, policy domain.RedisFailurePolicy, how string) {
 		t.Fatal("no send started after Redis was taken away")
 	}
 	switch policy {
-	case domain.RedisFailClosed:
+	case redislimit.FailClosed:
 		if refused < afterStop || limiter.FailOpens() != 0 {
 			t.Fatalf("fail-closed: %d refused of %d started after, %d fail-opens", refused, afterStop, limiter.FailOpens())
 		}
-	case domain.RedisFailOpen:
+	case redislimit.FailOpen:
 		if ok != workers*each || limiter.FailOpens() < uint64(afterStop) || warns == 0 {
 			t.Fatalf("fail-open: %d of %d sent, %d fail-opens, %d warnings", ok, workers*each, limiter.FailOpens(), warns)
 		}

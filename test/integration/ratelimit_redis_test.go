@@ -32,9 +32,8 @@ func redisKey(t *testing.T) string { return unique(t) }
 // decisions next to the Redis limiter's for one sequence of calls.
 func TestRedisLimiterContract(t *testing.T) {
 	url := env(t, "SMTP_TEST_REDIS_URL")
-	newLimiter := func(t *testing.T, cfg domain.RateLimitConfig) ports.RateLimiter {
-		cfg.Redis = &domain.RedisRateLimit{URL: domain.RedisURL(url), Key: redisKey(t), Timeout: 2 * time.Second}
-		l, err := redislimit.New(cfg)
+	newLimiter := func(t *testing.T, cfg ratelimit.Config) ports.RateLimiter {
+		l, err := redislimit.New(cfg, redislimit.Config{URL: redislimit.URL(url), Key: redisKey(t), Timeout: 2 * time.Second})
 		if err != nil {
 			t.Fatalf("New: %v", err)
 		}
@@ -43,7 +42,7 @@ func TestRedisLimiterContract(t *testing.T) {
 	}
 	t.Run("contract", func(t *testing.T) { ratelimittest.Contract(t, newLimiter) })
 	t.Run("same decisions as in memory", func(t *testing.T) {
-		cfg := domain.RateLimitConfig{MaxEmails: 3, MaxConnections: 2, Window: time.Hour}
+		cfg := ratelimit.Config{MaxEmails: 3, MaxConnections: 2, Window: time.Hour}
 		mem, err := ratelimit.New(cfg)
 		if err != nil {
 			t.Fatal(err)

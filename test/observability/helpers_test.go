@@ -24,6 +24,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/integrations/smtp/adapters/pool"
 	"github.com/integrations/smtp/application"
 	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
@@ -33,14 +34,14 @@ import (
 // plainConfig is a configuration for srv without TLS or AUTH: a pool of
 // one session, no MinIdle or health checks, two attempts a millisecond
 // apart, no circuit breaker, generous timeouts.
-func plainConfig(srv *smtptest.Server) domain.Config {
-	cfg := domain.DefaultConfig()
+func plainConfig(srv *smtptest.Server) bootstrap.Config {
+	cfg := bootstrap.Config{}
 	cfg.Host, cfg.Port = srv.Host(), srv.Port()
 	cfg.TLSMode = domain.TLSNone
 	cfg.LocalName = "client.test"
-	cfg.Pool = domain.PoolConfig{MaxConnections: 1, AcquireTimeout: time.Minute, IdleTimeout: 10 * time.Minute, MaxLifetime: time.Hour}
-	cfg.Retry = domain.RetryConfig{MaxAttempts: 2, InitialDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, Multiplier: 2}
-	cfg.CircuitBreaker.Enabled = false
+	cfg.Pool = pool.Config{MaxConnections: 1, MinIdle: -1, HealthCheckInterval: -1, AcquireTimeout: time.Minute, IdleTimeout: 10 * time.Minute, MaxLifetime: time.Hour}
+	cfg.Retry = application.RetryPolicy{MaxAttempts: 2, InitialDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, Multiplier: 2, DisableJitter: true}
+	cfg.CircuitBreaker.Disabled = true
 	cfg.Timeouts = domain.Timeouts{Connect: time.Minute, Greeting: time.Minute, Command: time.Minute, Mail: time.Minute,
 		Rcpt: time.Minute, DataInit: time.Minute, DataBlock: time.Minute, DataTerm: time.Minute}
 	return cfg
@@ -48,7 +49,7 @@ func plainConfig(srv *smtptest.Server) domain.Config {
 
 // tlsConfig is plainConfig with STARTTLS required, verified against srv's
 // own CA, and creds (which may be zero).
-func tlsConfig(t *testing.T, srv *smtptest.Server, creds domain.Credentials) domain.Config {
+func tlsConfig(t *testing.T, srv *smtptest.Server, creds domain.Credentials) bootstrap.Config {
 	t.Helper()
 	ca := filepath.Join(t.TempDir(), "ca.pem")
 	if err := srv.WriteCA(ca); err != nil {
@@ -63,7 +64,7 @@ func tlsConfig(t *testing.T, srv *smtptest.Server, creds domain.Credentials) dom
 
 // newClient builds a client through bootstrap and closes it when the test
 // ends (closeClient closes it earlier where the test needs it closed).
-func newClient(t *testing.T, cfg domain.Config, opts ...bootstrap.ClientOption) *application.Client {
+func newClient(t *testing.T, cfg bootstrap.Config, opts ...bootstrap.ClientOption) *application.Client {
 	t.Helper()
 	c, err := bootstrap.NewClient(cfg, opts...)
 	if err != nil {

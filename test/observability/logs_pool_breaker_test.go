@@ -48,7 +48,7 @@ func TestEveryBreakerTransitionIsAWarning(t *testing.T) {
 	srv := smtptest.Start(t)
 	cfg := plainConfig(srv)
 	cfg.Retry.MaxAttempts = 1
-	cfg.CircuitBreaker = domain.CircuitBreakerConfig{Enabled: true, FailureThreshold: 1, FailureWindow: time.Minute,
+	cfg.CircuitBreaker = application.BreakerConfig{FailureThreshold: 1, FailureWindow: time.Minute,
 		RecoveryTimeout: 100 * time.Millisecond, SuccessThreshold: 1}
 	l := newLogs()
 	c := newClient(t, cfg, bootstrap.WithLogger(l.Logger))

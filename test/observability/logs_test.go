@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/integrations/smtp/adapters/ratelimit"
 	"github.com/integrations/smtp/application"
 	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
@@ -42,9 +43,9 @@ func loggedScenario(t *testing.T, p domain.AddressPolicy) logged {
 	srv.RejectRecipient("bad@example.org", 550, "5.1.1", "No such user bad@example.org")
 	cfg := tlsConfig(t, srv, domain.PasswordCredentials("user", "pw-logged"))
 	cfg.AddressPolicy = p
-	cfg.CircuitBreaker = domain.CircuitBreakerConfig{Enabled: true, FailureThreshold: 1, FailureWindow: 10 * time.Minute,
+	cfg.CircuitBreaker = application.BreakerConfig{FailureThreshold: 1, FailureWindow: 10 * time.Minute,
 		RecoveryTimeout: 10 * time.Minute, SuccessThreshold: 1}
-	cfg.RateLimit = &domain.RateLimitConfig{MaxEmails: 6, Window: time.Hour, OnLimit: domain.RateLimitReject}
+	cfg.RateLimit = &ratelimit.Config{MaxEmails: 6, Window: time.Hour, OnLimit: ratelimit.Reject}
 	out := logged{logs: newLogs(), tracer: newTracer(t), port: srv.Port()}
 	c := newClient(t, cfg, bootstrap.WithLogger(out.logs.Logger), bootstrap.WithTracerProvider(out.tracer))
 	step := func(e *domain.Email) {

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/integrations/smtp/adapters/ratelimit"
 	"github.com/integrations/smtp/application"
 	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
@@ -58,9 +59,9 @@ func scripted(t *testing.T, opts ...bootstrap.ClientOption) (errs []error) {
 		smtptest.WithAuthMechanisms(smtptest.MechPlain))
 	srv.RejectRecipient("bad@example.org", 550, "5.1.1", "No such user bad@example.org")
 	cfg := tlsConfig(t, srv, domain.PasswordCredentials("user", "pw-scripted"))
-	cfg.CircuitBreaker = domain.CircuitBreakerConfig{Enabled: true, FailureThreshold: 2, FailureWindow: 10 * time.Minute,
+	cfg.CircuitBreaker = application.BreakerConfig{FailureThreshold: 2, FailureWindow: 10 * time.Minute,
 		RecoveryTimeout: 10 * time.Minute, SuccessThreshold: 1}
-	cfg.RateLimit = &domain.RateLimitConfig{MaxEmails: 8, Window: time.Hour, OnLimit: domain.RateLimitReject}
+	cfg.RateLimit = &ratelimit.Config{MaxEmails: 8, Window: time.Hour, OnLimit: ratelimit.Reject}
 	c := newClient(t, cfg, opts...)
 
 	step := func(name string, e *domain.Email) {
@@ -231,7 +232,7 @@ func TestRateLimitHitIsCountedAndTraced(t *testing.T) {
 	t.Parallel()
 	srv := smtptest.Start(t)
 	cfg := plainConfig(srv)
-	cfg.RateLimit = &domain.RateLimitConfig{MaxEmails: 1, Window: time.Hour, OnLimit: domain.RateLimitReject}
+	cfg.RateLimit = &ratelimit.Config{MaxEmails: 1, Window: time.Hour, OnLimit: ratelimit.Reject}
 	m, tr := newMeter(t), newTracer(t)
 	c := newClient(t, cfg, bootstrap.WithMeterProvider(m), bootstrap.WithTracerProvider(tr))
 	if _, err := send(c, message(t, "first", "bob@example.org")); err != nil {

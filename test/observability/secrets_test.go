@@ -110,7 +110,7 @@ func TestNoSecretLeaks(t *testing.T) {
 			opts := []bootstrap.ClientOption{bootstrap.WithLogger(l.Logger), bootstrap.WithTracerProvider(tr), bootstrap.WithMeterProvider(m)}
 			if c.refresh {
 				cfg.Credentials = domain.Credentials{}
-				opts = append(opts, bootstrap.WithCredentialProvider(&refreshing{user: user, bad: c.secret, good: c.right}))
+				cfg.CredentialProvider = &refreshing{user: user, bad: c.secret, good: c.right}
 			}
 			cl := newClient(t, cfg, opts...)
 			res, err := send(cl, message(t, "secret", "bob@example.org"))

@@ -8,7 +8,7 @@
 //
 //	<!-- compile: fragment
 //	import: os time sdkmetric=go.opentelemetry.io/otel/sdk/metric
-//	before: cfg := domain.DefaultConfig()
+//	before: cfg := bootstrap.Config{}
 //	after: _, _ = client, err
 //	-->
 //

@@ -127,8 +127,8 @@ func TestQuickStartIsAFrontDoorProgram(t *testing.T) {
 func TestCompileFailsOnBrokenBlocks(t *testing.T) {
 	root := repoRoot(t)
 	doc := "# x\n\n```go\npackage main\n\nfunc main() { undefinedThing() }\n```\n\n" +
-		"<!-- compile: fragment\nimport: github.com/integrations/smtp\nafter: _ = cfg\n-->\n```go\ncfg := smtp.DefaultConfig()\ncfg.NoSuchField = 1\n```\n\n" +
-		"<!-- compile: fragment\nimport: github.com/integrations/smtp\nafter: _ = cfg\n-->\n```go\ncfg := smtp.DefaultConfig()\ncfg.Host = \"ok\"\n```\n"
+		"<!-- compile: fragment\nimport: github.com/integrations/smtp\nafter: _ = cfg\n-->\n```go\ncfg := smtp.Config{}\ncfg.NoSuchField = 1\n```\n\n" +
+		"<!-- compile: fragment\nimport: github.com/integrations/smtp\nafter: _ = cfg\n-->\n```go\ncfg := smtp.Config{}\ncfg.Host = \"ok\"\n```\n"
 	blocks, err := extract("README.md", doc)
 	if err != nil {
 		t.Fatal(err)

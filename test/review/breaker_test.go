@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/integrations/smtp/application"
-	"github.com/integrations/smtp/domain"
 	"github.com/integrations/smtp/smtptest"
 )
 
@@ -21,7 +20,7 @@ import (
 func TestCallersTimingOutInThePoolQueueDoNotOpenTheBreaker(t *testing.T) {
 	srv := smtptest.Start(t)
 	cfg := config(srv, 1, 1)
-	cfg.CircuitBreaker = domain.DefaultConfig().CircuitBreaker // enabled, 5 failures a minute
+	cfg.CircuitBreaker = application.BreakerConfig{} // enabled, 5 failures a minute
 	c := newClient(t, cfg)
 	srv.Delay("DATA", 3*time.Second) // the one session stays busy
 	slow := make(chan error, 1)

@@ -21,10 +21,10 @@ import (
 func gatedClient(t *testing.T, hook func(env ports.Envelope, body io.WriterTo) (*ports.TxResult, error)) (*application.Client, *fakeTransport) {
 	t.Helper()
 	tr := &fakeTransport{send: hook}
-	p := pool.New(tr, domain.PoolConfig{MaxConnections: 1, AcquireTimeout: time.Minute})
+	p := pool.New(tr, pool.Config{MaxConnections: 1, MinIdle: -1, HealthCheckInterval: -1, AcquireTimeout: time.Minute})
 	c, err := application.New(tr, bootstrap.NewEncoder(), application.WithPool(p),
-		application.WithRetry(domain.RetryConfig{MaxAttempts: 1}),
-		application.WithCircuitBreaker(domain.CircuitBreakerConfig{}))
+		application.WithRetry(application.RetryPolicy{MaxAttempts: 1}),
+		application.WithCircuitBreaker(application.BreakerConfig{Disabled: true}))
 	if err != nil {
 		t.Fatal(err)
 	}

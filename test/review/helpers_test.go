@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/integrations/smtp/adapters/pool"
 	"github.com/integrations/smtp/application"
 	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
@@ -15,18 +16,18 @@ import (
 // config is a plain configuration for srv: a pool of size sessions, no
 // MinIdle or health checks, attempts tries a few milliseconds apart, no
 // circuit breaker and generous timeouts.
-func config(srv *smtptest.Server, size, attempts int) domain.Config {
-	cfg := domain.DefaultConfig()
+func config(srv *smtptest.Server, size, attempts int) bootstrap.Config {
+	cfg := bootstrap.Config{}
 	cfg.Host, cfg.Port, cfg.TLSMode = srv.Host(), srv.Port(), domain.TLSNone
 	cfg.LocalName = "client.example.test"
-	cfg.Pool = domain.PoolConfig{MaxConnections: size, AcquireTimeout: time.Minute, IdleTimeout: 5 * time.Minute}
-	cfg.Retry = domain.RetryConfig{MaxAttempts: attempts, InitialDelay: 5 * time.Millisecond, MaxDelay: 20 * time.Millisecond, Multiplier: 2}
-	cfg.CircuitBreaker.Enabled = false
+	cfg.Pool = pool.Config{MaxConnections: size, MinIdle: -1, HealthCheckInterval: -1, AcquireTimeout: time.Minute, IdleTimeout: 5 * time.Minute}
+	cfg.Retry = application.RetryPolicy{MaxAttempts: attempts, InitialDelay: 5 * time.Millisecond, MaxDelay: 20 * time.Millisecond, Multiplier: 2, DisableJitter: true}
+	cfg.CircuitBreaker.Disabled = true
 	return cfg
 }
 
 // newClient returns a client for cfg, closed when the test ends.
-func newClient(t *testing.T, cfg domain.Config, opts ...bootstrap.ClientOption) *application.Client {
+func newClient(t *testing.T, cfg bootstrap.Config, opts ...bootstrap.ClientOption) *application.Client {
 	t.Helper()
 	c, err := bootstrap.NewClient(cfg, opts...)
 	if err != nil {

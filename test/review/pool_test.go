@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/integrations/smtp/adapters/pool"
-	"github.com/integrations/smtp/domain"
 )
 
 // Many goroutines Get, Put and Discard with contexts that end at random
@@ -19,7 +18,7 @@ import (
 func TestPoolUnderContentionKeepsItsBoundsAndDrains(t *testing.T) {
 	tr := &fakeTransport{}
 	const size = 3
-	p := pool.New(tr, domain.PoolConfig{MaxConnections: size, MinIdle: 1, HealthCheck: true,
+	p := pool.New(tr, pool.Config{MaxConnections: size, MinIdle: 1,
 		HealthCheckInterval: time.Millisecond, AcquireTimeout: 10 * time.Second})
 	stop := make(chan struct{})
 	var watch sync.WaitGroup

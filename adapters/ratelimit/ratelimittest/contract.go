@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/integrations/smtp/adapters/ratelimit"
 	"github.com/integrations/smtp/domain"
 	"github.com/integrations/smtp/ports"
 )
@@ -16,7 +17,7 @@ import (
 // NewLimiter returns a new limiter for cfg whose windows start about now
 // and whose counts are its own (a shared limiter uses fresh keys). It may
 // call t.Fatal and register cleanups with t.Cleanup.
-type NewLimiter func(t *testing.T, cfg domain.RateLimitConfig) ports.RateLimiter
+type NewLimiter func(t *testing.T, cfg ratelimit.Config) ports.RateLimiter
 
 // patience bounds every wait of the contract; it is long so that a loaded
 // machine passes, never to measure speed.
@@ -43,13 +44,13 @@ func Contract(t *testing.T, newLimiter NewLimiter) {
 	t.Helper()
 	t.Run("reject/one per minute", func(t *testing.T) {
 		t.Parallel()
-		l := newLimiter(t, domain.RateLimitConfig{MaxEmails: 1, Window: time.Minute})
+		l := newLimiter(t, ratelimit.Config{MaxEmails: 1, Window: time.Minute})
 		mustPass(t, l, ports.QuotaEmails)
 		mustRefuse(t, l, ports.QuotaEmails, time.Minute)
 	})
 	t.Run("reject/exactly N per window", func(t *testing.T) {
 		t.Parallel()
-		l := newLimiter(t, domain.RateLimitConfig{MaxEmails: 5, Window: time.Hour})
+		l := newLimiter(t, ratelimit.Config{MaxEmails: 5, Window: time.Hour})
 		for range 5 {
 			mustPass(t, l, ports.QuotaEmails)
 		}
@@ -59,7 +60,7 @@ func Contract(t *testing.T, newLimiter NewLimiter) {
 	})
 	t.Run("quotas are independent", func(t *testing.T) {
 		t.Parallel()
-		l := newLimiter(t, domain.RateLimitConfig{MaxEmails: 1, MaxConnections: 2, Window: time.Hour})
+		l := newLimiter(t, ratelimit.Config{MaxEmails: 1, MaxConnections: 2, Window: time.Hour})
 		mustPass(t, l, ports.QuotaEmails)
 		mustRefuse(t, l, ports.QuotaEmails, time.Hour)
 		mustPass(t, l, ports.QuotaConnections)
@@ -68,7 +69,7 @@ func Contract(t *testing.T, newLimiter NewLimiter) {
 	})
 	t.Run("unlimited connections", func(t *testing.T) {
 		t.Parallel()
-		l := newLimiter(t, domain.RateLimitConfig{MaxEmails: 1, Window: time.Hour, OnLimit: domain.RateLimitWait})
+		l := newLimiter(t, ratelimit.Config{MaxEmails: 1, Window: time.Hour, OnLimit: ratelimit.Wait})
 		for range 1000 {
 			mustPass(t, l, ports.QuotaConnections)
 		}
@@ -78,28 +79,28 @@ func Contract(t *testing.T, newLimiter NewLimiter) {
 	t.Run("waiter whose context ends", func(t *testing.T) { t.Parallel(); waiterContextEnds(t, newLimiter) })
 	t.Run("wait with timeout shorter than the window", func(t *testing.T) {
 		t.Parallel()
-		l := newLimiter(t, domain.RateLimitConfig{MaxEmails: 1, Window: time.Hour,
-			OnLimit: domain.RateLimitWaitWithTimeout, WaitTimeout: 50 * time.Millisecond})
+		l := newLimiter(t, ratelimit.Config{MaxEmails: 1, Window: time.Hour,
+			OnLimit: ratelimit.WaitWithTimeout, WaitTimeout: 50 * time.Millisecond})
 		mustPass(t, l, ports.QuotaEmails)
 		mustRefuse(t, l, ports.QuotaEmails, time.Hour)
 	})
 	t.Run("wait passes in a later window", func(t *testing.T) {
 		t.Parallel()
-		laterWindow(t, newLimiter, domain.RateLimitConfig{OnLimit: domain.RateLimitWait})
+		laterWindow(t, newLimiter, ratelimit.Config{OnLimit: ratelimit.Wait})
 	})
 	t.Run("wait with timeout passes in a later window", func(t *testing.T) {
 		t.Parallel()
-		laterWindow(t, newLimiter, domain.RateLimitConfig{OnLimit: domain.RateLimitWaitWithTimeout, WaitTimeout: patience})
+		laterWindow(t, newLimiter, ratelimit.Config{OnLimit: ratelimit.WaitWithTimeout, WaitTimeout: patience})
 	})
 	t.Run("concurrent reject", func(t *testing.T) { t.Parallel(); concurrentReject(t, newLimiter) })
 	t.Run("concurrent wait", func(t *testing.T) { t.Parallel(); concurrentWait(t, newLimiter) })
 }
 
 func endedContext(t *testing.T, newLimiter NewLimiter) {
-	behaviours := []domain.RateLimitConfig{
-		{OnLimit: domain.RateLimitReject},
-		{OnLimit: domain.RateLimitWait},
-		{OnLimit: domain.RateLimitWaitWithTimeout, WaitTimeout: 50 * time.Millisecond},
+	behaviours := []ratelimit.Config{
+		{OnLimit: ratelimit.Reject},
+		{OnLimit: ratelimit.Wait},
+		{OnLimit: ratelimit.WaitWithTimeout, WaitTimeout: 50 * time.Millisecond},
 	}
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -111,14 +112,14 @@ func endedContext(t *testing.T, newLimiter NewLimiter) {
 		mustEnd(t, l.Acquire(cancelled, ports.QuotaEmails), context.Canceled)
 		mustEnd(t, l.Acquire(expired, ports.QuotaEmails), context.DeadlineExceeded)
 		mustPass(t, l, ports.QuotaEmails) // the only permit is still there
-		if cfg.OnLimit != domain.RateLimitWait {
+		if cfg.OnLimit != ratelimit.Wait {
 			mustRefuse(t, l, ports.QuotaEmails, time.Hour)
 		}
 	}
 }
 
 func waiterContextEnds(t *testing.T, newLimiter NewLimiter) {
-	l := newLimiter(t, domain.RateLimitConfig{MaxEmails: 1, Window: time.Hour, OnLimit: domain.RateLimitWait})
+	l := newLimiter(t, ratelimit.Config{MaxEmails: 1, Window: time.Hour, OnLimit: ratelimit.Wait})
 	mustPass(t, l, ports.QuotaEmails)
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -136,7 +137,7 @@ func waiterContextEnds(t *testing.T, newLimiter NewLimiter) {
 // laterWindow checks that with one email per 200ms three emails pass and
 // take more than one window: the third is at least two windows after the
 // window in which the first call was made.
-func laterWindow(t *testing.T, newLimiter NewLimiter, cfg domain.RateLimitConfig) {
+func laterWindow(t *testing.T, newLimiter NewLimiter, cfg ratelimit.Config) {
 	cfg.MaxEmails, cfg.Window = 1, 200*time.Millisecond
 	l := newLimiter(t, cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), patience)
@@ -160,7 +161,7 @@ func laterWindow(t *testing.T, newLimiter NewLimiter, cfg domain.RateLimitConfig
 
 func concurrentReject(t *testing.T, newLimiter NewLimiter) {
 	const callers, max = 50, 10
-	l := newLimiter(t, domain.RateLimitConfig{MaxEmails: max, Window: time.Hour})
+	l := newLimiter(t, ratelimit.Config{MaxEmails: max, Window: time.Hour})
 	results := make(chan error, callers)
 	gate := make(chan struct{})
 	for range callers {
@@ -188,7 +189,7 @@ func concurrentReject(t *testing.T, newLimiter NewLimiter) {
 
 func concurrentWait(t *testing.T, newLimiter NewLimiter) {
 	const callers, max = 50, 10
-	l := newLimiter(t, domain.RateLimitConfig{MaxEmails: max, Window: time.Hour, OnLimit: domain.RateLimitWait})
+	l := newLimiter(t, ratelimit.Config{MaxEmails: max, Window: time.Hour, OnLimit: ratelimit.Wait})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	results := make(chan error, callers)

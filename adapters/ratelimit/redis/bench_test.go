@@ -10,7 +10,6 @@ import (
 	"github.com/integrations/smtp/adapters/ratelimit"
 	redislimit "github.com/integrations/smtp/adapters/ratelimit/redis"
 	"github.com/integrations/smtp/adapters/ratelimit/redis/redistest"
-	"github.com/integrations/smtp/domain"
 	"github.com/integrations/smtp/ports"
 )
 
@@ -29,9 +28,8 @@ func benchURL(b *testing.B) string {
 //
 //	go test -run=NONE -bench=Decision -benchtime=20000x ./adapters/ratelimit/redis/
 func BenchmarkDecision(b *testing.B) {
-	cfg := domain.RateLimitConfig{MaxEmails: 1_000_000, Window: time.Second,
-		Redis: &domain.RedisRateLimit{URL: domain.RedisURL(benchURL(b)), Key: "bench-" + time.Now().Format("150405.000000")}}
-	l, err := redislimit.New(cfg)
+	cfg := ratelimit.Config{MaxEmails: 1_000_000, Window: time.Second}
+	l, err := redislimit.New(cfg, redislimit.Config{URL: redislimit.URL(benchURL(b)), Key: "bench-" + time.Now().Format("150405.000000")})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -56,7 +54,7 @@ func BenchmarkDecision(b *testing.B) {
 // BenchmarkDecisionInMemory is the in-memory limiter's decision, for
 // comparison.
 func BenchmarkDecisionInMemory(b *testing.B) {
-	l, err := ratelimit.New(domain.RateLimitConfig{MaxEmails: 1_000_000_000, Window: time.Second})
+	l, err := ratelimit.New(ratelimit.Config{MaxEmails: 1_000_000_000, Window: time.Second})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -75,9 +73,8 @@ func BenchmarkDecisionInMemory(b *testing.B) {
 
 // BenchmarkDecisionParallel is BenchmarkDecision from GOMAXPROCS goroutines.
 func BenchmarkDecisionParallel(b *testing.B) {
-	cfg := domain.RateLimitConfig{MaxEmails: 1_000_000, Window: time.Second,
-		Redis: &domain.RedisRateLimit{URL: domain.RedisURL(benchURL(b)), Key: "benchp-" + time.Now().Format("150405.000000")}}
-	l, err := redislimit.New(cfg)
+	cfg := ratelimit.Config{MaxEmails: 1_000_000, Window: time.Second}
+	l, err := redislimit.New(cfg, redislimit.Config{URL: redislimit.URL(benchURL(b)), Key: "benchp-" + time.Now().Format("150405.000000")})
 	if err != nil {
 		b.Fatal(err)
 	}

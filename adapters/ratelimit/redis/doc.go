@@ -21,7 +21,7 @@
 //
 // "smtp:ratelimit:{KEY}:emails:WINDOW" and
 // "smtp:ratelimit:{KEY}:connections:WINDOW", where KEY is
-// domain.RedisRateLimit.Key and WINDOW the window in milliseconds; a key
+// Config.Key and WINDOW the window in milliseconds; a key
 // expires one window after its last permit. Clients that share a KEY and a
 // window share the quota; clients with different windows count apart.
 //
@@ -34,10 +34,10 @@
 //
 // # When Redis does not answer
 //
-// Each round trip is bounded by domain.RedisRateLimit.Timeout. When it
-// fails, domain.RedisRateLimit.OnUnavailable decides: RedisFailClosed
+// Each round trip is bounded by Config.Timeout. When it
+// fails, Config.OnUnavailable decides: FailClosed
 // refuses with a KindLocalRateLimit error that wraps ErrUnavailable;
-// RedisFailOpen asks the fallback limiter (WithFallback: bootstrap passes
+// FailOpen asks the fallback limiter (WithFallback: bootstrap passes
 // the in-memory limiter of the same configuration) and logs a warning.
 // After a failure Redis is left alone for the recheck interval (one second
 // by default), so an outage costs each decision nothing more than the

@@ -13,7 +13,7 @@ import (
 const op = permit.Op
 
 // ErrUnavailable is in the chain of the error of a permit refused because
-// Redis did not answer (RedisFailClosed): errors.Is(err, ErrUnavailable).
+// Redis did not answer (FailClosed): errors.Is(err, ErrUnavailable).
 var ErrUnavailable = errors.New("shared rate limit store unavailable")
 
 // refusal is the KindLocalRateLimit error of a quota that is used up.

@@ -50,8 +50,8 @@ func TestFailClosed(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t, password)
 	log, tel := &logRecorder{}, &rateLimited{}
-	shared := &domain.RedisRateLimit{URL: domain.RedisURL(srv.URL()), Key: uniqueKey(t), Timeout: 200 * time.Millisecond}
-	l := limiterFor(t, srv, domain.RateLimitConfig{MaxEmails: 100, Window: time.Hour, OnLimit: domain.RateLimitWait}, shared,
+	shared := &redislimit.Config{URL: redislimit.URL(srv.URL()), Key: uniqueKey(t), Timeout: 200 * time.Millisecond}
+	l := limiterFor(t, srv, ratelimit.Config{MaxEmails: 100, Window: time.Hour, OnLimit: ratelimit.Wait}, shared,
 		redislimit.WithLogger(log), redislimit.WithTelemetry(tel), redislimit.WithRecheckInterval(300*time.Millisecond))
 	if err := timed(t, l, ports.QuotaEmails); err != nil {
 		t.Fatalf("with Redis up: %v", err)
@@ -82,7 +82,7 @@ func TestFailClosed(t *testing.T) {
 func TestFailOpen(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t, password)
-	cfg := domain.RateLimitConfig{MaxEmails: 2, MaxConnections: 1, Window: time.Hour}
+	cfg := ratelimit.Config{MaxEmails: 2, MaxConnections: 1, Window: time.Hour}
 	fallback, err := ratelimit.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -90,8 +90,8 @@ func TestFailOpen(t *testing.T) {
 	log := &logRecorder{}
 	// A timeout a loaded machine's Redis meets, so that the decision before
 	// the kill is Redis's own; a dead Redis refuses connections at once.
-	shared := &domain.RedisRateLimit{URL: domain.RedisURL(srv.URL()), Key: uniqueKey(t), Timeout: 2 * time.Second,
-		OnUnavailable: domain.RedisFailOpen}
+	shared := &redislimit.Config{URL: redislimit.URL(srv.URL()), Key: uniqueKey(t), Timeout: 2 * time.Second,
+		OnUnavailable: redislimit.FailOpen}
 	tel := &rateLimited{}
 	l := limiterFor(t, srv, cfg, shared, redislimit.WithFallback(fallback), redislimit.WithLogger(log), redislimit.WithTelemetry(tel))
 	if err := timed(t, l, ports.QuotaEmails); err != nil {
@@ -121,9 +121,9 @@ func TestFailOpen(t *testing.T) {
 func TestFailOpenWithoutFallback(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t, "")
-	shared := &domain.RedisRateLimit{URL: domain.RedisURL(srv.URL()), Key: uniqueKey(t), Timeout: 200 * time.Millisecond,
-		OnUnavailable: domain.RedisFailOpen}
-	l := limiterFor(t, srv, domain.RateLimitConfig{MaxEmails: 1, Window: time.Hour}, shared)
+	shared := &redislimit.Config{URL: redislimit.URL(srv.URL()), Key: uniqueKey(t), Timeout: 200 * time.Millisecond,
+		OnUnavailable: redislimit.FailOpen}
+	l := limiterFor(t, srv, ratelimit.Config{MaxEmails: 1, Window: time.Hour}, shared)
 	srv.Kill()
 	if got := decisionsTimed(t, l, "e e e"); got != "+++" || l.FailOpens() != 3 {
 		t.Fatalf("decisions %q, fail-opens %d; want +++ and 3", got, l.FailOpens())
@@ -135,9 +135,9 @@ func TestFailOpenWithoutFallback(t *testing.T) {
 func TestHungRedis(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t, "")
-	for _, onLimit := range []domain.RateLimitBehavior{domain.RateLimitReject, domain.RateLimitWait} {
-		shared := &domain.RedisRateLimit{URL: domain.RedisURL(srv.URL()), Key: uniqueKey(t), Timeout: 200 * time.Millisecond}
-		l := limiterFor(t, srv, domain.RateLimitConfig{MaxEmails: 5, Window: time.Hour, OnLimit: onLimit}, shared,
+	for _, onLimit := range []ratelimit.Behavior{ratelimit.Reject, ratelimit.Wait} {
+		shared := &redislimit.Config{URL: redislimit.URL(srv.URL()), Key: uniqueKey(t), Timeout: 200 * time.Millisecond}
+		l := limiterFor(t, srv, ratelimit.Config{MaxEmails: 5, Window: time.Hour, OnLimit: onLimit}, shared,
 			redislimit.WithRecheckInterval(time.Hour))
 		if err := timed(t, l, ports.QuotaEmails); err != nil {
 			t.Fatal(err)
@@ -164,8 +164,8 @@ func TestHungRedis(t *testing.T) {
 func TestCallerDeadlineBeforeTimeout(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t, "")
-	shared := &domain.RedisRateLimit{URL: domain.RedisURL(srv.URL()), Key: uniqueKey(t), Timeout: 5 * time.Second}
-	l := limiterFor(t, srv, domain.RateLimitConfig{MaxEmails: 5, Window: time.Hour}, shared)
+	shared := &redislimit.Config{URL: redislimit.URL(srv.URL()), Key: uniqueKey(t), Timeout: 5 * time.Second}
+	l := limiterFor(t, srv, ratelimit.Config{MaxEmails: 5, Window: time.Hour}, shared)
 	if err := timed(t, l, ports.QuotaEmails); err != nil {
 		t.Fatal(err)
 	}

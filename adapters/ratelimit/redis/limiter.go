@@ -14,7 +14,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
 
-	"github.com/integrations/smtp/adapters/ratelimit/internal/permit"
+	"github.com/integrations/smtp/adapters/ratelimit"
 	"github.com/integrations/smtp/domain"
 	"github.com/integrations/smtp/ports"
 )
@@ -22,7 +22,7 @@ import (
 // KeyPrefix starts every key this package writes.
 const KeyPrefix = "smtp:ratelimit:"
 
-// defaultKey names the quota when domain.RedisRateLimit.Key is empty
+// defaultKey names the quota when Config.Key is empty
 // (bootstrap fills it with the client's account first).
 const defaultKey = "default"
 
@@ -35,9 +35,9 @@ type Limiter struct {
 	own         bool // client was made by New: Close closes it
 	emails      *quota
 	connections *quota // nil when connections are not limited
-	onLimit     domain.RateLimitBehavior
+	onLimit     ratelimit.Behavior
 	waitTimeout time.Duration
-	policy      domain.RedisFailurePolicy
+	policy      FailurePolicy
 	timeout     time.Duration
 	key         string
 	o           options
@@ -69,34 +69,34 @@ func newQuota(name ports.Quota, key string, limit int, window time.Duration) *qu
 	}
 }
 
-// New returns a Limiter for cfg, whose Redis field must be set: the limits
-// and behaviour of cfg, counted in Redis under cfg.Redis.Key ("default"
-// when empty). It makes a Redis client from cfg.Redis.URL unless
-// WithClient gives one; it does not connect. Errors are *domain.Error of
-// KindInvalidInput, and never show the URL's password.
-func New(cfg domain.RateLimitConfig, opts ...Option) (*Limiter, error) {
-	if err := validate(cfg); err != nil {
+// New returns a Limiter of limits, counted in the Redis of shared under
+// shared.Key ("default" when empty): the limits and behaviour of limits,
+// shared by every Limiter of the same Redis and Key. It makes a Redis
+// client from shared.URL unless WithClient gives one; it does not connect.
+// Errors are *domain.Error of KindInvalidInput, and never show the URL's
+// password.
+func New(limits ratelimit.Config, shared Config, opts ...Option) (*Limiter, error) {
+	if err := validate(limits, shared); err != nil {
 		return nil, err
 	}
 	o := options{log: nopLogger{}, telemetry: ports.NopTelemetry{}, recheck: DefaultRecheckInterval}
 	for _, opt := range opts {
 		opt.apply(&o)
 	}
-	r := *cfg.Redis
-	key := r.Key
+	key := shared.Key
 	if key == "" {
 		key = defaultKey
 	}
 	l := &Limiter{
-		client: o.client, onLimit: cfg.OnLimit, waitTimeout: cfg.WaitTimeout,
-		policy: r.OnUnavailable, timeout: r.EffectiveTimeout(), key: key, o: o, token: newToken(),
-		emails: newQuota(ports.QuotaEmails, key, cfg.MaxEmails, cfg.Window),
+		client: o.client, onLimit: limits.OnLimit, waitTimeout: limits.WaitTimeout,
+		policy: shared.OnUnavailable, timeout: shared.EffectiveTimeout(), key: key, o: o, token: newToken(),
+		emails: newQuota(ports.QuotaEmails, key, limits.MaxEmails, limits.Window),
 	}
-	if cfg.MaxConnections > 0 {
-		l.connections = newQuota(ports.QuotaConnections, key, cfg.MaxConnections, cfg.Window)
+	if limits.MaxConnections > 0 {
+		l.connections = newQuota(ports.QuotaConnections, key, limits.MaxConnections, limits.Window)
 	}
 	if l.client == nil {
-		c, err := newClient(r)
+		c, err := newClient(shared)
 		if err != nil {
 			return nil, err
 		}
@@ -105,16 +105,16 @@ func New(cfg domain.RateLimitConfig, opts ...Option) (*Limiter, error) {
 	return l, nil
 }
 
-// validate checks cfg as domain.Config.Validate does and reports every
-// problem in one *domain.Error of KindInvalidInput.
-func validate(cfg domain.RateLimitConfig) error {
+// validate checks limits and shared and reports every problem in one
+// *domain.Error of KindInvalidInput.
+func validate(limits ratelimit.Config, shared Config) error {
 	var problems []string
-	if cfg.Redis == nil {
-		problems = append(problems, "no Redis settings (RateLimitConfig.Redis is nil)")
-	} else if err := cfg.Redis.Validate(); err != nil {
+	if err := shared.Validate(); err != nil {
 		problems = append(problems, err.Error())
 	}
-	problems = append(problems, permit.Problems(cfg)...)
+	if e := domain.AsError(limits.Validate()); e != nil {
+		problems = append(problems, e.Message)
+	}
 	if len(problems) == 0 {
 		return nil
 	}
@@ -132,7 +132,7 @@ func (l *Limiter) Close() error {
 
 // FailOpens returns how many decisions the fallback made (or granted
 // without one) because Redis did not answer and the policy is
-// domain.RedisFailOpen.
+// FailOpen.
 func (l *Limiter) FailOpens() uint64 { return l.failOpens.Load() }
 
 // Acquire implements ports.RateLimiter as the in-memory limiter does, with
@@ -153,7 +153,7 @@ func (l *Limiter) Acquire(ctx context.Context, q ports.Quota) error {
 		return ctxError(err)
 	}
 	var deadline time.Time
-	if l.onLimit == domain.RateLimitWaitWithTimeout {
+	if l.onLimit == ratelimit.WaitWithTimeout {
 		deadline = time.Now().Add(l.waitTimeout)
 	}
 	var timer *time.Timer
@@ -183,7 +183,7 @@ func (l *Limiter) Acquire(ctx context.Context, q ports.Quota) error {
 			l.o.telemetry.RateLimited(ctx, q)
 			waited = true
 		}
-		if l.onLimit == domain.RateLimitReject || !deadline.IsZero() && time.Now().Add(retryAfter).After(deadline) {
+		if l.onLimit == ratelimit.Reject || !deadline.IsZero() && time.Now().Add(retryAfter).After(deadline) {
 			return refusal(q, qt.max, qt.window, retryAfter)
 		}
 		// A little jitter keeps waiters from asking all at once.
@@ -223,7 +223,7 @@ func (l *Limiter) take(ctx context.Context, qt *quota) (bool, time.Duration, err
 // unavailable decides a permit of q by the failure policy, Redis having
 // failed with cause.
 func (l *Limiter) unavailable(ctx context.Context, q ports.Quota, cause error) error {
-	if l.policy == domain.RedisFailOpen {
+	if l.policy == FailOpen {
 		l.failOpens.Add(1)
 		l.o.telemetry.RateLimitFailOpen(ctx, q)
 		if l.o.fallback == nil {
@@ -249,7 +249,7 @@ func (l *Limiter) quota(q ports.Quota) *quota {
 // newClient makes the Redis client of r: every timeout is the decision's
 // timeout, no retries (the failure policy decides at once), and no
 // handshake beyond HELLO.
-func newClient(r domain.RedisRateLimit) (goredis.UniversalClient, error) {
+func newClient(r Config) (goredis.UniversalClient, error) {
 	opt, err := goredis.ParseURL(r.URL.Reveal())
 	if err != nil {
 		// The parser's error may quote the URL, password included.

@@ -30,14 +30,13 @@ func uniqueKey(t *testing.T) string {
 }
 
 // limiterFor returns a Redis limiter for cfg on srv with a fresh key.
-func limiterFor(t *testing.T, srv *redistest.Server, cfg domain.RateLimitConfig, shared *domain.RedisRateLimit, opts ...redislimit.Option) *redislimit.Limiter {
+func limiterFor(t *testing.T, srv *redistest.Server, cfg ratelimit.Config, shared *redislimit.Config, opts ...redislimit.Option) *redislimit.Limiter {
 	t.Helper()
-	r := domain.RedisRateLimit{URL: domain.RedisURL(srv.URL()), Key: uniqueKey(t), Timeout: 2 * time.Second}
+	r := redislimit.Config{URL: redislimit.URL(srv.URL()), Key: uniqueKey(t), Timeout: 2 * time.Second}
 	if shared != nil {
 		r = *shared
 	}
-	cfg.Redis = &r
-	l, err := redislimit.New(cfg, opts...)
+	l, err := redislimit.New(cfg, r, opts...)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -48,7 +47,7 @@ func limiterFor(t *testing.T, srv *redistest.Server, cfg domain.RateLimitConfig,
 func TestContract(t *testing.T) {
 	srv := newServer(t)
 	t.Run("contract", func(t *testing.T) {
-		ratelimittest.Contract(t, func(t *testing.T, cfg domain.RateLimitConfig) ports.RateLimiter {
+		ratelimittest.Contract(t, func(t *testing.T, cfg ratelimit.Config) ports.RateLimiter {
 			return limiterFor(t, srv, cfg, nil)
 		})
 	})
@@ -90,19 +89,19 @@ func TestSameDecisionsAsInMemory(t *testing.T) {
 	srv := newServer(t)
 	tests := []struct {
 		name  string
-		cfg   domain.RateLimitConfig
+		cfg   ratelimit.Config
 		steps string
 		pause time.Duration
 		want  string
 	}{
-		{name: "emails and connections", cfg: domain.RateLimitConfig{MaxEmails: 3, MaxConnections: 2, Window: time.Hour},
+		{name: "emails and connections", cfg: ratelimit.Config{MaxEmails: 3, MaxConnections: 2, Window: time.Hour},
 			steps: "e e c e e c c e c", want: "++++-+---"},
-		{name: "emails only", cfg: domain.RateLimitConfig{MaxEmails: 2, Window: time.Hour},
+		{name: "emails only", cfg: ratelimit.Config{MaxEmails: 2, Window: time.Hour},
 			steps: "c c c e e e c e", want: "+++++-+-"},
-		{name: "a new window", cfg: domain.RateLimitConfig{MaxEmails: 2, Window: 1500 * time.Millisecond},
+		{name: "a new window", cfg: ratelimit.Config{MaxEmails: 2, Window: 1500 * time.Millisecond},
 			steps: "e e e wait e e e", pause: 2 * time.Second, want: "++- ++-"},
-		{name: "wait with a short timeout", cfg: domain.RateLimitConfig{MaxEmails: 1, Window: time.Hour,
-			OnLimit: domain.RateLimitWaitWithTimeout, WaitTimeout: 20 * time.Millisecond},
+		{name: "wait with a short timeout", cfg: ratelimit.Config{MaxEmails: 1, Window: time.Hour,
+			OnLimit: ratelimit.WaitWithTimeout, WaitTimeout: 20 * time.Millisecond},
 			steps: "e e c e", want: "+-+-"},
 	}
 	for _, tt := range tests {
@@ -136,8 +135,8 @@ func TestSameDecisionsAsInMemory(t *testing.T) {
 // another key has its own.
 func TestKeysShareAndSeparate(t *testing.T) {
 	srv := newServer(t)
-	cfg := domain.RateLimitConfig{MaxEmails: 3, Window: time.Hour}
-	r := domain.RedisRateLimit{URL: domain.RedisURL(srv.URL()), Key: uniqueKey(t)}
+	cfg := ratelimit.Config{MaxEmails: 3, Window: time.Hour}
+	r := redislimit.Config{URL: redislimit.URL(srv.URL()), Key: uniqueKey(t)}
 	a, b := limiterFor(t, srv, cfg, &r), limiterFor(t, srv, cfg, &r)
 	other := r
 	other.Key += "-other"
@@ -155,7 +154,7 @@ func TestKeysShareAndSeparate(t *testing.T) {
 func TestSlidingWindow(t *testing.T) {
 	srv := newServer(t)
 	window := 2 * time.Second
-	l := limiterFor(t, srv, domain.RateLimitConfig{MaxEmails: 2, Window: window}, nil)
+	l := limiterFor(t, srv, ratelimit.Config{MaxEmails: 2, Window: window}, nil)
 	start := time.Now()
 	mustPass(t, l)
 	time.Sleep(window / 2)
@@ -185,24 +184,25 @@ func mustPass(t *testing.T, l ports.RateLimiter) {
 
 func TestNewValidates(t *testing.T) {
 	const pw = "Sup3r-s3cret"
-	ok := domain.RedisRateLimit{URL: "redis://127.0.0.1:1/0"}
+	ok := redislimit.Config{URL: "redis://127.0.0.1:1/0"}
 	tests := []struct {
-		name string
-		cfg  domain.RateLimitConfig
+		name   string
+		cfg    ratelimit.Config
+		shared redislimit.Config
 	}{
-		{"no redis", domain.RateLimitConfig{MaxEmails: 1, Window: time.Second}},
-		{"no emails", domain.RateLimitConfig{Window: time.Second, Redis: &ok}},
-		{"negative connections", domain.RateLimitConfig{MaxEmails: 1, Window: time.Second, MaxConnections: -1, Redis: &ok}},
-		{"wait timeout", domain.RateLimitConfig{MaxEmails: 1, Window: time.Second, OnLimit: domain.RateLimitWaitWithTimeout, Redis: &ok}},
-		{"behaviour", domain.RateLimitConfig{MaxEmails: 1, Window: time.Second, OnLimit: 9, Redis: &ok}},
-		{"bad url", domain.RateLimitConfig{MaxEmails: 1, Window: time.Second,
-			Redis: &domain.RedisRateLimit{URL: domain.RedisURL("redis://u:" + pw + " @h")}}},
-		{"scheme", domain.RateLimitConfig{MaxEmails: 1, Window: time.Second,
-			Redis: &domain.RedisRateLimit{URL: domain.RedisURL("http://u:" + pw + "@h")}}},
+		{"no redis", ratelimit.Config{MaxEmails: 1, Window: time.Second}, redislimit.Config{}},
+		{"no emails", ratelimit.Config{Window: time.Second}, ok},
+		{"negative connections", ratelimit.Config{MaxEmails: 1, Window: time.Second, MaxConnections: -1}, ok},
+		{"wait timeout", ratelimit.Config{MaxEmails: 1, Window: time.Second, OnLimit: ratelimit.WaitWithTimeout}, ok},
+		{"behaviour", ratelimit.Config{MaxEmails: 1, Window: time.Second, OnLimit: 9}, ok},
+		{"bad url", ratelimit.Config{MaxEmails: 1, Window: time.Second},
+			redislimit.Config{URL: redislimit.URL("redis://u:" + pw + " @h")}},
+		{"scheme", ratelimit.Config{MaxEmails: 1, Window: time.Second},
+			redislimit.Config{URL: redislimit.URL("http://u:" + pw + "@h")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l, err := redislimit.New(tt.cfg)
+			l, err := redislimit.New(tt.cfg, tt.shared)
 			if err == nil {
 				_ = l.Close()
 				t.Fatal("New: nil error")

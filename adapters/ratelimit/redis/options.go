@@ -38,7 +38,7 @@ func WithClient(c goredis.UniversalClient) Option {
 }
 
 // WithFallback is the limiter that decides when Redis does not answer and
-// the policy is domain.RedisFailOpen; bootstrap passes the in-memory
+// the policy is FailOpen; bootstrap passes the in-memory
 // limiter of the same configuration. Without one, failing open grants the
 // permit.
 func WithFallback(l ports.RateLimiter) Option {

@@ -31,7 +31,7 @@ type Cert struct {
 func (c *Cert) TLSCertificate() stdtls.Certificate { return c.tls }
 
 // SPKIPin returns the base64 SHA-256 of the certificate's
-// SubjectPublicKeyInfo, the form domain.TLSConfig.PinnedSPKISHA256 takes.
+// SubjectPublicKeyInfo, the form tls.Config.PinnedSPKISHA256 (package adapters/tls) takes.
 func (c *Cert) SPKIPin() string { return SPKIPin(c.Leaf) }
 
 // SPKIPin returns the base64 SHA-256 of cert's SubjectPublicKeyInfo.

@@ -1,6 +1,5 @@
 // Package permit holds what the rate limiters of adapters/ratelimit share:
-// the checks of a domain.RateLimitConfig's limits and the errors of a
-// refused or abandoned permit.
+// the errors of a refused or abandoned permit.
 package permit
 
 import (
@@ -15,28 +14,6 @@ import (
 
 // Op is the Op of every rate-limit error.
 const Op = "rate limit"
-
-// Problems lists what is wrong with cfg's limits and behaviour, as
-// domain.Config.Validate sees it; nil when nothing is.
-func Problems(cfg domain.RateLimitConfig) []string {
-	var problems []string
-	if cfg.MaxEmails <= 0 || cfg.Window <= 0 {
-		problems = append(problems, "needs a positive number of emails and a positive window")
-	}
-	if cfg.MaxConnections < 0 {
-		problems = append(problems, "connections must be non-negative")
-	}
-	switch cfg.OnLimit {
-	case domain.RateLimitReject, domain.RateLimitWait:
-	case domain.RateLimitWaitWithTimeout:
-		if cfg.WaitTimeout <= 0 {
-			problems = append(problems, "behaviour wait-with-timeout needs a positive wait timeout")
-		}
-	default:
-		problems = append(problems, "unknown behaviour")
-	}
-	return problems
-}
 
 // Refusal is the KindLocalRateLimit error of quota q, limited to max per
 // window, whose next slot frees in retryAfter; scope says whose limit it is

@@ -28,21 +28,6 @@ func TestRoundUp(t *testing.T) {
 	}
 }
 
-func TestProblems(t *testing.T) {
-	t.Parallel()
-	ok := domain.RateLimitConfig{MaxEmails: 1, Window: time.Second}
-	if p := Problems(ok); p != nil {
-		t.Errorf("Problems(%+v) = %q, want none", ok, p)
-	}
-	bad := domain.RateLimitConfig{MaxConnections: -1, OnLimit: domain.RateLimitWaitWithTimeout}
-	if p := Problems(bad); len(p) != 3 {
-		t.Errorf("Problems(%+v) = %q, want 3 (emails/window, connections, wait timeout)", bad, p)
-	}
-	if p := Problems(domain.RateLimitConfig{MaxEmails: 1, Window: time.Second, OnLimit: 9}); len(p) != 1 || p[0] != "unknown behaviour" {
-		t.Errorf("an unknown behaviour: %q", p)
-	}
-}
-
 func TestRefusalAndCtxError(t *testing.T) {
 	t.Parallel()
 	e := Refusal("shared", ports.QuotaEmails, 100, time.Minute, 1500*time.Millisecond)
