@@ -32,8 +32,12 @@ type Config struct {
 // New also reads the files. Errors are *domain.Error, joined.
 func (c Config) Validate() error {
 	var errs []error
-	if _, err := minVersion(c); err != nil {
-		errs = append(errs, err)
+	if v := c.MinVersion; v != 0 && v < VersionTLS12 && !c.AllowInsecureTLS {
+		errs = append(errs, domain.NewError(domain.KindTLSVersion, opConfig,
+			"TLS "+v.String()+" is below the 1.2 minimum; set AllowInsecureTLS to permit it"))
+	}
+	if v := c.MinVersion; v != 0 && (v < VersionTLS10 || v > VersionTLS13) {
+		errs = append(errs, domain.NewError(domain.KindInvalidInput, opConfig, "unknown TLS minimum version "+v.String()))
 	}
 	if (c.ClientCertFile == "") != (c.ClientKeyFile == "") {
 		errs = append(errs, domain.NewError(domain.KindInvalidInput, opConfig, "mutual TLS needs both a client certificate and a client key"))
