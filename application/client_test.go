@@ -107,24 +107,43 @@ func TestSendOpensEncodesSendsAndCloses(t *testing.T) {
 	}
 }
 
-func TestSendSkipsSizeWithoutSIZEAndWithReaderSources(t *testing.T) {
-	f := newFixture(t)
-	e := testEmail(t)
-	f.transport.EXPECT().Open(gomock.Any()).Return(f.session, nil)
-	f.session.EXPECT().Info().Return(caps(false))
-	f.enc.EXPECT().Prepare(gomock.Any(), gomock.Any()).Return(f.msg, nil)
-	f.msg.EXPECT().EightBit().Return(false)
-	f.msg.EXPECT().MessageID().Return("id@x")
-	f.session.EXPECT().Send(gomock.Any(), gomock.Any(), bodyOf(f.msg)).
-		DoAndReturn(func(_ context.Context, env ports.Envelope, _ io.WriterTo) (*ports.TxResult, error) {
-			if env.Size != 0 {
-				t.Errorf("Size = %d without SIZE; want 0", env.Size)
+// TestSendLeavesSIZEToTheSession: the envelope carries the message's size
+// whatever the server offers (the session declares it only to a server
+// with SIZE), and none for a message with a reader source, which could be
+// read only once.
+func TestSendLeavesSIZEToTheSession(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		reader bool
+		want   int64
+	}{
+		{"server without SIZE", false, 1234},
+		{"reader source", true, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			e := testEmail(t)
+			if tt.reader {
+				e.Attachments = append(e.Attachments, domain.Attachment{Filename: "r.txt", Content: domain.ReaderSource(strings.NewReader("r"))})
 			}
-			return &ports.TxResult{Accepted: env.To, Response: "250"}, nil
+			f.transport.EXPECT().Open(gomock.Any()).Return(f.session, nil)
+			f.session.EXPECT().Info().Return(caps(false))
+			f.enc.EXPECT().Prepare(gomock.Any(), gomock.Any()).Return(f.msg, nil)
+			f.msg.EXPECT().EightBit().Return(false)
+			f.msg.EXPECT().Size().Return(int64(1234), nil).MaxTimes(1)
+			f.msg.EXPECT().MessageID().Return("id@x")
+			f.session.EXPECT().Send(gomock.Any(), gomock.Any(), bodyOf(f.msg)).
+				DoAndReturn(func(_ context.Context, env ports.Envelope, _ io.WriterTo) (*ports.TxResult, error) {
+					if env.Size != tt.want {
+						t.Errorf("Size = %d; want %d", env.Size, tt.want)
+					}
+					return &ports.TxResult{Accepted: env.To, Response: "250"}, nil
+				})
+			f.session.EXPECT().Close().Return(nil)
+			if _, err := f.client(t, noRetry()).Send(context.Background(), e); err != nil {
+				t.Fatal(err)
+			}
 		})
-	f.session.EXPECT().Close().Return(nil)
-	if _, err := f.client(t, noRetry()).Send(context.Background(), e); err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -147,6 +166,7 @@ func TestSendRetriesTransientFailuresOnANewSession(t *testing.T) {
 	f.session.EXPECT().Info().Return(caps(false)).Times(2)
 	f.enc.EXPECT().Prepare(gomock.Any(), gomock.Any()).Return(f.msg, nil).Times(2)
 	f.msg.EXPECT().EightBit().Return(false).AnyTimes()
+	f.msg.EXPECT().Size().Return(int64(100), nil).AnyTimes()
 	f.msg.EXPECT().MessageID().Return("id@x").AnyTimes()
 	gomock.InOrder(
 		f.session.EXPECT().Send(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil, temp),
@@ -176,6 +196,7 @@ func TestSendNeverRetriesPermanentOrUnknownOutcomes(t *testing.T) {
 			f.session.EXPECT().Info().Return(caps(false))
 			f.enc.EXPECT().Prepare(gomock.Any(), gomock.Any()).Return(f.msg, nil)
 			f.msg.EXPECT().EightBit().Return(false)
+			f.msg.EXPECT().Size().Return(int64(100), nil)
 			f.msg.EXPECT().MessageID().Return("id@x").AnyTimes()
 			f.session.EXPECT().Send(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil, tt.give).Times(1)
 			f.session.EXPECT().Close().Return(nil)
@@ -338,6 +359,7 @@ func TestSendReportsAPartialDeliveryAndNeverRetriesIt(t *testing.T) {
 	f.session.EXPECT().Info().Return(caps(false))
 	f.enc.EXPECT().Prepare(gomock.Any(), gomock.Any()).Return(f.msg, nil)
 	f.msg.EXPECT().EightBit().Return(false)
+	f.msg.EXPECT().Size().Return(int64(100), nil)
 	f.msg.EXPECT().MessageID().Return("id@x")
 	temp := &domain.Error{Kind: domain.KindTemporaryFailure, Code: 451, Op: "data-end"}
 	f.session.EXPECT().Send(gomock.Any(), gomock.Any(), gomock.Any()).

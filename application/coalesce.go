@@ -73,23 +73,20 @@ func (j *job) leave() {
 	}
 }
 
-// encodeKey packs what of a server's extensions prepare reads (8BITMIME,
-// SIZE) into a non-zero number: two sessions with the same key get the
-// same encoding of a message.
+// encodeKey packs what of a server's extensions prepare reads (8BITMIME)
+// into a non-zero number: two sessions with the same key get the same
+// encoding of a message.
 func encodeKey(caps domain.Extensions) uint32 {
 	k := uint32(1)
 	if caps.EightBitMIME {
 		k |= 4
-	}
-	if caps.Size {
-		k |= 8
 	}
 	return k
 }
 
 // capsOf is extensions that encodeKey maps to k.
 func capsOf(k uint32) domain.Extensions {
-	return domain.Extensions{EightBitMIME: k&4 != 0, Size: k&8 != 0}
+	return domain.Extensions{EightBitMIME: k&4 != 0}
 }
 
 // encodeAhead encodes j's message for the capabilities of the last

@@ -212,8 +212,9 @@ func (c *Client) transact(ctx context.Context, s ports.Session, e *domain.Email,
 }
 
 // prepare encodes e for a server with the extensions ext and builds its
-// envelope. The session decides what to declare (SIZE, BODY=8BITMIME,
-// SMTPUTF8) and what the server cannot take; the encoding is chosen here.
+// envelope. Only the encoding is chosen here (8-bit text where the server
+// has 8BITMIME and the client allows it); the session decides what to
+// declare (SIZE, BODY=8BITMIME, SMTPUTF8) and what the server cannot take.
 func (c *Client) prepare(ext domain.Extensions, e *domain.Email) (ports.Message, ports.Envelope, error) {
 	// Raw UTF-8 headers only where the envelope needs SMTPUTF8 anyway (the
 	// session refuses such a message when the server lacks SMTPUTF8);
@@ -223,10 +224,10 @@ func (c *Client) prepare(ext domain.Extensions, e *domain.Email) (ports.Message,
 		return nil, ports.Envelope{}, err
 	}
 	env := ports.Envelope{From: e.EnvelopeFrom(), To: e.Recipients(), EightBit: m.EightBit()}
-	// Measuring costs a pass over the message: only for a server that
-	// takes a declared size, and never for a reader that cannot be read
-	// twice.
-	if ext.Size && !hasReaderSource(e) {
+	// The exact size, which the session declares when the server has SIZE
+	// (and holds against the server's limit); a message with a reader
+	// source is not measured: the reader could be read only once.
+	if !hasReaderSource(e) {
 		if env.Size, err = m.Size(); err != nil {
 			return nil, ports.Envelope{}, err
 		}
