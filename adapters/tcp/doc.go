@@ -19,6 +19,18 @@
 // normalises every line end to CRLF and dot-stuffs, so bare CR and LF cannot
 // smuggle an end of data. Every failure is a *domain.Error with a Kind.
 //
+// It is the only code that speaks the wire protocol (test/arch checks it):
+// reply and EHLO parsing, the stage each reply answers and the mapping of
+// replies to error kinds, the queue ID read from the final reply
+// (ports.TxResult.QueueID), and every decision made by the server's
+// extensions: SIZE declared and held against the server's limit (the
+// session measures a body by the body writer's own line-end rules when
+// ports.Envelope.Measure asks it to), BODY=8BITMIME, SMTPUTF8 and the
+// refusals of a message the server cannot take. Callers see only the
+// summary in domain.ConnectionInfo.Extensions. The SASL clients answer
+// every challenge, the OAuth error challenges too; the session relays
+// their answers.
+//
 // Each stage of a session (connect, lookup, TLS, AUTH, every transaction
 // and its MAIL, RCPT and DATA) is a span of the Telemetry in Deps, and each
 // connection closed reports its lifetime; with no Telemetry nothing of it
