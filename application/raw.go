@@ -16,8 +16,10 @@ import (
 // over 998 octets or a NUL octet is refused before anything is sent; the
 // session normalises line ends to CRLF and dot-stuffs the data. data must
 // not change until SendRaw returns: it is checked once, and every attempt
-// sends it as checked. It is a convenience over SendRawReader. Errors are
-// *domain.Error.
+// sends it as checked. The client's size limit (Limits.MaxMessageSize)
+// applies to the octets of data without its Bcc fields; the size declared
+// to a server with SIZE is the session's measure of what it sends. It is a
+// convenience over SendRawReader. Errors are *domain.Error.
 func (c *Client) SendRaw(ctx context.Context, from domain.Address, to []domain.Address, data []byte) (*domain.SendResult, error) {
 	const op = "send raw"
 	if err := c.enter(op); err != nil {
@@ -55,24 +57,24 @@ func (c *Client) sendRawBytes(ctx context.Context, from domain.Address, to []dom
 
 // SendRawReader sends a prebuilt RFC 5322 message read from r (a file, a
 // pipe) in bounded memory, whatever its size, as SendRaw does: the Bcc
-// strip, the 998-octet line check and the count of octets happen in
-// passes over buffers.
+// strip and the 998-octet line check happen in passes over buffers.
 //
 // It is meant for large prebuilt messages: the client's size limit
 // (Limits.MaxMessageSize, at most 25 MiB) does not apply; the server's SIZE
 // does. When r is an io.Seeker (a file), a first pass checks the message
-// and measures it before anything is sent, so that bad input is refused
-// before the network and the exact size is declared (a server with SIZE
-// refuses an oversized message at MAIL). A message of less than 2 MiB from
-// r's offset to its end is read once, into a buffer the client reuses, and
-// sent from there as SendRaw sends; a larger one is read again from its
-// offset, and checked again, for the send, a retry or a recipient list the
-// server splits, through a buffer of 256 KiB. Otherwise (a pipe) the only
-// pass is the one that writes to the server: no SIZE is declared,
-// BODY=8BITMIME is declared whenever the server offers it, a bad line found
-// half-way aborts the transaction without its final dot (nothing is
-// delivered; the connection is dropped) with a *domain.Error of
-// KindInvalidInput, and a failure that would need a second write is
+// before anything is sent, so that bad input is refused before the
+// network, and the session measures it (by its own line-end rules) to
+// declare its exact size to a server with SIZE, refusing one over the
+// server's limit before MAIL. A message of less than 2 MiB from r's offset
+// to its end is read once, into a buffer the client reuses, and sent from
+// there as SendRaw sends; a larger one is read again from its offset, and
+// checked again, for the session's measure, the send, a retry or a
+// recipient list the server splits, through a buffer of 256 KiB. Otherwise
+// (a pipe) the only pass is the one that writes to the server: no SIZE is
+// declared, BODY=8BITMIME is declared whenever the server offers it, a bad
+// line found half-way aborts the transaction without its final dot
+// (nothing is delivered; the connection is dropped) with a *domain.Error
+// of KindInvalidInput, and a failure that would need a second write is
 // returned as it is. SendResult.Size is the octets sent. r is not read
 // after SendRawReader returns. Errors are *domain.Error.
 func (c *Client) SendRawReader(ctx context.Context, from domain.Address, to []domain.Address, r io.Reader) (*domain.SendResult, error) {
