@@ -49,16 +49,3 @@ func TestParseAddressPolicy(t *testing.T) {
 		t.Errorf("ParseAddressPolicy(domain) error = %v, want invalid input", err)
 	}
 }
-
-func TestValidateRefusesAnUnknownAddressPolicy(t *testing.T) {
-	cfg := domain.DefaultConfig()
-	cfg.Host, cfg.Port = "mail.example.com", 587
-	cfg.AddressPolicy = domain.AddressNone + 1
-	if err := cfg.Validate(); domain.KindOf(err) != domain.KindInvalidInput {
-		t.Errorf("Validate() = %v; want invalid input for an unknown address policy", err)
-	}
-	cfg.AddressPolicy = domain.AddressNone
-	if err := cfg.Validate(); err != nil {
-		t.Errorf("Validate() with AddressNone = %v", err)
-	}
-}

@@ -155,124 +155,7 @@ func (t Timeouts) WithDefaults() Timeouts {
 	return t
 }
 
-// PoolConfig sizes the connection pool (specification sections 10.3 and
-// 10.4.2). The zero value of a field takes its default (DefaultConfig).
-type PoolConfig struct {
-	MaxConnections      int           // open sessions at most (default 5, at most MaxPoolConnections)
-	MinIdle             int           // idle sessions kept warm (default 0 for a zero PoolConfig, 1 in DefaultConfig)
-	AcquireTimeout      time.Duration // longest wait for a session; then KindAcquireTimeout (default 30 s)
-	IdleTimeout         time.Duration // an idle session older than this is closed (default 5 min, at most 30 min)
-	MaxLifetime         time.Duration // a session older than this is closed when given back (default 1 h, at most 4 h)
-	HealthCheck         bool          // NOOP idle sessions (on acquire after HealthCheckInterval idle, and in the background)
-	HealthCheckInterval time.Duration // default 1 min
-	// MaxMessagesPerConnection closes a session after that many messages
-	// (servers such as Gmail cap it); 0 means no cap.
-	MaxMessagesPerConnection int
-}
-
-// The limits of the specification's section 10.3.
-const (
-	MaxPoolConnections   = 20
-	MaxPoolIdleTimeout   = 30 * time.Minute
-	MaxPoolLifetime      = 4 * time.Hour
-	MaxMessageSizeLimit  = 25 << 20
-	MaxRecipientsLimit   = 100
-	MaxAttachmentsLimit  = 50
-	DefaultMessageSize   = 10 << 20
-	DefaultMaxRecipients = 50
-	DefaultMaxAttachment = 10
-)
-
-// Limits are the client-side limits of section 10.3, checked before any
-// connection is made (a typed error of KindMessageTooLarge, or
-// KindInvalidInput for recipients and attachments). A zero field takes its
-// default; none may exceed the specification's maximum.
-type Limits struct {
-	// MaxMessageSize bounds the content of a message before transfer
-	// encoding: texts and attachment octets of an Email, the octets of a
-	// raw message given to SendRaw (default 10 MiB, at most 25 MiB; base64
-	// adds a third on the wire, which the server's SIZE bounds).
-	MaxMessageSize int64
-	MaxRecipients  int // To, Cc and Bcc together (default 50, at most 100)
-	MaxAttachments int // attachments and inline images together (default 10, at most 50)
-}
-
-// WithDefaults returns l with every zero field set to its default.
-func (l Limits) WithDefaults() Limits {
-	if l.MaxMessageSize <= 0 {
-		l.MaxMessageSize = DefaultMessageSize
-	}
-	if l.MaxRecipients <= 0 {
-		l.MaxRecipients = DefaultMaxRecipients
-	}
-	if l.MaxAttachments <= 0 {
-		l.MaxAttachments = DefaultMaxAttachment
-	}
-	return l
-}
-
-// RetryConditions say which failures are retried (specification section
-// 5.1.2). The zero value means DefaultRetryConditions. Delivery status
-// unknown, partial deliveries, message and authentication errors are never
-// retried, whatever the conditions say.
-type RetryConditions struct {
-	ConnectionErrors  bool  // refused, reset or lost connections, a 421, an unhealthy pooled session
-	Timeouts          bool  // connect, read, write and command timeouts
-	TemporaryFailures bool  // any 4xx reply
-	ErrorCodes        []int // these reply codes are retried even when TemporaryFailures is false
-}
-
-// DefaultRetryConditions returns the specification's defaults: connection
-// errors, timeouts and temporary failures, and the codes 421, 450, 451, 452.
-func DefaultRetryConditions() RetryConditions {
-	return RetryConditions{ConnectionErrors: true, Timeouts: true, TemporaryFailures: true, ErrorCodes: []int{421, 450, 451, 452}}
-}
-
-// IsZero reports whether c is the zero value (which means the defaults).
-func (c RetryConditions) IsZero() bool {
-	return !c.ConnectionErrors && !c.Timeouts && !c.TemporaryFailures && len(c.ErrorCodes) == 0
-}
-
-// RetryConfig drives retries of transient failures.
-type RetryConfig struct {
-	MaxAttempts  int // total attempts, the first included
-	InitialDelay time.Duration
-	MaxDelay     time.Duration
-	Multiplier   float64 // at least 1
-	Jitter       bool
-	RetryOn      RetryConditions // zero means DefaultRetryConditions
-}
-
-// CircuitBreakerConfig drives the circuit breaker.
-type CircuitBreakerConfig struct {
-	Enabled          bool
-	FailureThreshold int
-	FailureWindow    time.Duration
-	RecoveryTimeout  time.Duration
-	SuccessThreshold int
-}
-
-// RateLimitBehavior says what happens when the local rate limit is reached.
-type RateLimitBehavior uint8
-
-// The behaviours of the specification.
-const (
-	RateLimitReject RateLimitBehavior = iota
-	RateLimitWait
-	RateLimitWaitWithTimeout
-)
-
-// RateLimitConfig limits sending; a nil *RateLimitConfig means no limit.
-type RateLimitConfig struct {
-	MaxEmails      int
-	Window         time.Duration
-	MaxConnections int // per Window; 0 means no limit
-	OnLimit        RateLimitBehavior
-	WaitTimeout    time.Duration   // for RateLimitWaitWithTimeout
-	Redis          *RedisRateLimit // when set, the quotas are shared through Redis with every client of the same key
-}
-
-// Config is the whole client configuration. Start from DefaultConfig.
+// Config is the transport's configuration (being moved to adapters/tcp).
 type Config struct {
 	Host              string
 	Port              int
@@ -286,36 +169,12 @@ type Config struct {
 	IOTimeout         time.Duration // optional cap for any single reply or write; 0 (the default) leaves the RFC 5321 stage timeouts alone
 	EnablePipelining  bool          // use PIPELINING when advertised (default true)
 	EnableChunking    bool          // use BDAT when CHUNKING is advertised
-	Allow8BitMIME     bool          // send 8-bit bodies when the server has 8BITMIME
-	Limits            Limits
-	Pool              PoolConfig
-	Retry             RetryConfig
-	CircuitBreaker    CircuitBreakerConfig
-	RateLimit         *RateLimitConfig
-	AddressPolicy     AddressPolicy // how logs, span attributes and logged errors show addresses (default local-part)
 }
 
-// DefaultConfig returns the specification's defaults (section 5.1.2) with
-// one change for safety: the TLS mode is left to TLSModeDefault, which
-// means STARTTLS required (implicit TLS on port 465).
+// DefaultConfig returns the transport's defaults: port 587, STARTTLS
+// required, TLS 1.2, RFC 5321 timeouts, pipelining.
 func DefaultConfig() Config {
-	return Config{
-		Port:             587,
-		TLSMode:          TLSModeDefault,
-		TLS:              TLSConfig{MinVersion: TLS12},
-		Timeouts:         DefaultTimeouts(),
-		EnablePipelining: true,
-		Pool: PoolConfig{
-			MaxConnections: 5, MinIdle: 1, AcquireTimeout: 30 * time.Second, IdleTimeout: 5 * time.Minute,
-			MaxLifetime: time.Hour, HealthCheck: true, HealthCheckInterval: time.Minute,
-		},
-		Limits: Limits{MaxMessageSize: DefaultMessageSize, MaxRecipients: DefaultMaxRecipients, MaxAttachments: DefaultMaxAttachment},
-		Retry: RetryConfig{MaxAttempts: 3, InitialDelay: 500 * time.Millisecond, MaxDelay: 30 * time.Second, Multiplier: 2, Jitter: true,
-			RetryOn: DefaultRetryConditions()},
-		CircuitBreaker: CircuitBreakerConfig{
-			Enabled: true, FailureThreshold: 5, FailureWindow: time.Minute, RecoveryTimeout: 30 * time.Second, SuccessThreshold: 3,
-		},
-	}
+	return Config{Port: 587, TLS: TLSConfig{MinVersion: TLS12}, Timeouts: DefaultTimeouts(), EnablePipelining: true}
 }
 
 // EffectiveTLSMode resolves TLSModeDefault: implicit on port 465, STARTTLS
@@ -373,9 +232,6 @@ func (c *Config) validate(provider bool) error {
 	if c.TLSMode > TLSImplicit {
 		bad("unknown TLS mode")
 	}
-	if c.AddressPolicy > AddressNone {
-		bad("unknown address policy")
-	}
 	mode := c.EffectiveTLSMode()
 	switch {
 	case c.Port == 465 && (mode == TLSStartTLS || mode == TLSStartTLSRequired):
@@ -407,109 +263,7 @@ func (c *Config) validate(provider bool) error {
 	if c.AuthMechanism != AuthAuto && c.Credentials.IsZero() && !provider {
 		bad("auth mechanism " + c.AuthMechanism.String() + " set without credentials")
 	}
-	errs = append(errs, c.Pool.validate()...)
-	errs = append(errs, c.Limits.validate()...)
-	errs = append(errs, c.Retry.validate()...)
-	errs = append(errs, c.CircuitBreaker.validate()...)
-	if r := c.RateLimit; r != nil {
-		errs = append(errs, r.validate()...)
-	}
 	return errors.Join(errs...)
-}
-
-func configError(msg string) error { return NewError(KindInvalidInput, "config", msg) }
-
-func (p PoolConfig) validate() []error {
-	var errs []error
-	if p.MaxConnections < 0 || p.MinIdle < 0 || p.MaxMessagesPerConnection < 0 {
-		errs = append(errs, configError("pool sizes must be non-negative"))
-	}
-	if p.MaxConnections > MaxPoolConnections {
-		errs = append(errs, configError("pool max connections is "+strconv.Itoa(p.MaxConnections)+"; at most "+strconv.Itoa(MaxPoolConnections)+" per host"))
-	}
-	if n := p.MaxConnections; n > 0 && p.MinIdle > n || n == 0 && p.MinIdle > 5 {
-		errs = append(errs, configError("pool min idle must be at most max connections"))
-	}
-	if p.AcquireTimeout < 0 || p.IdleTimeout < 0 || p.MaxLifetime < 0 || p.HealthCheckInterval < 0 {
-		errs = append(errs, configError("pool durations must be non-negative"))
-	}
-	if p.IdleTimeout > MaxPoolIdleTimeout {
-		errs = append(errs, configError("pool idle timeout "+p.IdleTimeout.String()+" is above the 30m maximum"))
-	}
-	if p.MaxLifetime > MaxPoolLifetime {
-		errs = append(errs, configError("pool max lifetime "+p.MaxLifetime.String()+" is above the 4h maximum"))
-	}
-	return errs
-}
-
-func (l Limits) validate() []error {
-	var errs []error
-	if l.MaxMessageSize < 0 || l.MaxRecipients < 0 || l.MaxAttachments < 0 {
-		errs = append(errs, configError("limits must be non-negative"))
-	}
-	if l.MaxMessageSize > MaxMessageSizeLimit {
-		errs = append(errs, configError("message size limit "+strconv.FormatInt(l.MaxMessageSize, 10)+" is above the 25 MiB maximum"))
-	}
-	if l.MaxRecipients > MaxRecipientsLimit {
-		errs = append(errs, configError("recipient limit "+strconv.Itoa(l.MaxRecipients)+" is above the maximum of 100"))
-	}
-	if l.MaxAttachments > MaxAttachmentsLimit {
-		errs = append(errs, configError("attachment limit "+strconv.Itoa(l.MaxAttachments)+" is above the maximum of 50"))
-	}
-	return errs
-}
-
-func (b CircuitBreakerConfig) validate() []error {
-	var errs []error
-	if b.Enabled && b.FailureThreshold <= 0 {
-		errs = append(errs, configError("circuit breaker enabled with a failure threshold below 1"))
-	}
-	if b.FailureThreshold < 0 || b.SuccessThreshold < 0 || b.FailureWindow < 0 || b.RecoveryTimeout < 0 {
-		errs = append(errs, configError("circuit breaker settings must not be negative"))
-	}
-	return errs
-}
-
-func (r RetryConfig) validate() []error {
-	var errs []error
-	if r.MaxAttempts < 0 {
-		errs = append(errs, configError("retry max attempts must be non-negative"))
-	}
-	if r.InitialDelay < 0 || r.MaxDelay < 0 {
-		errs = append(errs, configError("retry delays must be non-negative"))
-	}
-	if r.InitialDelay > 0 && r.MaxDelay > 0 && r.MaxDelay < r.InitialDelay {
-		errs = append(errs, configError("retry max delay "+r.MaxDelay.String()+" is below the initial delay "+r.InitialDelay.String()))
-	}
-	if r.Multiplier != 0 && r.Multiplier < 1 {
-		errs = append(errs, configError("retry multiplier must be at least 1 (0 means 2)"))
-	}
-	for _, code := range r.RetryOn.ErrorCodes {
-		if code < 400 || code > 599 {
-			errs = append(errs, configError("retry error code "+strconv.Itoa(code)+" is not a 4xx or 5xx reply code"))
-		}
-	}
-	return errs
-}
-
-func (r RateLimitConfig) validate() []error {
-	var errs []error
-	if r.MaxEmails <= 0 || r.Window <= 0 {
-		errs = append(errs, configError("rate limit needs a positive number of emails and a positive window"))
-	}
-	if r.MaxConnections < 0 {
-		errs = append(errs, configError("rate limit connections must be non-negative"))
-	}
-	if r.OnLimit > RateLimitWaitWithTimeout {
-		errs = append(errs, configError("unknown rate limit behaviour"))
-	}
-	if r.OnLimit == RateLimitWaitWithTimeout && r.WaitTimeout <= 0 {
-		errs = append(errs, configError("rate limit behaviour wait-with-timeout needs a positive wait timeout"))
-	}
-	if r.Redis != nil {
-		errs = append(errs, r.Redis.validate()...)
-	}
-	return errs
 }
 
 // validEHLOName reports whether name fits an EHLO command: printable ASCII

@@ -2,7 +2,6 @@ package domain_test
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -29,31 +28,6 @@ func TestDefaultConfigMatchesSpec(t *testing.T) {
 		{"connect timeout", c.Timeouts.Connect, 30 * time.Second},
 		{"io timeout off: the RFC 5321 stage timeouts govern (10 min for the final reply)", c.IOTimeout, time.Duration(0)},
 		{"pipelining", c.EnablePipelining, true},
-		{"pool max", c.Pool.MaxConnections, 5},
-		{"pool min idle", c.Pool.MinIdle, 1},
-		{"pool acquire", c.Pool.AcquireTimeout, 30 * time.Second},
-		{"pool idle", c.Pool.IdleTimeout, 300 * time.Second},
-		{"pool lifetime", c.Pool.MaxLifetime, 3600 * time.Second},
-		{"pool health", c.Pool.HealthCheck, true},
-		{"pool health interval", c.Pool.HealthCheckInterval, 60 * time.Second},
-		{"retry attempts", c.Retry.MaxAttempts, 3},
-		{"retry initial", c.Retry.InitialDelay, 500 * time.Millisecond},
-		{"retry max", c.Retry.MaxDelay, 30 * time.Second},
-		{"retry multiplier", c.Retry.Multiplier, 2.0},
-		{"retry jitter", c.Retry.Jitter, true},
-		{"breaker enabled", c.CircuitBreaker.Enabled, true},
-		{"breaker failures", c.CircuitBreaker.FailureThreshold, 5},
-		{"breaker window", c.CircuitBreaker.FailureWindow, 60 * time.Second},
-		{"breaker recovery", c.CircuitBreaker.RecoveryTimeout, 30 * time.Second},
-		{"breaker successes", c.CircuitBreaker.SuccessThreshold, 3},
-		{"no rate limit", c.RateLimit == nil, true},
-		{"limit size", c.Limits.MaxMessageSize, int64(10 << 20)},
-		{"limit recipients", c.Limits.MaxRecipients, 50},
-		{"limit attachments", c.Limits.MaxAttachments, 10},
-		{"retry on connection errors", c.Retry.RetryOn.ConnectionErrors, true},
-		{"retry on timeouts", c.Retry.RetryOn.Timeouts, true},
-		{"retry on temporary failures", c.Retry.RetryOn.TemporaryFailures, true},
-		{"retry codes", fmt.Sprint(c.Retry.RetryOn.ErrorCodes), "[421 450 451 452]"},
 		{"timeouts complete", c.Timeouts, c.Timeouts.WithDefaults()},
 	}
 	for _, tt := range tests {
@@ -263,7 +237,6 @@ func TestConfigValidate(t *testing.T) {
 		{name: "valid mTLS", modify: func(c *domain.Config) { c.TLS.ClientCertFile, c.TLS.ClientKeyFile = "c.pem", "k.pem" }},
 		{name: "valid pinned PLAIN", modify: func(c *domain.Config) { c.AuthMechanism = domain.AuthPlain }},
 		{name: "valid IPv6 host", modify: func(c *domain.Config) { c.Host = "2001:db8::1" }},
-		{name: "valid rate limit", modify: func(c *domain.Config) { c.RateLimit = &domain.RateLimitConfig{MaxEmails: 10, Window: time.Minute} }},
 		{name: "valid empty local name", modify: func(c *domain.Config) { c.LocalName = "" }},
 		{name: "no host", modify: func(c *domain.Config) { c.Host = " " }, want: []domain.Kind{domain.KindInvalidInput}},
 		{name: "host with space", modify: func(c *domain.Config) { c.Host = "smtp example.com" }, want: []domain.Kind{domain.KindInvalidInput}},
@@ -301,11 +274,6 @@ func TestConfigValidate(t *testing.T) {
 		{name: "pinned without credentials", modify: func(c *domain.Config) {
 			c.Credentials, c.AuthMechanism = domain.Credentials{}, domain.AuthLogin
 		}, want: []domain.Kind{domain.KindInvalidInput}},
-		{name: "negative pool", modify: func(c *domain.Config) { c.Pool.MaxConnections = -1 }, want: []domain.Kind{domain.KindInvalidInput}},
-		{name: "min idle above max", modify: func(c *domain.Config) { c.Pool.MinIdle = 6 }, want: []domain.Kind{domain.KindInvalidInput}},
-		{name: "negative retries", modify: func(c *domain.Config) { c.Retry.MaxAttempts = -1 }, want: []domain.Kind{domain.KindInvalidInput}},
-		{name: "negative multiplier", modify: func(c *domain.Config) { c.Retry.Multiplier = -2 }, want: []domain.Kind{domain.KindInvalidInput}},
-		{name: "empty rate limit", modify: func(c *domain.Config) { c.RateLimit = &domain.RateLimitConfig{} }, want: []domain.Kind{domain.KindInvalidInput}},
 		{
 			name: "every problem at once",
 			modify: func(c *domain.Config) {
