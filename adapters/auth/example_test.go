@@ -11,7 +11,7 @@ import (
 
 // ExampleNewTokenProvider supplies XOAUTH2 credentials whose access token
 // is fetched on first use and again 5 minutes before it expires; pass the
-// provider to bootstrap.WithCredentialProvider.
+// provider as Config.CredentialProvider (bootstrap.Config, smtp.Config).
 func ExampleNewTokenProvider() {
 	fetches := 0
 	fetch := func(ctx context.Context) (string, time.Time, error) {
