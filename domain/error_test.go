@@ -241,35 +241,6 @@ func TestClassesNeverOverlap(t *testing.T) {
 	}
 }
 
-func TestKindSeverity(t *testing.T) {
-	want := map[domain.Kind]domain.Severity{
-		domain.KindCredentialsInvalid: domain.SeverityCritical, domain.KindCertificateInvalid: domain.SeverityCritical,
-		domain.KindCertificateExpired: domain.SeverityCritical,
-		domain.KindConnectionTimeout:  domain.SeverityWarning, domain.KindRateLimit: domain.SeverityWarning,
-		domain.KindLocalRateLimit: domain.SeverityWarning, domain.KindServerRateLimit: domain.SeverityWarning,
-		domain.KindCircuitOpen: domain.SeverityWarning,
-		domain.KindCancelled:   domain.SeverityInfo,
-	}
-	for _, k := range allKinds() {
-		w, ok := want[k]
-		if !ok {
-			w = domain.SeverityError
-		}
-		if got := k.Severity(); got != w {
-			t.Errorf("%v.Severity() = %v, want %v", k, got, w)
-		}
-	}
-	names := map[domain.Severity]string{
-		domain.SeverityInfo: "info", domain.SeverityWarning: "warning", domain.SeverityError: "error",
-		domain.SeverityCritical: "critical", domain.Severity(9): "error",
-	}
-	for s, name := range names {
-		if got := s.String(); got != name {
-			t.Errorf("Severity(%d).String() = %q, want %q", s, got, name)
-		}
-	}
-}
-
 func TestErrorFormat(t *testing.T) {
 	tests := []struct {
 		name string
