@@ -47,7 +47,7 @@ func (c *Client) SendBatch(ctx context.Context, emails []*domain.Email) (*domain
 	res := &domain.BatchResult{Items: make([]domain.BatchItem, len(emails)), Total: len(emails)}
 	if len(c.o.interceptors) > 0 {
 		sticky := &stickySession{c: c}
-		c.sendEach(context.WithValue(ctx, stickyKey{}, sticky), emails, res.Items)
+		c.sendEach(ctx, sticky, emails, res.Items)
 		sticky.close()
 	} else {
 		c.sendPipelined(ctx, emails, res.Items)
@@ -63,15 +63,15 @@ func (c *Client) SendBatch(ctx context.Context, emails []*domain.Email) (*domain
 	return res, nil
 }
 
-// sendEach sends the messages one at a time through the interceptors; ctx
-// carries the batch's session.
-func (c *Client) sendEach(ctx context.Context, emails []*domain.Email, items []domain.BatchItem) {
+// sendEach sends the messages one at a time through the interceptors, on
+// the batch's session.
+func (c *Client) sendEach(ctx context.Context, sticky *stickySession, emails []*domain.Email, items []domain.BatchItem) {
 	for i, e := range emails {
 		if e == nil {
 			items[i].Err = nilEmail()
 			continue
 		}
-		items[i].Result, items[i].Err = c.sendObserved(ctx, e)
+		items[i].Result, items[i].Err = c.sendObserved(ctx, e, sticky)
 	}
 }
 
@@ -138,7 +138,7 @@ func (c *Client) stampAll(ctx context.Context, emails []*domain.Email, first int
 			items[i].Err = nilEmail()
 			continue
 		}
-		sctx, span := c.startSend(ctx, e)
+		sctx, span := c.startSend(ctx, e, nil)
 		if err := c.stampInto(&stamped[k], e); err != nil {
 			items[i].Err = err
 			c.endSend(span, nil, err)
@@ -280,7 +280,7 @@ func (c *Client) prepareChunks(ctx context.Context, caps domain.Extensions, todo
 					ch.failed, ch.errs = append(ch.failed, m), append(ch.errs, err)
 					continue
 				}
-				noteSize(m.ctx, env.Size)
+				m.span.call.note(env.Size)
 				ch.sent = append(ch.sent, m)
 				ch.txs = append(ch.txs, ports.Transaction{Envelope: env, Body: &countingBody{Message: msg}, Trace: m.ctx})
 			}
@@ -364,8 +364,6 @@ func firstOf(a, b error) error {
 	}
 	return b
 }
-
-type stickyKey struct{}
 
 // stickySession keeps one session across the messages of a batch.
 type stickySession struct {

@@ -25,7 +25,6 @@ type Client struct {
 	o         options
 	exec      failsafe.Executor[any]
 	breaker   circuitbreaker.CircuitBreaker[any] // nil when disabled
-	send      ports.SendFunc                     // the interceptor chain around sendWithPolicies
 	co        *coalescer                         // nil without a pool or with coalescing off
 
 	mu     sync.Mutex
@@ -56,13 +55,6 @@ func New(t ports.Transport, enc ports.Encoder, opts ...Option) (*Client, error) 
 	c.exec, c.breaker = newExecutor(&c.o)
 	if o.pool != nil && o.coalesce > 1 {
 		c.co = &coalescer{c: c, max: o.coalesce}
-	}
-	c.send = c.sendWithPolicies
-	for i := len(o.interceptors) - 1; i >= 0; i-- {
-		ic, next := o.interceptors[i], c.send
-		c.send = func(ctx context.Context, e *domain.Email) (*domain.SendResult, error) {
-			return ic.Intercept(ctx, e, next)
-		}
 	}
 	return c, nil
 }

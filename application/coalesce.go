@@ -35,6 +35,7 @@ type coalescer struct {
 // job is one attempt of one caller's message.
 type job struct {
 	ctx     context.Context
+	cl      *call // the caller's call: where the size of its message is noted
 	e       *domain.Email
 	stopGet context.CancelFunc // ends the caller's own wait for the pool once its message is taken
 	taken   bool               // guarded by coalescer.mu
@@ -132,10 +133,10 @@ func (j *job) finish(res *domain.SendResult, err error) {
 }
 
 // send is one attempt for e, alone or in a group.
-func (co *coalescer) send(ctx context.Context, e *domain.Email) (*domain.SendResult, error) {
+func (co *coalescer) send(ctx context.Context, cl *call, e *domain.Email) (*domain.SendResult, error) {
 	getCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	j := &job{ctx: ctx, e: e, stopGet: stop, done: make(chan struct{})}
+	j := &job{ctx: ctx, cl: cl, e: e, stopGet: stop, done: make(chan struct{})}
 	co.encodeAhead(j)
 	co.mu.Lock()
 	co.queue = append(co.queue, j)
@@ -296,7 +297,7 @@ func (co *coalescer) run(ctx context.Context, s ports.Session, group []*job, alo
 				j.finish(nil, callerGone())
 				continue
 			}
-			noteSize(j.ctx, env.Size)
+			j.cl.note(env.Size)
 			body := &countingBody{Message: m, begin: j.begin}
 			live, bodies = append(live, j), append(bodies, body)
 			txs = append(txs, ports.Transaction{Envelope: env, Body: body, Trace: j.ctx})

@@ -20,45 +20,46 @@ type sendSpan struct {
 	span  ports.Span
 	start time.Time
 	rcpts int
-	tried *triedSize // the octets of the message as last encoded for a session
+	call  *call
 }
 
-// triedSize is where the attempts of a send note the size of the message
-// they encoded, so that a send that fails still reports it.
-type triedSize struct{ n atomic.Int64 }
+// call is the state of one message's way through the client, handed down
+// the call chain as an argument (never in a context value): the batch
+// session it must use, and the size of the message as last encoded for a
+// session, so that a send that fails still reports it.
+type call struct {
+	sticky *stickySession // a batch's kept session; nil: the pool's, or a new session per attempt
+	size   atomic.Int64
+}
 
-type triedSizeKey struct{}
-
-// noteSize records n octets as the size of the message whose send ctx
-// carries; 0 (unknown) is ignored.
-func noteSize(ctx context.Context, n int64) {
-	if t, ok := ctx.Value(triedSizeKey{}).(*triedSize); ok && n > 0 {
-		t.n.Store(n)
+// note records n octets as the message's size; 0 (unknown) is ignored.
+func (cl *call) note(n int64) {
+	if n > 0 {
+		cl.size.Store(n)
 	}
 }
 
-// startSend begins e's smtp.send span as a child of ctx's span.
-func (c *Client) startSend(ctx context.Context, e *domain.Email) (context.Context, sendSpan) {
+// startSend begins e's smtp.send span as a child of ctx's span; the send
+// uses sticky's session when it is not nil.
+func (c *Client) startSend(ctx context.Context, e *domain.Email, sticky *stickySession) (context.Context, sendSpan) {
 	rcpts := len(e.To) + len(e.Cc) + len(e.Bcc)
 	ctx, span := c.o.telemetry.Start(ctx, ports.StageSend, ports.Attrs{
 		From:           e.From,
 		Recipients:     rcpts,
 		HasAttachments: len(e.Attachments) > 0,
 	})
-	tried := &triedSize{}
-	return context.WithValue(ctx, triedSizeKey{}, tried), sendSpan{span: span, start: c.o.now(), rcpts: rcpts, tried: tried}
+	return ctx, sendSpan{span: span, start: c.o.now(), rcpts: rcpts, call: &call{sticky: sticky}}
 }
 
 // startRaw begins the smtp.send span of a prebuilt message.
 func (c *Client) startRaw(ctx context.Context, from domain.Address, to []domain.Address) (context.Context, sendSpan) {
 	ctx, span := c.o.telemetry.Start(ctx, ports.StageSend, ports.Attrs{From: from, Recipients: len(to)})
-	tried := &triedSize{}
-	return context.WithValue(ctx, triedSizeKey{}, tried), sendSpan{span: span, start: c.o.now(), rcpts: len(to), tried: tried}
+	return ctx, sendSpan{span: span, start: c.o.now(), rcpts: len(to), call: &call{}}
 }
 
 // endSend ends the span with the message's final outcome and logs it.
 func (c *Client) endSend(s sendSpan, res *domain.SendResult, err error) {
-	switch n := s.tried.n.Load(); {
+	switch n := s.call.size.Load(); {
 	case res != nil:
 		s.span.Result(res)
 	case n > 0: // failed after the message was encoded: its size still counts

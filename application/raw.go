@@ -27,12 +27,12 @@ func (c *Client) SendRaw(ctx context.Context, from domain.Address, to []domain.A
 	}
 	defer c.wg.Done()
 	ctx, span := c.startRaw(ctx, from, to)
-	res, err := c.sendRawBytes(ctx, from, to, data)
+	res, err := c.sendRawBytes(ctx, span.call, from, to, data)
 	c.endSend(span, res, err)
 	return res, err
 }
 
-func (c *Client) sendRawBytes(ctx context.Context, from domain.Address, to []domain.Address, data []byte) (*domain.SendResult, error) {
+func (c *Client) sendRawBytes(ctx context.Context, cl *call, from domain.Address, to []domain.Address, data []byte) (*domain.SendResult, error) {
 	const op = "send raw"
 	if err := c.checkRawEnvelope(op, from, to); err != nil {
 		return nil, err
@@ -52,7 +52,7 @@ func (c *Client) sendRawBytes(ctx context.Context, from domain.Address, to []dom
 	if err := c.checkSize(size); err != nil {
 		return nil, err
 	}
-	return c.sendRaw(ctx, from, to, rb, true)
+	return c.sendRaw(ctx, cl, from, to, rb, true)
 }
 
 // SendRawReader sends a prebuilt RFC 5322 message read from r (a file, a
@@ -84,12 +84,12 @@ func (c *Client) SendRawReader(ctx context.Context, from domain.Address, to []do
 	}
 	defer c.wg.Done()
 	ctx, span := c.startRaw(ctx, from, to)
-	res, err := c.sendRawReader(ctx, from, to, r)
+	res, err := c.sendRawReader(ctx, span.call, from, to, r)
 	c.endSend(span, res, err)
 	return res, err
 }
 
-func (c *Client) sendRawReader(ctx context.Context, from domain.Address, to []domain.Address, r io.Reader) (*domain.SendResult, error) {
+func (c *Client) sendRawReader(ctx context.Context, cl *call, from domain.Address, to []domain.Address, r io.Reader) (*domain.SendResult, error) {
 	const op = "send raw"
 	if err := c.checkRawEnvelope(op, from, to); err != nil {
 		return nil, err
@@ -103,14 +103,14 @@ func (c *Client) sendRawReader(ctx context.Context, from domain.Address, to []do
 	}
 	defer rb.release()
 	if !rb.rewritable() {
-		return c.sendRaw(ctx, from, to, rb, false)
+		return c.sendRaw(ctx, cl, from, to, rb, false)
 	}
 	// A file can be read twice, or was read whole: a first pass refuses bad
 	// input before anything reaches the network and learns the 8-bit flag.
 	if err := rb.check(); err != nil {
 		return nil, err
 	}
-	return c.sendRaw(ctx, from, to, rb, true)
+	return c.sendRaw(ctx, cl, from, to, rb, true)
 }
 
 // checkRawEnvelope refuses an incomplete envelope or one over the recipient
@@ -133,10 +133,10 @@ func (c *Client) checkRawEnvelope(op string, from domain.Address, to []domain.Ad
 // measures a rewritable message for SIZE when the server has SIZE
 // (Envelope.Measure), by its own line-end rules, and declares BODY=8BITMIME
 // for one nobody scanned when the server offers it (Envelope.Unscanned).
-func (c *Client) sendRaw(ctx context.Context, from domain.Address, to []domain.Address, rb *rawBody, checked bool) (*domain.SendResult, error) {
+func (c *Client) sendRaw(ctx context.Context, cl *call, from domain.Address, to []domain.Address, rb *rawBody, checked bool) (*domain.SendResult, error) {
 	if checked {
 		size, _ := rb.Size()
-		noteSize(ctx, size)
+		cl.note(size)
 	}
 	if err := c.admit(ctx); err != nil {
 		return nil, err
@@ -147,14 +147,14 @@ func (c *Client) sendRaw(ctx context.Context, from domain.Address, to []domain.A
 			return nil, &finalError{prev}
 		}
 		start := c.o.now()
-		s, err := c.acquire(ctx)
+		s, err := c.acquire(ctx, cl)
 		if err != nil {
 			prev = err
 			return nil, err
 		}
 		env := ports.Envelope{From: from, To: to, EightBit: rb.EightBit(), Unscanned: !checked, Measure: checked}
 		tx, err := s.Send(ctx, env, rb)
-		c.release(ctx, s, err)
+		c.release(ctx, cl, s, err)
 		written, _ := rb.Size()
 		res, err := c.outcome(rb.MessageID(), env, tx, err, start, written)
 		prev = err

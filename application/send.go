@@ -27,22 +27,44 @@ func (c *Client) Send(ctx context.Context, e *domain.Email) (*domain.SendResult,
 	if e == nil {
 		return nil, domain.NewError(domain.KindInvalidInput, "send", "nil email")
 	}
-	return c.sendObserved(ctx, e)
+	return c.sendObserved(ctx, e, nil)
 }
 
 // sendObserved sends e through the interceptors and the policies inside
-// its smtp.send span, and logs the outcome.
-func (c *Client) sendObserved(ctx context.Context, e *domain.Email) (*domain.SendResult, error) {
-	ctx, span := c.startSend(ctx, e)
-	res, err := c.send(ctx, e)
+// its smtp.send span, and logs the outcome. A batch passes the session it
+// keeps for its messages as sticky; nil otherwise.
+func (c *Client) sendObserved(ctx context.Context, e *domain.Email, sticky *stickySession) (*domain.SendResult, error) {
+	ctx, span := c.startSend(ctx, e, sticky)
+	var res *domain.SendResult
+	var err error
+	if len(c.o.interceptors) == 0 {
+		res, err = c.sendWithPolicies(ctx, span.call, e)
+	} else {
+		res, err = c.intercepted(span.call)(ctx, e)
+	}
 	c.endSend(span, res, err)
 	return res, err
+}
+
+// intercepted returns the interceptor chain around sendWithPolicies for
+// one call; the first interceptor is outermost.
+func (c *Client) intercepted(cl *call) ports.SendFunc {
+	send := func(ctx context.Context, e *domain.Email) (*domain.SendResult, error) {
+		return c.sendWithPolicies(ctx, cl, e)
+	}
+	for i := len(c.o.interceptors) - 1; i >= 0; i-- {
+		ic, next := c.o.interceptors[i], send
+		send = func(ctx context.Context, e *domain.Email) (*domain.SendResult, error) {
+			return ic.Intercept(ctx, e, next)
+		}
+	}
+	return send
 }
 
 // sendWithPolicies validates e, fixes its Message-ID and Date so every
 // attempt writes the same message, takes a rate-limit permit, then runs
 // attempts under the circuit breaker and the retry policy.
-func (c *Client) sendWithPolicies(ctx context.Context, e *domain.Email) (*domain.SendResult, error) {
+func (c *Client) sendWithPolicies(ctx context.Context, cl *call, e *domain.Email) (*domain.SendResult, error) {
 	msg, err := c.stamp(e)
 	if err != nil {
 		return nil, err
@@ -50,7 +72,7 @@ func (c *Client) sendWithPolicies(ctx context.Context, e *domain.Email) (*domain
 	if err := c.admit(ctx); err != nil {
 		return nil, err
 	}
-	return c.run(ctx, func(ctx context.Context) (*domain.SendResult, error) { return c.attempt(ctx, msg) })
+	return c.run(ctx, func(ctx context.Context) (*domain.SendResult, error) { return c.attempt(ctx, cl, msg) })
 }
 
 // admit takes one permit of the emails quota.
@@ -184,30 +206,30 @@ func (c *Client) stampInto(msg, e *domain.Email) error {
 // attempt is one attempt: on a pooled session together with other
 // callers' messages when sessions are busy (coalescing), else on a session
 // of its own.
-func (c *Client) attempt(ctx context.Context, e *domain.Email) (*domain.SendResult, error) {
-	if _, sticky := ctx.Value(stickyKey{}).(*stickySession); c.co != nil && !sticky {
-		return c.co.send(ctx, e)
+func (c *Client) attempt(ctx context.Context, cl *call, e *domain.Email) (*domain.SendResult, error) {
+	if c.co != nil && cl.sticky == nil {
+		return c.co.send(ctx, cl, e)
 	}
 	start := c.o.now()
-	s, err := c.acquire(ctx)
+	s, err := c.acquire(ctx, cl)
 	if err != nil {
 		return nil, err
 	}
-	res, err := c.transact(ctx, s, e, start)
-	c.release(ctx, s, err)
+	res, err := c.transact(ctx, cl, s, e, start)
+	c.release(ctx, cl, s, err)
 	return res, err
 }
 
 // transact sends e on an open session.
-func (c *Client) transact(ctx context.Context, s ports.Session, e *domain.Email, start time.Time) (*domain.SendResult, error) {
+func (c *Client) transact(ctx context.Context, cl *call, s ports.Session, e *domain.Email, start time.Time) (*domain.SendResult, error) {
 	m, env, err := c.prepare(s.Info().Extensions, e)
 	if err != nil {
 		return nil, err
 	}
 	body := &countingBody{Message: m}
-	noteSize(ctx, env.Size)
+	cl.note(env.Size)
 	tx, err := s.Send(ctx, env, body)
-	noteSize(ctx, body.n)
+	cl.note(body.n)
 	return c.outcome(m.MessageID(), env, tx, err, start, body.n)
 }
 

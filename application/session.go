@@ -6,11 +6,11 @@ import (
 	"github.com/integrations/smtp/ports"
 )
 
-// acquire returns the batch's session when ctx carries one, else borrows
-// from the pool or opens a session.
-func (c *Client) acquire(ctx context.Context) (ports.Session, error) {
-	if b, ok := ctx.Value(stickyKey{}).(*stickySession); ok {
-		return b.get(ctx)
+// acquire returns the batch's session when cl has one, else borrows from
+// the pool or opens a session.
+func (c *Client) acquire(ctx context.Context, cl *call) (ports.Session, error) {
+	if cl.sticky != nil {
+		return cl.sticky.get(ctx)
 	}
 	return c.acquireObserved(ctx)
 }
@@ -24,8 +24,8 @@ func (c *Client) acquireDirect(ctx context.Context) (ports.Session, error) {
 
 // release keeps a batch's session for the next message, else gives s back
 // (see releaseDirect).
-func (c *Client) release(ctx context.Context, s ports.Session, err error) {
-	if b, ok := ctx.Value(stickyKey{}).(*stickySession); ok && b.s == s {
+func (c *Client) release(ctx context.Context, cl *call, s ports.Session, err error) {
+	if cl.sticky != nil && cl.sticky.s == s {
 		return
 	}
 	c.releaseObserved(ctx, s, err)
