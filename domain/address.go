@@ -193,18 +193,6 @@ func (a Address) WithName(name string) (Address, error) {
 	return a, nil
 }
 
-// Envelope returns the mailbox in the form of an SMTP command argument,
-// "<local@domain>". With ascii set the domain is in punycode.
-func (a Address) Envelope(ascii bool) string {
-	if a.IsZero() {
-		return "<>"
-	}
-	if ascii {
-		return "<" + a.local + "@" + a.asciiDomain + ">"
-	}
-	return "<" + a.Email() + ">"
-}
-
 // String returns the header form: `"Name" <local@domain>` with a non-ASCII
 // name RFC 2047 encoded, or the bare mailbox when there is no name.
 func (a Address) String() string { return a.Header(false) }

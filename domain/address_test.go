@@ -66,11 +66,11 @@ func TestParseAddressAccepts(t *testing.T) {
 			if want := tt.wantLocal + "@" + tt.wantDomain; got.Email() != want {
 				t.Errorf("Email() = %q, want %q", got.Email(), want)
 			}
-			if want := "<" + tt.wantLocal + "@" + tt.wantDomain + ">"; got.Envelope(false) != want {
-				t.Errorf("Envelope(false) = %q, want %q", got.Envelope(false), want)
+			if want := tt.wantLocal + "@" + tt.wantDomain; got.Email() != want {
+				t.Errorf("Email() = %q, want %q", got.Email(), want)
 			}
-			if want := "<" + tt.wantLocal + "@" + wantASCII + ">"; got.Envelope(true) != want {
-				t.Errorf("Envelope(true) = %q, want %q", got.Envelope(true), want)
+			if want := tt.wantLocal + "@" + wantASCII; got.LocalPart()+"@"+got.ASCIIDomain() != want {
+				t.Errorf("ASCII mailbox = %q, want %q", got.LocalPart()+"@"+got.ASCIIDomain(), want)
 			}
 			// Every header form parses back to the same mailbox and name.
 			for _, h := range []string{got.String(), got.Header(true)} {
@@ -151,7 +151,7 @@ func TestParseAddressRejects(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := domain.ParseAddress(tt.give)
 			if err == nil {
-				t.Fatalf("ParseAddress(%q) = %q (envelope %q), want an error", tt.give, got.Email(), got.Envelope(false))
+				t.Fatalf("ParseAddress(%q) = %q (name %q), want an error", tt.give, got.Email(), got.Name())
 			}
 			if k := domain.KindOf(err); k != domain.KindInvalidInput {
 				t.Errorf("KindOf = %v, want %v", k, domain.KindInvalidInput)
@@ -218,7 +218,7 @@ func TestNewAddress(t *testing.T) {
 			got, err := domain.NewAddress(tt.giveName, tt.give)
 			if tt.wantLocal == "" {
 				if err == nil {
-					t.Fatalf("NewAddress(%q, %q) = %q, want an error", tt.giveName, tt.give, got.Envelope(false))
+					t.Fatalf("NewAddress(%q, %q) = %q, want an error", tt.giveName, tt.give, got.Email())
 				}
 				if !errors.Is(err, domain.KindInvalidInput) {
 					t.Errorf("error %v is not KindInvalidInput", err)
@@ -370,12 +370,6 @@ func TestAddressZero(t *testing.T) {
 	if !a.IsZero() {
 		t.Error("zero Address: IsZero() = false")
 	}
-	if got := a.Envelope(false); got != "<>" {
-		t.Errorf("Envelope(false) = %q, want the null path <>", got)
-	}
-	if got := a.Envelope(true); got != "<>" {
-		t.Errorf("Envelope(true) = %q, want the null path <>", got)
-	}
 	if got := a.Email(); got != "" {
 		t.Errorf("Email() = %q, want \"\"", got)
 	}
@@ -426,10 +420,9 @@ func TestEnvelopeNeverInjects(t *testing.T) {
 			if err != nil {
 				return
 			}
-			for _, env := range []string{a.Envelope(false), a.Envelope(true)} {
-				inner := strings.TrimSuffix(strings.TrimPrefix(env, "<"), ">")
+			for _, inner := range []string{a.Email(), a.LocalPart() + "@" + a.ASCIIDomain()} {
 				if strings.ContainsAny(inner, "<>\r\n\x00 ") {
-					t.Errorf("ParseAddress(%q) accepted, envelope %q can break the command", give, env)
+					t.Errorf("ParseAddress(%q) accepted, mailbox %q can break the command", give, inner)
 				}
 			}
 		})

@@ -22,9 +22,9 @@ func ExampleNewEmail() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println("MAIL FROM:" + email.EnvelopeFrom().Envelope(true))
+	fmt.Println("MAIL FROM:<" + email.EnvelopeFrom().Email() + ">")
 	for _, rcpt := range email.Recipients() {
-		fmt.Println("RCPT TO:" + rcpt.Envelope(true))
+		fmt.Println("RCPT TO:<" + rcpt.Email() + ">")
 	}
 	fmt.Println("From:", email.From)
 	fmt.Println("Attachments:", len(email.Attachments), email.Attachments[0].Filename)
@@ -49,17 +49,17 @@ func ExampleParseAddress() {
 		return
 	}
 	fmt.Println(a.Name())
-	fmt.Println(a.Envelope(false))
-	fmt.Println(a.Envelope(true)) // the domain in punycode
-	fmt.Println(a.Header(true))   // the name RFC 2047 encoded
+	fmt.Println(a.Email())
+	fmt.Println(a.ASCIIEmail()) // the domain in punycode; false: the local part is not ASCII
+	fmt.Println(a.Header(true)) // the name RFC 2047 encoded
 	fmt.Println(a.NeedsSMTPUTF8())
 
 	_, err = domain.ParseAddress("eve@example.com>\r\nRCPT TO:<victim@example.com")
 	fmt.Println(domain.KindOf(err).String())
 	// Output:
 	// Jörg Müller
-	// <jörg@bücher.de>
-	// <jörg@xn--bcher-kva.de>
+	// jörg@bücher.de
+	// jörg@xn--bcher-kva.de false
 	// =?utf-8?q?J=C3=B6rg_M=C3=BCller?= <jörg@xn--bcher-kva.de>
 	// true
 	// invalid_input

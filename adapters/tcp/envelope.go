@@ -107,8 +107,9 @@ func (s *Session) planInto(e *envelope, env ports.Envelope) error {
 	return nil
 }
 
-// writeEnvelope writes what a.Envelope(ascii) returns, "<local@domain>"
-// ("<>" for the zero address), without making a string of it.
+// writeEnvelope writes a as an SMTP path, "<local@domain>" ("<>" for the
+// zero address), the domain in punycode when ascii is set, without making
+// a string of it.
 func writeEnvelope(b *strings.Builder, a domain.Address, ascii bool) {
 	if a.IsZero() {
 		b.WriteString("<>")
