@@ -21,7 +21,7 @@ func TestNewClientPoolsWithinMaxConnections(t *testing.T) {
 	srv := smtptest.Start(t)
 	srv.Delay("DATA", 20*time.Millisecond) // keep sessions busy so that sends overlap
 	cfg := plainConfig(srv)
-	cfg.Pool.MaxConnections, cfg.Pool.MinIdle = 2, 0
+	cfg.Pool.MaxConnections, cfg.Pool.MinIdle = 2, -1
 	client, err := bootstrap.NewClient(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -59,7 +59,7 @@ func ExampleNewClient_concurrent() {
 
 	cfg := bootstrap.Config{}
 	cfg.Host, cfg.Port, cfg.TLSMode = srv.Host(), srv.Port(), domain.TLSNone
-	cfg.Pool.MaxConnections, cfg.Pool.MinIdle = 2, 0
+	cfg.Pool.MaxConnections, cfg.Pool.MinIdle = 2, -1
 	client, err := bootstrap.NewClient(cfg)
 	if err != nil {
 		panic(err)

@@ -66,6 +66,9 @@ func (o *benchOptions) check(fs *flag.FlagSet) error {
 // not count, and returns the timed run.
 func (o *benchOptions) prepare(cfg bootstrap.Config) (func(context.Context) benchResult, error) {
 	cfg.Pool.MaxConnections, cfg.Pool.MinIdle = o.conns, min(o.minIdle, o.conns)
+	if cfg.Pool.MinIdle == 0 {
+		cfg.Pool.MinIdle = -1 // --min-idle 0: no session kept warm (a zero pool.Config field means the default, 1)
+	}
 	// A bench may send messages larger than the default client-side limit:
 	// unless --max-size says otherwise, allow the largest.
 	if cfg.Limits.MaxMessageSize == 0 {

@@ -65,7 +65,7 @@ func demo(out io.Writer) error {
 	cfg.TLS.ServerName = "localhost"
 	cfg.Credentials = domain.PasswordCredentials(user, password)
 	cfg.LocalName = "demo.example.test"
-	cfg.Pool.MinIdle = 0 // one message: no warm spare session in the transcript
+	cfg.Pool.MinIdle = -1 // one message: no warm spare session in the transcript
 	cfg.Retry.MaxAttempts = 1
 	client, err := bootstrap.NewClient(cfg, bootstrap.WithTranscript(newTranscript(out)))
 	if err != nil {

@@ -57,7 +57,7 @@ func config(t *testing.T, addrVar string, mode domain.TLSMode) bootstrap.Config 
 	cfg.LocalName = "client.example.test"
 	cfg.Retry.MaxAttempts = 1
 	cfg.CircuitBreaker.Disabled = true
-	cfg.Pool.MinIdle = 0 // the tests count connections: no warm spare
+	cfg.Pool.MinIdle = -1 // the tests count connections: no warm spare
 	cfg.Timeouts = domain.Timeouts{Connect: 10 * time.Second, Greeting: 30 * time.Second, Command: 30 * time.Second,
 		Mail: 30 * time.Second, Rcpt: 30 * time.Second, DataInit: 30 * time.Second, DataBlock: time.Minute, DataTerm: 2 * time.Minute}
 	return cfg
