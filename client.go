@@ -5,6 +5,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
+	"github.com/integrations/smtp/adapters/tcp"
 	"github.com/integrations/smtp/application"
 	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
@@ -23,23 +24,23 @@ type Config = bootstrap.Config
 // XOAuth2Credentials.
 type Credentials = domain.Credentials
 
-// TLSMode says how a connection is secured (domain.TLSMode). The zero
+// TLSMode says how a connection is secured (tcp.TLSMode). The zero
 // value means STARTTLS required, or implicit TLS on port 465.
-type TLSMode = domain.TLSMode
+type TLSMode = tcp.TLSMode
 
 // The TLS modes of Config.TLSMode other than the zero value.
 const (
 	// TLSNone never upgrades: plaintext throughout. For a local test
 	// server only.
-	TLSNone = domain.TLSNone
+	TLSNone = tcp.TLSNone
 	// TLSStartTLS upgrades when the server offers STARTTLS, else goes on in
 	// plaintext (opportunistic).
-	TLSStartTLS = domain.TLSStartTLS
+	TLSStartTLS = tcp.TLSStartTLS
 	// TLSStartTLSRequired upgrades or fails; it never falls back to
 	// plaintext. It is what the zero TLSMode means on any port but 465.
-	TLSStartTLSRequired = domain.TLSStartTLSRequired
+	TLSStartTLSRequired = tcp.TLSStartTLSRequired
 	// TLSImplicit speaks TLS from the first byte (port 465).
-	TLSImplicit = domain.TLSImplicit
+	TLSImplicit = tcp.TLSImplicit
 )
 
 // Client sends email (application.Client): Send, SendBatch, SendRaw,

@@ -65,8 +65,7 @@ func BenchmarkSendAttachment(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			snk := startSink(b)
-			cfg := domain.DefaultConfig()
-			cfg.Host, cfg.Port, cfg.TLSMode = snk.host, snk.port, domain.TLSNone
+			cfg := tcp.Config{Host: snk.host, Port: snk.port, TLSMode: tcp.TLSNone}
 			transport, err := tcp.New(cfg, tcp.Deps{})
 			if err != nil {
 				b.Fatal(err)

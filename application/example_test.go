@@ -21,8 +21,7 @@ func ExampleNew() {
 	}
 	defer srv.Close()
 
-	cfg := domain.DefaultConfig()
-	cfg.Host, cfg.Port, cfg.TLSMode = srv.Host(), srv.Port(), domain.TLSNone
+	cfg := tcp.Config{Host: srv.Host(), Port: srv.Port(), TLSMode: tcp.TLSNone}
 	transport, err := tcp.New(cfg, tcp.Deps{})
 	if err != nil {
 		panic(err)
@@ -58,8 +57,7 @@ func ExampleClient_Send() {
 	defer srv.Close()
 	srv.RejectRecipient("nobody@example.org", 550, "5.1.1", "no such user")
 
-	cfg := domain.DefaultConfig()
-	cfg.Host, cfg.Port, cfg.TLSMode = srv.Host(), srv.Port(), domain.TLSNone
+	cfg := tcp.Config{Host: srv.Host(), Port: srv.Port(), TLSMode: tcp.TLSNone}
 	transport, _ := tcp.New(cfg, tcp.Deps{})
 	client, _ := application.New(transport, mime.New())
 	defer client.Close(context.Background())

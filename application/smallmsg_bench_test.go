@@ -112,8 +112,7 @@ func smallEmails(tb testing.TB, n, size int) []*domain.Email {
 func smallClient(b *testing.B, conns, open int) (*application.Client, *sink) {
 	b.Helper()
 	snk := startSink(b)
-	cfg := domain.DefaultConfig()
-	cfg.Host, cfg.Port, cfg.TLSMode = snk.host, snk.port, domain.TLSNone
+	cfg := tcp.Config{Host: snk.host, Port: snk.port, TLSMode: tcp.TLSNone}
 	transport, err := tcp.New(cfg, tcp.Deps{})
 	if err != nil {
 		b.Fatal(err)

@@ -14,7 +14,6 @@ import (
 	"github.com/integrations/smtp/adapters/tcp"
 	"github.com/integrations/smtp/adapters/tls"
 	"github.com/integrations/smtp/application"
-	"github.com/integrations/smtp/domain"
 	"github.com/integrations/smtp/ports"
 )
 
@@ -113,7 +112,7 @@ func newTransport(cfg Config, w *wiring) (ports.Transport, error) {
 		creds = auth.StaticCredentials(cfg.Credentials)
 	}
 	deps := tcp.Deps{Dialer: w.dialer, Auth: auth.New(), Credentials: creds, Transcript: w.transcript, Telemetry: w.telemetry}
-	if cfg.EffectiveTLSMode() != domain.TLSNone {
+	if cfg.EffectiveTLSMode() != tcp.TLSNone {
 		up, err := tls.New(cfg.TLS)
 		if err != nil {
 			return nil, err

@@ -4,12 +4,12 @@ import (
 	"errors"
 	"net"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/integrations/smtp/adapters/pool"
 	"github.com/integrations/smtp/adapters/ratelimit"
 	redislimit "github.com/integrations/smtp/adapters/ratelimit/redis"
+	"github.com/integrations/smtp/adapters/tcp"
 	"github.com/integrations/smtp/adapters/tls"
 	"github.com/integrations/smtp/application"
 	"github.com/integrations/smtp/domain"
@@ -31,8 +31,8 @@ import (
 type Config struct {
 	Host    string
 	Port    int
-	TLSMode domain.TLSMode // the zero value: STARTTLS required, implicit TLS on port 465
-	TLS     tls.Config     // certificate checks, CA file, client certificate, pins
+	TLSMode tcp.TLSMode // the zero value: STARTTLS required, implicit TLS on port 465
+	TLS     tls.Config  // certificate checks, CA file, client certificate, pins
 
 	// Credentials authenticate the session; the zero value sends no AUTH.
 	Credentials domain.Credentials
@@ -49,11 +49,11 @@ type Config struct {
 	// qualified domain name, else "localhost".
 	LocalName string
 
-	Timeouts          domain.Timeouts // per protocol stage; zero fields take the RFC 5321 values
-	IOTimeout         time.Duration   // optional cap for any single reply or write; 0 leaves the stage timeouts alone
-	DisablePipelining bool            // do not use PIPELINING even when advertised
-	EnableChunking    bool            // use BDAT when CHUNKING is advertised
-	Allow8BitMIME     bool            // send 8-bit bodies when the server has 8BITMIME
+	Timeouts          tcp.Timeouts  // per protocol stage; zero fields take the RFC 5321 values
+	IOTimeout         time.Duration // optional cap for any single reply or write; 0 leaves the stage timeouts alone
+	DisablePipelining bool          // do not use PIPELINING even when advertised
+	EnableChunking    bool          // use BDAT when CHUNKING is advertised
+	Allow8BitMIME     bool          // send 8-bit bodies when the server has 8BITMIME
 
 	Limits         application.Limits        // client-side limits of size, recipients, attachments
 	Pool           pool.Config               // the session pool
@@ -79,14 +79,14 @@ type Config struct {
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(msg string) { errs = append(errs, configError(msg)) }
-	errs = append(errs, c.transportProblems()...)
+	errs = append(errs, c.tcpConfig().Validate())
 	if c.AddressPolicy > domain.AddressNone {
 		bad("unknown address policy")
 	}
 	errs = append(errs, c.TLS.Validate())
 	mode := c.EffectiveTLSMode()
 	provider := c.CredentialProvider != nil
-	if mode == domain.TLSNone && (!c.Credentials.IsZero() || provider) && !c.AllowInsecureAuth {
+	if mode == tcp.TLSNone && (!c.Credentials.IsZero() || provider) && !c.AllowInsecureAuth {
 		bad("credentials would be sent without TLS: use a TLS mode, or set AllowInsecureAuth to accept the risk")
 	}
 	errs = append(errs, c.Credentials.Validate())
@@ -109,47 +109,19 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// transportProblems checks what the transport reads: host, port, TLS mode
-// against the port, EHLO name, timeouts.
-func (c *Config) transportProblems() []error {
-	var errs []error
-	bad := func(msg string) { errs = append(errs, configError(msg)) }
-	if strings.TrimSpace(c.Host) == "" {
-		bad("host is required")
-	} else if strings.ContainsFunc(c.Host, func(r rune) bool { return r < ' ' || r == 0x7f || r == ' ' || r == '/' }) {
-		bad("host " + strconv.Quote(c.Host) + " is not a host name or address")
-	}
-	if c.Port <= 0 || c.Port > 65535 {
-		bad("port must be between 1 and 65535")
-	}
-	if c.TLSMode > domain.TLSImplicit {
-		bad("unknown TLS mode")
-	}
-	switch mode := c.EffectiveTLSMode(); {
-	case c.Port == 465 && (mode == domain.TLSStartTLS || mode == domain.TLSStartTLSRequired):
-		bad("port 465 speaks implicit TLS, not STARTTLS: use TLS mode implicit, or port 587 for STARTTLS")
-	case c.Port == 587 && mode == domain.TLSImplicit:
-		bad("port 587 expects STARTTLS, not implicit TLS: use TLS mode starttls-required, or port 465 for implicit TLS")
-	}
-	if c.LocalName != "" && !validEHLOName(c.LocalName) {
-		bad("local name " + strconv.Quote(c.LocalName) + " is not a valid EHLO name (printable ASCII without spaces or <>, at most 255 octets)")
-	}
-	if c.IOTimeout < 0 {
-		bad("IO timeout must be non-negative")
-	}
-	return errs
-}
-
 // EffectiveTLSMode resolves the zero TLSMode: implicit on port 465,
-// STARTTLS required elsewhere.
-func (c *Config) EffectiveTLSMode() domain.TLSMode {
-	if c.TLSMode != domain.TLSModeDefault {
-		return c.TLSMode
+// STARTTLS required elsewhere (tcp.Config.EffectiveTLSMode).
+func (c *Config) EffectiveTLSMode() tcp.TLSMode { return c.tcpConfig().EffectiveTLSMode() }
+
+// tcpConfig is the transport's part of c. The credentials reach the
+// transport as a ports.CredentialProvider (newTransport), the TLS settings
+// as the TLS adapter.
+func (c *Config) tcpConfig() tcp.Config {
+	return tcp.Config{
+		Host: c.Host, Port: c.Port, TLSMode: c.TLSMode, LocalName: c.LocalName,
+		AuthMechanism: c.AuthMechanism, AllowInsecureAuth: c.AllowInsecureAuth,
+		Timeouts: c.Timeouts, IOTimeout: c.IOTimeout, DisablePipelining: c.DisablePipelining, EnableChunking: c.EnableChunking,
 	}
-	if c.Port == 465 {
-		return domain.TLSImplicit
-	}
-	return domain.TLSStartTLSRequired
 }
 
 // accountKey names the quota of c's account: "user@host:port", or
@@ -160,21 +132,6 @@ func (c *Config) accountKey() string {
 		return u + "@" + hp
 	}
 	return hp
-}
-
-// validEHLOName reports whether name fits an EHLO command: printable ASCII
-// without spaces or angle brackets, at most 255 octets (a domain name or an
-// address literal).
-func validEHLOName(name string) bool {
-	if len(name) > 255 {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		if b := name[i]; b <= ' ' || b >= 0x7f || b == '<' || b == '>' {
-			return false
-		}
-	}
-	return true
 }
 
 func configError(msg string) error { return domain.NewError(domain.KindInvalidInput, "config", msg) }

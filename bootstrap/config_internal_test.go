@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/integrations/smtp/domain"
+	"github.com/integrations/smtp/adapters/tcp"
 )
 
 // TestZeroConfigIsTheSecureDefault: the zero Config plus host and port
@@ -20,12 +20,12 @@ func TestZeroConfigIsTheSecureDefault(t *testing.T) {
 		name      string
 		got, want any
 	}{
-		{"effective TLS mode", c.EffectiveTLSMode(), domain.TLSStartTLSRequired},
-		{"implicit TLS on 465", (&Config{Port: 465}).EffectiveTLSMode(), domain.TLSImplicit},
+		{"effective TLS mode", c.EffectiveTLSMode(), tcp.TLSStartTLSRequired},
+		{"implicit TLS on 465", (&Config{Port: 465}).EffectiveTLSMode(), tcp.TLSImplicit},
 		{"TLS minimum left to the adapter (1.2)", c.TLS.MinVersion.String(), ""},
 		{"verify certificates", c.TLS.InsecureSkipVerify, false},
 		{"no AUTH over plaintext", c.AllowInsecureAuth, false},
-		{"pipelining on", tc.EnablePipelining, true},
+		{"pipelining on", tc.DisablePipelining, false},
 		{"io timeout off", tc.IOTimeout, time.Duration(0)},
 		{"pool max", p.MaxConnections, 5},
 		{"pool min idle", p.MinIdle, 1},
@@ -47,7 +47,7 @@ func TestZeroConfigIsTheSecureDefault(t *testing.T) {
 			t.Errorf("%s: got %v, want %v", tt.name, tt.got, tt.want)
 		}
 	}
-	if off := (&Config{DisablePipelining: true}).tcpConfig(); off.EnablePipelining {
+	if off := (&Config{DisablePipelining: true}).tcpConfig(); !off.DisablePipelining {
 		t.Error("DisablePipelining leaves pipelining on")
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/integrations/smtp/adapters/ratelimit"
 	redislimit "github.com/integrations/smtp/adapters/ratelimit/redis"
+	"github.com/integrations/smtp/adapters/tcp"
 	smtptls "github.com/integrations/smtp/adapters/tls"
 	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
@@ -28,9 +29,9 @@ func TestConfigValidate(t *testing.T) {
 		{name: "valid zero value plus host and port", modify: func(c *cfg) { *c = cfg{Host: "smtp.example.com", Port: 587} }},
 		{name: "valid without credentials", modify: func(c *cfg) { c.Credentials = domain.Credentials{} }},
 		{name: "valid implicit 465", modify: func(c *cfg) { c.Port = 465 }},
-		{name: "valid explicit implicit 465", modify: func(c *cfg) { c.Port, c.TLSMode = 465, domain.TLSImplicit }},
-		{name: "valid plaintext 25 no auth", modify: func(c *cfg) { c.Port, c.TLSMode, c.Credentials = 25, domain.TLSNone, domain.Credentials{} }},
-		{name: "valid insecure auth allowed", modify: func(c *cfg) { c.TLSMode, c.AllowInsecureAuth = domain.TLSNone, true }},
+		{name: "valid explicit implicit 465", modify: func(c *cfg) { c.Port, c.TLSMode = 465, tcp.TLSImplicit }},
+		{name: "valid plaintext 25 no auth", modify: func(c *cfg) { c.Port, c.TLSMode, c.Credentials = 25, tcp.TLSNone, domain.Credentials{} }},
+		{name: "valid insecure auth allowed", modify: func(c *cfg) { c.TLSMode, c.AllowInsecureAuth = tcp.TLSNone, true }},
 		{name: "valid TLS 1.0 allowed", modify: func(c *cfg) { c.TLS.MinVersion, c.TLS.AllowInsecureTLS = smtptls.VersionTLS10, true }},
 		{name: "valid TLS 1.3", modify: func(c *cfg) { c.TLS.MinVersion = smtptls.VersionTLS13 }},
 		{name: "valid mTLS", modify: func(c *cfg) { c.TLS.ClientCertFile, c.TLS.ClientKeyFile = "c.pem", "k.pem" }},
@@ -52,9 +53,9 @@ func TestConfigValidate(t *testing.T) {
 		{name: "port too big", modify: func(c *cfg) { c.Port = 65536 }, want: []domain.Kind{domain.KindInvalidInput}},
 		{name: "unknown TLS mode", modify: func(c *cfg) { c.TLSMode = 9 }, want: []domain.Kind{domain.KindInvalidInput}},
 		{name: "unknown address policy", modify: func(c *cfg) { c.AddressPolicy = 9 }, want: []domain.Kind{domain.KindInvalidInput}},
-		{name: "STARTTLS on 465", modify: func(c *cfg) { c.Port, c.TLSMode = 465, domain.TLSStartTLS }, want: []domain.Kind{domain.KindInvalidInput}},
-		{name: "STARTTLS required on 465", modify: func(c *cfg) { c.Port, c.TLSMode = 465, domain.TLSStartTLSRequired }, want: []domain.Kind{domain.KindInvalidInput}},
-		{name: "implicit on 587", modify: func(c *cfg) { c.TLSMode = domain.TLSImplicit }, want: []domain.Kind{domain.KindInvalidInput}},
+		{name: "STARTTLS on 465", modify: func(c *cfg) { c.Port, c.TLSMode = 465, tcp.TLSStartTLS }, want: []domain.Kind{domain.KindInvalidInput}},
+		{name: "STARTTLS required on 465", modify: func(c *cfg) { c.Port, c.TLSMode = 465, tcp.TLSStartTLSRequired }, want: []domain.Kind{domain.KindInvalidInput}},
+		{name: "implicit on 587", modify: func(c *cfg) { c.TLSMode = tcp.TLSImplicit }, want: []domain.Kind{domain.KindInvalidInput}},
 		{name: "TLS 1.0", modify: func(c *cfg) { c.TLS.MinVersion = smtptls.VersionTLS10 }, want: []domain.Kind{domain.KindTLSVersion}},
 		{name: "SSL 3", modify: func(c *cfg) { c.TLS.MinVersion = 0x0300 }, want: []domain.Kind{domain.KindTLSVersion, domain.KindInvalidInput}},
 		{name: "cert without key", modify: func(c *cfg) { c.TLS.ClientCertFile = "c.pem" }, want: []domain.Kind{domain.KindInvalidInput}},
@@ -67,7 +68,7 @@ func TestConfigValidate(t *testing.T) {
 		{name: "local name with angle brackets", modify: func(c *cfg) { c.LocalName = "<host.example>" }, want: []domain.Kind{domain.KindInvalidInput}},
 		{name: "valid address literal local name", modify: func(c *cfg) { c.LocalName = "[192.0.2.1]" }},
 		{name: "valid IPv6 literal local name", modify: func(c *cfg) { c.LocalName = "[IPv6:2001:db8::1]" }},
-		{name: "credentials over plaintext", modify: func(c *cfg) { c.TLSMode = domain.TLSNone }, want: []domain.Kind{domain.KindInvalidInput}},
+		{name: "credentials over plaintext", modify: func(c *cfg) { c.TLSMode = tcp.TLSNone }, want: []domain.Kind{domain.KindInvalidInput}},
 		{name: "credentials incomplete", modify: func(c *cfg) { c.Credentials = domain.PasswordCredentials("", "pw") }, want: []domain.Kind{domain.KindInvalidInput}},
 		{name: "pinned XOAUTH2 with password", modify: func(c *cfg) { c.AuthMechanism = domain.AuthXOAuth2 }, want: []domain.Kind{domain.KindInvalidInput}},
 		{name: "pinned PLAIN with token", modify: func(c *cfg) {
@@ -92,7 +93,7 @@ func TestConfigValidate(t *testing.T) {
 		{
 			name: "every problem at once",
 			modify: func(c *cfg) {
-				c.Host, c.Port, c.TLSMode, c.TLS.MinVersion, c.TLS.ClientCertFile = "", 0, domain.TLSNone, smtptls.VersionTLS10, "c.pem"
+				c.Host, c.Port, c.TLSMode, c.TLS.MinVersion, c.TLS.ClientCertFile = "", 0, tcp.TLSNone, smtptls.VersionTLS10, "c.pem"
 			},
 			want: []domain.Kind{domain.KindInvalidInput, domain.KindInvalidInput, domain.KindTLSVersion, domain.KindInvalidInput, domain.KindInvalidInput},
 		},
@@ -135,7 +136,7 @@ func TestValidateWithACredentialProvider(t *testing.T) {
 	}
 
 	plain := pinned
-	plain.TLSMode = domain.TLSNone
+	plain.TLSMode = tcp.TLSNone
 	err := plain.Validate()
 	if got := kindsOf(err); len(got) != 1 || got[0] != domain.KindInvalidInput || !strings.Contains(err.Error(), "without TLS") {
 		t.Errorf("Validate(provider, TLS none, no AllowInsecureAuth) = %v", err)
@@ -160,18 +161,18 @@ func TestValidateWithACredentialProvider(t *testing.T) {
 
 func TestEffectiveTLSMode(t *testing.T) {
 	tests := []struct {
-		mode domain.TLSMode
+		mode tcp.TLSMode
 		port int
-		want domain.TLSMode
+		want tcp.TLSMode
 	}{
-		{domain.TLSModeDefault, 587, domain.TLSStartTLSRequired},
-		{domain.TLSModeDefault, 25, domain.TLSStartTLSRequired},
-		{domain.TLSModeDefault, 2525, domain.TLSStartTLSRequired},
-		{domain.TLSModeDefault, 465, domain.TLSImplicit},
-		{domain.TLSNone, 25, domain.TLSNone},
-		{domain.TLSStartTLS, 587, domain.TLSStartTLS},
-		{domain.TLSImplicit, 2465, domain.TLSImplicit},
-		{domain.TLSStartTLSRequired, 465, domain.TLSStartTLSRequired},
+		{tcp.TLSModeDefault, 587, tcp.TLSStartTLSRequired},
+		{tcp.TLSModeDefault, 25, tcp.TLSStartTLSRequired},
+		{tcp.TLSModeDefault, 2525, tcp.TLSStartTLSRequired},
+		{tcp.TLSModeDefault, 465, tcp.TLSImplicit},
+		{tcp.TLSNone, 25, tcp.TLSNone},
+		{tcp.TLSStartTLS, 587, tcp.TLSStartTLS},
+		{tcp.TLSImplicit, 2465, tcp.TLSImplicit},
+		{tcp.TLSStartTLSRequired, 465, tcp.TLSStartTLSRequired},
 	}
 	for _, tt := range tests {
 		c := bootstrap.Config{TLSMode: tt.mode, Port: tt.port}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/integrations/smtp/adapters/ratelimit"
 	redislimit "github.com/integrations/smtp/adapters/ratelimit/redis"
+	"github.com/integrations/smtp/adapters/tcp"
 	"github.com/integrations/smtp/adapters/tls"
 	"github.com/integrations/smtp/domain"
 )
@@ -27,7 +28,7 @@ type envVar struct {
 var envVars = []envVar{
 	{name: "SMTP_HOST", set: func(c *Config, v string) error { c.Host = v; return nil }},
 	{name: "SMTP_PORT", set: func(c *Config, v string) error { return parseInt(v, &c.Port) }},
-	{name: "SMTP_TLS_MODE", set: func(c *Config, v string) (err error) { c.TLSMode, err = domain.ParseTLSMode(v); return }},
+	{name: "SMTP_TLS_MODE", set: func(c *Config, v string) (err error) { c.TLSMode, err = tcp.ParseTLSMode(v); return }},
 	{name: "SMTP_TLS_CA_FILE", set: func(c *Config, v string) error { c.TLS.CAFile = v; return nil }},
 	{name: "SMTP_TLS_SERVER_NAME", set: func(c *Config, v string) error { c.TLS.ServerName = v; return nil }},
 	{name: "SMTP_TLS_MIN_VERSION", set: func(c *Config, v string) (err error) { c.TLS.MinVersion, err = tls.ParseVersion(v); return }},

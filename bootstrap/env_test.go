@@ -12,6 +12,7 @@ import (
 	"github.com/integrations/smtp/adapters/pool"
 	"github.com/integrations/smtp/adapters/ratelimit"
 	redislimit "github.com/integrations/smtp/adapters/ratelimit/redis"
+	"github.com/integrations/smtp/adapters/tcp"
 	smtptls "github.com/integrations/smtp/adapters/tls"
 	"github.com/integrations/smtp/application"
 	"github.com/integrations/smtp/bootstrap"
@@ -54,7 +55,7 @@ func TestApplyEnvSetsEveryField(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := bootstrap.Config{
-		Host: "smtp.example.com", Port: 465, TLSMode: domain.TLSImplicit,
+		Host: "smtp.example.com", Port: 465, TLSMode: tcp.TLSImplicit,
 		TLS:           smtptls.Config{CAFile: "/ca.pem", ServerName: "mx.example.com", MinVersion: smtptls.VersionTLS13, InsecureSkipVerify: true},
 		Credentials:   domain.OAuthBearerCredentials("me@example.com", "tok-123"),
 		AuthMechanism: domain.AuthOAuthBearer, AllowInsecureAuth: true, LocalName: "client.example.com",

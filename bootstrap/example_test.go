@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/integrations/smtp/adapters/tcp"
 	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
 	"github.com/integrations/smtp/smtptest"
@@ -23,7 +24,7 @@ func ExampleNewClient() {
 
 	cfg := bootstrap.Config{}
 	cfg.Host, cfg.Port = srv.Host(), srv.Port()
-	cfg.TLSMode = domain.TLSNone // the test server speaks plaintext here; production keeps the STARTTLS-required default
+	cfg.TLSMode = tcp.TLSNone // the test server speaks plaintext here; production keeps the STARTTLS-required default
 
 	client, err := bootstrap.NewClient(cfg)
 	if err != nil {
@@ -58,7 +59,7 @@ func ExampleNewClient_concurrent() {
 	defer srv.Close()
 
 	cfg := bootstrap.Config{}
-	cfg.Host, cfg.Port, cfg.TLSMode = srv.Host(), srv.Port(), domain.TLSNone
+	cfg.Host, cfg.Port, cfg.TLSMode = srv.Host(), srv.Port(), tcp.TLSNone
 	cfg.Pool.MaxConnections, cfg.Pool.MinIdle = 2, -1
 	client, err := bootstrap.NewClient(cfg)
 	if err != nil {
@@ -99,7 +100,7 @@ func ExampleClient_SendRawReader() {
 	}
 	defer srv.Close()
 	cfg := bootstrap.Config{}
-	cfg.Host, cfg.Port, cfg.TLSMode = srv.Host(), srv.Port(), domain.TLSNone
+	cfg.Host, cfg.Port, cfg.TLSMode = srv.Host(), srv.Port(), tcp.TLSNone
 	client, err := bootstrap.NewClient(cfg)
 	if err != nil {
 		panic(err)

@@ -9,6 +9,7 @@ import (
 	"go.uber.org/fx/fxtest"
 	"go.uber.org/zap"
 
+	"github.com/integrations/smtp/adapters/tcp"
 	"github.com/integrations/smtp/application"
 	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
@@ -19,7 +20,7 @@ import (
 
 func plainConfig(srv *smtptest.Server) bootstrap.Config {
 	cfg := bootstrap.Config{}
-	cfg.Host, cfg.Port, cfg.TLSMode = srv.Host(), srv.Port(), domain.TLSNone
+	cfg.Host, cfg.Port, cfg.TLSMode = srv.Host(), srv.Port(), tcp.TLSNone
 	cfg.Retry.MaxAttempts = 1
 	return cfg
 }
@@ -63,7 +64,7 @@ func TestModuleTransportCanBeDecorated(t *testing.T) {
 	transport := mocks.NewMockTransport(ctrl)
 	transport.EXPECT().Open(gomock.Any()).Return(nil, &domain.Error{Kind: domain.KindConnectionRefused, Op: "dial"})
 	cfg := bootstrap.Config{}
-	cfg.Host, cfg.Port, cfg.TLSMode = "127.0.0.1", 1, domain.TLSNone
+	cfg.Host, cfg.Port, cfg.TLSMode = "127.0.0.1", 1, tcp.TLSNone
 	cfg.Retry.MaxAttempts = 1
 	var client *application.Client
 	app := fxtest.New(t,

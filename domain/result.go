@@ -60,7 +60,7 @@ type ConnectionInfo struct {
 	Host            string
 	Port            int
 	TLS             bool
-	TLSVersion      TLSVersion
+	TLSVersion      string // "1.2" or "1.3"; empty without TLS
 	CipherSuite     string
 	Certificate     *CertificateInfo // nil without TLS
 	Extensions      Extensions       // what the server advertised in its EHLO reply

@@ -18,7 +18,9 @@ import (
 // wires for you.
 func Example() {
 	tr := &demoTransport{}
-	p := pool.New(tr, pool.Config{MaxConnections: 2}) // New does not dial
+	// New does not dial. MinIdle -1: no spare session kept warm (the
+	// default keeps one), so that this example dials exactly once.
+	p := pool.New(tr, pool.Config{MaxConnections: 2, MinIdle: -1})
 	ctx := context.Background()
 	from, _ := domain.ParseAddress("app@example.com")
 	to, _ := domain.ParseAddress("user@example.org")

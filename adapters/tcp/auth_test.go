@@ -27,12 +27,19 @@ const quit = `
 	C: QUIT
 	S: 221 bye`
 
-func authConfig(c domain.Credentials) domain.Config {
+// authConfig is testConfig with STARTTLS required; the credentials go in
+// Deps.Credentials (static).
+func authConfig() Config {
 	cfg := testConfig()
-	cfg.TLSMode = domain.TLSStartTLSRequired
-	cfg.Credentials = c
+	cfg.TLSMode = TLSStartTLSRequired
 	return cfg
 }
+
+// static supplies fixed credentials, as auth.StaticCredentials does.
+type static struct{ c domain.Credentials }
+
+func (s static) Credentials(context.Context) (domain.Credentials, error) { return s.c, nil }
+func (s static) Refresh(context.Context) (bool, error)                   { return false, nil }
 
 var password = domain.PasswordCredentials("user", "pass")
 
@@ -64,7 +71,7 @@ func nextReturns(challenge string, resp string, err error) func(*mocks.MockSASLC
 func TestAuthPlainRedactedInTranscript(t *testing.T) {
 	tr := &transcript{}
 	a := sasl(t, domain.AuthPlain, "PLAIN", []byte("\x00user\x00pass"))
-	f, s := mustOpen(t, authConfig(password), Deps{TLS: sameConn{}, Auth: a, Transcript: tr}, tlsGreet+`
+	f, s := mustOpen(t, authConfig(), Deps{Credentials: static{password}, TLS: sameConn{}, Auth: a, Transcript: tr}, tlsGreet+`
 		C: AUTH PLAIN AHVzZXIAcGFzcw==
 		S: 235 2.7.0 accepted`+quit)
 	info := s.Info()
@@ -171,7 +178,7 @@ func TestAuthExchanges(t *testing.T) {
 			if tt.want != domain.KindUnexpectedResponse || strings.HasSuffix(tt.give, "cancelled") {
 				script += quit
 			}
-			f, s, err := open(t, authConfig(creds), Deps{TLS: sameConn{}, Auth: a}, script)
+			f, s, err := open(t, authConfig(), Deps{Credentials: static{creds}, TLS: sameConn{}, Auth: a}, script)
 			if tt.want == domain.KindUnknown {
 				if err != nil {
 					t.Fatalf("Open: %v", err)
@@ -207,7 +214,7 @@ func TestAuthTooManyChallenges(t *testing.T) {
 		script += "\nS: 334 eA==\nC: eA=="
 	}
 	script += "\nS: 334 eA==\nC: *\nS: 501 cancelled" + quit
-	f, _, err := open(t, authConfig(password), Deps{TLS: sameConn{}, Auth: a}, script)
+	f, _, err := open(t, authConfig(), Deps{Credentials: static{password}, TLS: sameConn{}, Auth: a}, script)
 	wantKind(t, err, domain.KindInvalidResponse)
 	f.wait(t)
 }
@@ -217,31 +224,31 @@ func TestAuthRefusedBeforeSending(t *testing.T) {
 		S: 250-mx.example.test
 		S: 250 AUTH PLAIN`
 	t.Run("plaintext without AllowInsecureAuth", func(t *testing.T) {
-		cfg := authConfig(password)
-		cfg.TLSMode = domain.TLSStartTLS // opportunistic, and the server has no STARTTLS
+		cfg, creds := authConfig(), static{password}
+		cfg.TLSMode = TLSStartTLS // opportunistic, and the server has no STARTTLS
 		a := mocks.NewMockAuthenticator(gomock.NewController(t))
-		f, _, err := open(t, cfg, Deps{TLS: sameConn{}, Auth: a}, plainServer+quit)
+		f, _, err := open(t, cfg, Deps{Credentials: creds, TLS: sameConn{}, Auth: a}, plainServer+quit)
 		wantKind(t, err, domain.KindAuthRequired)
 		f.wait(t)
 	})
 	t.Run("plaintext with AllowInsecureAuth", func(t *testing.T) {
-		cfg := authConfig(password)
-		cfg.TLSMode = domain.TLSNone
+		cfg, creds := authConfig(), static{password}
+		cfg.TLSMode = TLSNone
 		cfg.AllowInsecureAuth = true
 		a := sasl(t, domain.AuthPlain, "PLAIN", []byte("x"))
-		f, s := mustOpen(t, cfg, Deps{Auth: a}, plainServer+`
+		f, s := mustOpen(t, cfg, Deps{Credentials: creds, Auth: a}, plainServer+`
 			C: AUTH PLAIN eA==
 			S: 235 ok`+quit)
 		_ = s.Close()
 		f.wait(t)
 	})
 	t.Run("pinned mechanism not offered", func(t *testing.T) {
-		cfg := authConfig(password)
+		cfg, creds := authConfig(), static{password}
 		cfg.AuthMechanism = domain.AuthCRAMMD5
 		ctrl := gomock.NewController(t)
 		a := mocks.NewMockAuthenticator(ctrl)
 		a.EXPECT().Select(gomock.Any(), gomock.Any(), domain.AuthCRAMMD5).Return(domain.AuthCRAMMD5, nil)
-		f, _, err := open(t, cfg, Deps{TLS: sameConn{}, Auth: a}, tlsGreet+quit)
+		f, _, err := open(t, cfg, Deps{Credentials: creds, TLS: sameConn{}, Auth: a}, tlsGreet+quit)
 		wantKind(t, err, domain.KindAuthMethodNotSupported)
 		f.wait(t)
 	})
@@ -249,7 +256,7 @@ func TestAuthRefusedBeforeSending(t *testing.T) {
 		ctrl := gomock.NewController(t)
 		a := mocks.NewMockAuthenticator(ctrl)
 		a.EXPECT().Select(gomock.Any(), gomock.Any(), gomock.Any()).Return(domain.AuthAuto, domain.NewError(domain.KindAuthMethodNotSupported, "auth", "none usable"))
-		f, _, err := open(t, authConfig(password), Deps{TLS: sameConn{}, Auth: a}, tlsGreet+quit)
+		f, _, err := open(t, authConfig(), Deps{Credentials: static{password}, TLS: sameConn{}, Auth: a}, tlsGreet+quit)
 		wantKind(t, err, domain.KindAuthMethodNotSupported)
 		f.wait(t)
 	})
@@ -258,7 +265,7 @@ func TestAuthRefusedBeforeSending(t *testing.T) {
 		a := mocks.NewMockAuthenticator(ctrl)
 		a.EXPECT().Select(gomock.Any(), gomock.Any(), gomock.Any()).Return(domain.AuthPlain, nil)
 		a.EXPECT().Client(domain.AuthPlain, gomock.Any()).Return(nil, errors.New("no client"))
-		f, _, err := open(t, authConfig(password), Deps{TLS: sameConn{}, Auth: a}, tlsGreet+quit)
+		f, _, err := open(t, authConfig(), Deps{Credentials: static{password}, TLS: sameConn{}, Auth: a}, tlsGreet+quit)
 		wantKind(t, err, domain.KindAuth)
 		f.wait(t)
 	})
@@ -269,22 +276,22 @@ func TestAuthRefusedBeforeSending(t *testing.T) {
 		a.EXPECT().Select(gomock.Any(), gomock.Any(), gomock.Any()).Return(domain.AuthPlain, nil)
 		a.EXPECT().Client(domain.AuthPlain, gomock.Any()).Return(c, nil)
 		c.EXPECT().Start().Return("", nil, errors.New("cannot start"))
-		f, _, err := open(t, authConfig(password), Deps{TLS: sameConn{}, Auth: a}, tlsGreet+quit)
+		f, _, err := open(t, authConfig(), Deps{Credentials: static{password}, TLS: sameConn{}, Auth: a}, tlsGreet+quit)
 		wantKind(t, err, domain.KindAuth)
 		f.wait(t)
 	})
 	t.Run("bad mechanism name", func(t *testing.T) {
 		a := sasl(t, domain.AuthPlain, "PLAIN X", []byte("x"))
-		f, _, err := open(t, authConfig(password), Deps{TLS: sameConn{}, Auth: a}, tlsGreet+quit)
+		f, _, err := open(t, authConfig(), Deps{Credentials: static{password}, TLS: sameConn{}, Auth: a}, tlsGreet+quit)
 		wantKind(t, err, domain.KindInvalidInput)
 		f.wait(t)
 	})
 	t.Run("server offers no AUTH", func(t *testing.T) {
-		cfg := authConfig(password)
-		cfg.TLSMode = domain.TLSNone
+		cfg, creds := authConfig(), static{password}
+		cfg.TLSMode = TLSNone
 		cfg.AllowInsecureAuth = true
 		a := mocks.NewMockAuthenticator(gomock.NewController(t))
-		f, _, err := open(t, cfg, Deps{Auth: a}, greet+"\nS: 250 mx.example.test"+quit)
+		f, _, err := open(t, cfg, Deps{Credentials: creds, Auth: a}, greet+"\nS: 250 mx.example.test"+quit)
 		wantKind(t, err, domain.KindAuthMethodNotSupported)
 		f.wait(t)
 	})
@@ -292,7 +299,7 @@ func TestAuthRefusedBeforeSending(t *testing.T) {
 		ctrl := gomock.NewController(t)
 		p := mocks.NewMockCredentialProvider(ctrl)
 		p.EXPECT().Credentials(gomock.Any()).Return(domain.Credentials{}, domain.NewError(domain.KindCredentialsExpired, "credentials", "refresh failed"))
-		cfg := authConfig(domain.Credentials{})
+		cfg := authConfig()
 		f, _, err := open(t, cfg, Deps{TLS: sameConn{}, Auth: mocks.NewMockAuthenticator(ctrl), Credentials: p}, tlsGreet+quit)
 		wantKind(t, err, domain.KindCredentialsExpired)
 		f.wait(t)
@@ -301,7 +308,7 @@ func TestAuthRefusedBeforeSending(t *testing.T) {
 		ctrl := gomock.NewController(t)
 		p := mocks.NewMockCredentialProvider(ctrl)
 		p.EXPECT().Credentials(gomock.Any()).Return(domain.Credentials{}, nil)
-		f, s := mustOpen(t, authConfig(domain.Credentials{}), Deps{TLS: sameConn{}, Auth: mocks.NewMockAuthenticator(ctrl), Credentials: p}, tlsGreet+quit)
+		f, s := mustOpen(t, authConfig(), Deps{TLS: sameConn{}, Auth: mocks.NewMockAuthenticator(ctrl), Credentials: p}, tlsGreet+quit)
 		if s.Info().AuthMechanism != domain.AuthAuto {
 			t.Error("authenticated without credentials")
 		}
@@ -310,21 +317,10 @@ func TestAuthRefusedBeforeSending(t *testing.T) {
 	})
 }
 
-func TestStaticCredentials(t *testing.T) {
-	p := staticCredentials{password}
-	c, err := p.Credentials(context.Background())
-	if err != nil || c.Username != "user" {
-		t.Fatalf("Credentials = %v, %v", c, err)
-	}
-	if changed, err := p.Refresh(context.Background()); changed || err != nil {
-		t.Errorf("Refresh = %v, %v", changed, err)
-	}
-}
-
 func TestAuthLoginTranscriptRedactsResponses(t *testing.T) {
 	tr := &transcript{}
 	a := sasl(t, domain.AuthLogin, "LOGIN", nil, nextReturns("Username:", "user", nil), nextReturns("Password:", "pass", nil))
-	f, s := mustOpen(t, authConfig(password), Deps{TLS: sameConn{}, Auth: a, Transcript: tr}, tlsGreet+`
+	f, s := mustOpen(t, authConfig(), Deps{Credentials: static{password}, TLS: sameConn{}, Auth: a, Transcript: tr}, tlsGreet+`
 		C: AUTH LOGIN
 		S: 334 VXNlcm5hbWU6
 		C: dXNlcg==
@@ -347,8 +343,8 @@ func TestAuthRefusalQuotingTheSecretIsScrubbed(t *testing.T) {
 	resp := []byte("\x00user\x00hunter2-Secret")
 	enc := base64.StdEncoding.EncodeToString(resp)
 	a := sasl(t, domain.AuthPlain, "PLAIN", resp)
-	cfg := authConfig(creds)
-	f, _, err := open(t, cfg, Deps{TLS: sameConn{}, Auth: a, Transcript: tr}, tlsGreet+`
+	cfg, cp := authConfig(), static{creds}
+	f, _, err := open(t, cfg, Deps{Credentials: cp, TLS: sameConn{}, Auth: a, Transcript: tr}, tlsGreet+`
 		C: AUTH PLAIN `+enc+`
 		S: 535 5.7.8 bad credentials `+enc+` for hunter2-Secret`+quit)
 	if domain.KindOf(err) != domain.KindCredentialsInvalid {

@@ -176,15 +176,15 @@ func serveAuto(c net.Conn, exts []string) {
 var sendModes = []struct {
 	name string
 	exts []string
-	cfg  func(*domain.Config)
+	cfg  func(*Config)
 }{
 	{"pipelining", []string{"PIPELINING", "8BITMIME"}, nil},
 	{"lock-step", []string{"8BITMIME"}, nil},
-	{"bdat-pipelining", []string{"PIPELINING", "CHUNKING"}, func(c *domain.Config) { c.EnableChunking = true }},
+	{"bdat-pipelining", []string{"PIPELINING", "CHUNKING"}, func(c *Config) { c.EnableChunking = true }},
 }
 
 // benchSession opens a session to a fresh autoServer in mode m.
-func benchSession(b *testing.B, exts []string, tune func(*domain.Config)) *Session {
+func benchSession(b *testing.B, exts []string, tune func(*Config)) *Session {
 	b.Helper()
 	cfg := testConfig()
 	cfg.Host, cfg.Port = autoServer(b, exts...)

@@ -9,7 +9,7 @@ import (
 	"github.com/integrations/smtp/domain"
 )
 
-func chunkConfig() domain.Config {
+func chunkConfig() Config {
 	cfg := testConfig()
 	cfg.EnableChunking = true
 	return cfg

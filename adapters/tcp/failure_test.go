@@ -61,7 +61,7 @@ func TestConnectionLostAfterTheDot(t *testing.T) {
 	tests := []struct {
 		name   string
 		caps   []string
-		cfg    func(*domain.Config)
+		cfg    func(*Config)
 		script string
 	}{
 		{"DATA: closed", nil, nil, `
@@ -85,7 +85,7 @@ func TestConnectionLostAfterTheDot(t *testing.T) {
 			C: .
 			!raw "250 o"
 			!close`},
-		{"DATA: no reply in time", nil, func(c *domain.Config) { c.Timeouts.DataTerm = time.Millisecond }, `
+		{"DATA: no reply in time", nil, func(c *Config) { c.Timeouts.DataTerm = time.Millisecond }, `
 			C: MAIL FROM:<a@example.org>
 			S: 250 ok
 			C: RCPT TO:<b@example.net>
@@ -95,7 +95,7 @@ func TestConnectionLostAfterTheDot(t *testing.T) {
 			C: x
 			C: .
 			!stall`},
-		{"BDAT LAST: closed", []string{"CHUNKING"}, func(c *domain.Config) { c.EnableChunking = true }, `
+		{"BDAT LAST: closed", []string{"CHUNKING"}, func(c *Config) { c.EnableChunking = true }, `
 			C: MAIL FROM:<a@example.org>
 			S: 250 ok
 			C: RCPT TO:<b@example.net>
@@ -202,13 +202,13 @@ func TestHostileRepliesUseBoundedMemory(t *testing.T) {
 func TestTimeouts(t *testing.T) {
 	tests := []struct {
 		name   string
-		cfg    func(*domain.Config)
+		cfg    func(*Config)
 		script string
 		want   domain.Kind
 	}{
-		{"greeting", func(c *domain.Config) { c.Timeouts.Greeting = time.Millisecond }, "!stall", domain.KindReadTimeout},
-		{"io cap", func(c *domain.Config) { c.IOTimeout = time.Millisecond }, "!stall", domain.KindReadTimeout},
-		{"EHLO write", func(c *domain.Config) { c.Timeouts.Command = time.Millisecond }, "S: 220 hi\n!hold", domain.KindWriteTimeout},
+		{"greeting", func(c *Config) { c.Timeouts.Greeting = time.Millisecond }, "!stall", domain.KindReadTimeout},
+		{"io cap", func(c *Config) { c.IOTimeout = time.Millisecond }, "!stall", domain.KindReadTimeout},
+		{"EHLO write", func(c *Config) { c.Timeouts.Command = time.Millisecond }, "S: 220 hi\n!hold", domain.KindWriteTimeout},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -258,17 +258,17 @@ func (tr *transcript) String() string {
 }
 
 // testConfig is a plaintext configuration with pipelining on.
-func testConfig() domain.Config {
-	cfg := domain.DefaultConfig()
+func testConfig() Config {
+	cfg := Config{}
 	cfg.Host = "mx.example.test"
 	cfg.Port = 2525
-	cfg.TLSMode = domain.TLSNone
+	cfg.TLSMode = TLSNone
 	cfg.LocalName = "client.example"
 	return cfg
 }
 
 // open runs Open against script with cfg and deps (its Dialer replaced).
-func open(t *testing.T, cfg domain.Config, deps Deps, script string) (*fakeServer, *Session, error) {
+func open(t *testing.T, cfg Config, deps Deps, script string) (*fakeServer, *Session, error) {
 	t.Helper()
 	f, d := startServer(t, script)
 	deps.Dialer = d
@@ -287,7 +287,7 @@ func open(t *testing.T, cfg domain.Config, deps Deps, script string) (*fakeServe
 }
 
 // mustOpen is open that fails the test on error.
-func mustOpen(t *testing.T, cfg domain.Config, deps Deps, script string) (*fakeServer, *Session) {
+func mustOpen(t *testing.T, cfg Config, deps Deps, script string) (*fakeServer, *Session) {
 	t.Helper()
 	f, s, err := open(t, cfg, deps, script)
 	if err != nil {

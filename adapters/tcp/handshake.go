@@ -19,7 +19,7 @@ import (
 // smtp.tls.upgrade span beside it.
 func (s *Session) open(ctx context.Context) error {
 	mode := s.cfg.EffectiveTLSMode()
-	if mode == domain.TLSImplicit {
+	if mode == TLSImplicit {
 		if err := s.secureImplicit(ctx); err != nil {
 			return err
 		}
@@ -32,13 +32,13 @@ func (s *Session) open(ctx context.Context) error {
 	}
 	s.connected()
 	switch mode {
-	case domain.TLSStartTLSRequired:
+	case TLSStartTLSRequired:
 		if !s.caps.StartTLS {
 			return domain.NewError(domain.KindStartTLSNotSupported, string(stageStartTLS),
 				"server does not offer STARTTLS and the TLS mode requires it")
 		}
 		fallthrough
-	case domain.TLSStartTLS:
+	case TLSStartTLS:
 		if s.caps.StartTLS {
 			if err := s.startTLS(ctx); err != nil {
 				return err
@@ -138,7 +138,7 @@ func (s *Session) negotiateTLS(ctx context.Context) error {
 // upgrade runs the TLS handshake over the current connection.
 func (s *Session) upgrade(ctx context.Context) error {
 	op := string(stageStartTLS)
-	if s.cfg.EffectiveTLSMode() == domain.TLSImplicit {
+	if s.cfg.EffectiveTLSMode() == TLSImplicit {
 		op = "tls"
 	}
 	timeout := s.cfg.Timeouts.Connect
@@ -158,7 +158,7 @@ func (s *Session) upgrade(ctx context.Context) error {
 	s.info.TLS = true
 	if cs, ok := conn.(interface{ ConnectionState() tls.ConnectionState }); ok {
 		st := cs.ConnectionState()
-		s.info.TLSVersion = domain.TLSVersion(st.Version)
+		s.info.TLSVersion = strings.TrimPrefix(tls.VersionName(st.Version), "TLS ")
 		s.info.CipherSuite = tls.CipherSuiteName(st.CipherSuite)
 		if len(st.PeerCertificates) > 0 {
 			leaf := st.PeerCertificates[0]
@@ -175,7 +175,7 @@ func (s *Session) upgrade(ctx context.Context) error {
 func (s *Session) handshake(ctx context.Context, op string, timeout time.Duration) (net.Conn, error) {
 	hctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	conn, err := s.t.tls.Client(hctx, s.w.conn, s.cfg.ServerName())
+	conn, err := s.t.tls.Client(hctx, s.w.conn, s.cfg.Host)
 	if err == nil && conn == nil {
 		err = errors.New("TLS upgrader returned no connection")
 	}

@@ -33,8 +33,8 @@ func leaked(text string) string {
 func openPlain(t *testing.T, tr *transcript, script string) (*fakeServer, *Session, error) {
 	t.Helper()
 	a := sasl(t, domain.AuthPlain, "PLAIN", []byte("\x00user\x00"+scrubPassword))
-	cfg := authConfig(domain.PasswordCredentials("user", scrubPassword))
-	return open(t, cfg, Deps{TLS: sameConn{}, Auth: a, Transcript: tr}, tlsGreet+`
+	cfg, creds := authConfig(), static{domain.PasswordCredentials("user", scrubPassword)}
+	return open(t, cfg, Deps{Credentials: creds, TLS: sameConn{}, Auth: a, Transcript: tr}, tlsGreet+`
 		C: AUTH PLAIN `+plainResponse+script)
 }
 
@@ -131,7 +131,7 @@ func TestOAuthErrorChallengeScrubbed(t *testing.T) {
 	challenge := `{"status":"401","token":"` + token[3:15] + `"}`
 	a := sasl(t, domain.AuthXOAuth2, "XOAUTH2", ir, nextReturns(challenge, "", nil))
 	tr := &transcript{}
-	f, _, err := open(t, authConfig(creds), Deps{TLS: sameConn{}, Auth: a, Transcript: tr}, tlsGreet+`
+	f, _, err := open(t, authConfig(), Deps{Credentials: static{creds}, TLS: sameConn{}, Auth: a, Transcript: tr}, tlsGreet+`
 		C: AUTH XOAUTH2 `+base64.StdEncoding.EncodeToString(ir)+`
 		S: 334 `+base64.StdEncoding.EncodeToString([]byte(challenge))+`
 		C: 

@@ -12,8 +12,8 @@ import (
 
 // Send runs a mail transaction: MAIL, one RCPT per recipient, then DATA and
 // the dot-stuffed body, or BDAT chunks when the server has CHUNKING and
-// Config.EnableChunking is set. With PIPELINING (and
-// Config.EnablePipelining) MAIL, every RCPT and DATA go in one write and
+// Config.EnableChunking is set. With PIPELINING (unless
+// Config.DisablePipelining) MAIL, every RCPT and DATA go in one write and
 // their replies are read afterwards; otherwise each command waits for its
 // reply. Send is SendMany with one transaction.
 //
@@ -120,7 +120,7 @@ func (s *Session) transaction(o *outcome, e *envelope, rcpts []recipient, body i
 	var final *smtpReply
 	if chunking {
 		s.startData()
-		final, err = s.bdat(body, s.caps.Pipelining && s.cfg.EnablePipelining)
+		final, err = s.bdat(body, s.caps.Pipelining && !s.cfg.DisablePipelining)
 	} else {
 		if dataReply.code == 0 {
 			s.startData()
@@ -159,7 +159,7 @@ func (s *Session) transaction(o *outcome, e *envelope, rcpts []recipient, body i
 // sent. Positive replies come back terse (see answer).
 func (s *Session) sendEnvelope(e *envelope, rcpts []recipient, replies []answer, opened, chunking bool) (mailReply, dataReply answer, err error) {
 	to := s.cfg.Timeouts
-	if !s.caps.Pipelining || !s.cfg.EnablePipelining {
+	if !s.caps.Pipelining || s.cfg.DisablePipelining {
 		s.startMail()
 		if mailReply, err = s.command(stageMail, e.mail, to.Mail, terse2xx); err != nil {
 			return answer{}, answer{}, err

@@ -97,7 +97,7 @@ func TestSendLockStep(t *testing.T) {
 	})
 	t.Run("disabled", func(t *testing.T) {
 		cfg := testConfig()
-		cfg.EnablePipelining = false
+		cfg.DisablePipelining = true
 		f, s := mustOpen(t, cfg, Deps{}, ehlo("PIPELINING")+script)
 		if _, err := send(t, s, env("a@example.org", "b@example.net", "c@example.net"), body("Hi")); err != nil {
 			t.Fatalf("Send: %v", err)

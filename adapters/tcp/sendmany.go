@@ -87,7 +87,7 @@ func (s *Session) sendMany(ctx context.Context, txs []ports.Transaction, out []p
 			pipeline = nil
 		}
 	}
-	overlap := s.caps.Pipelining && s.cfg.EnablePipelining && !(s.caps.Chunking && s.cfg.EnableChunking)
+	overlap := s.caps.Pipelining && !s.cfg.DisablePipelining && !(s.caps.Chunking && s.cfg.EnableChunking)
 	opened := false // the command group of todo[k] is already on the wire
 	var fatal error // the error that left the session unusable
 	for k, i := range todo {

@@ -324,10 +324,10 @@ func TestSendManyLockStep(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		caps []string
-		cfg  func(*domain.Config)
+		cfg  func(*Config)
 	}{
 		{"not advertised", nil, nil},
-		{"disabled", []string{"PIPELINING"}, func(c *domain.Config) { c.EnablePipelining = false }},
+		{"disabled", []string{"PIPELINING"}, func(c *Config) { c.DisablePipelining = true }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := testConfig()

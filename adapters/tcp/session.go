@@ -20,7 +20,7 @@ const quitTimeout = 10 * time.Second
 // Close fails with KindConnectionUnhealthy.
 type Session struct {
 	t      *Transport
-	cfg    *domain.Config
+	cfg    *Config
 	w      *wire
 	caps   capabilities
 	info   domain.ConnectionInfo

@@ -72,19 +72,18 @@ func TestNew(t *testing.T) {
 	bad := testConfig()
 	bad.Host = ""
 	tls := testConfig()
-	tls.TLSMode = domain.TLSStartTLSRequired
+	tls.TLSMode = TLSStartTLSRequired
 	creds := testConfig()
 	creds.AllowInsecureAuth = true
-	creds.Credentials = password
 	tests := []struct {
 		name string
-		cfg  domain.Config
+		cfg  Config
 		deps Deps
 		want domain.Kind
 	}{
 		{"invalid config", bad, Deps{}, domain.KindInvalidInput},
 		{"TLS without upgrader", tls, Deps{}, domain.KindInvalidInput},
-		{"credentials without authenticator", creds, Deps{}, domain.KindInvalidInput},
+		{"credentials without authenticator", creds, Deps{Credentials: static{password}}, domain.KindInvalidInput},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,12 +97,12 @@ func TestNew(t *testing.T) {
 	t.Run("defaults", func(t *testing.T) {
 		cfg := testConfig()
 		cfg.LocalName = ""
-		cfg.Timeouts = domain.Timeouts{}
+		cfg.Timeouts = Timeouts{}
 		tr, err := New(cfg, Deps{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tr.cfg.LocalName != "localhost" || tr.cfg.Timeouts != domain.DefaultTimeouts() || tr.dialer == nil {
+		if tr.cfg.LocalName != "localhost" || tr.cfg.Timeouts != DefaultTimeouts() || tr.dialer == nil {
 			t.Errorf("defaults not applied: %+v", tr.cfg)
 		}
 	})

@@ -15,7 +15,7 @@ import (
 
 // openTraced runs Open under ctx against script, with rec as the
 // Telemetry and deps otherwise (its Dialer replaced).
-func openTraced(t *testing.T, ctx context.Context, rec *recorder, cfg domain.Config, deps Deps, script string) (*fakeServer, *Session, error) {
+func openTraced(t *testing.T, ctx context.Context, rec *recorder, cfg Config, deps Deps, script string) (*fakeServer, *Session, error) {
 	t.Helper()
 	f, d := startServer(t, script)
 	deps.Dialer, deps.Telemetry = d, rec
@@ -210,7 +210,7 @@ func TestTelemetryOfARefusedSender(t *testing.T) {
 func TestTelemetryOfStartTLSAndAuth(t *testing.T) {
 	rec := &recorder{}
 	a := sasl(t, domain.AuthPlain, "PLAIN", []byte("\x00user\x00pass"))
-	f, s, err := openTraced(t, ended(rec, ports.StageSend), rec, authConfig(password), Deps{TLS: realUpgrader{t}, Auth: a}, greet+`
+	f, s, err := openTraced(t, ended(rec, ports.StageSend), rec, authConfig(), Deps{Credentials: static{password}, TLS: realUpgrader{t}, Auth: a}, greet+`
 		S: 250-mx.example.test
 		S: 250 STARTTLS
 		C: STARTTLS
@@ -238,7 +238,7 @@ func TestTelemetryOfStartTLSAndAuth(t *testing.T) {
 func TestTelemetryOfImplicitTLS(t *testing.T) {
 	rec := &recorder{}
 	cfg := testConfig()
-	cfg.TLSMode = domain.TLSImplicit
+	cfg.TLSMode = TLSImplicit
 	f, s, err := openTraced(t, context.Background(), rec, cfg, Deps{TLS: realUpgrader{t}}, `
 		!tls
 		S: 220 mx.example.test ready
@@ -260,9 +260,9 @@ func TestTelemetryOfImplicitTLS(t *testing.T) {
 func TestTelemetryOfAFailedHandshake(t *testing.T) {
 	rec := &recorder{}
 	cfg := testConfig()
-	cfg.TLSMode = domain.TLSImplicit
-	cfg.TLS.ServerName = "other.example.test" // the certificate does not match
-	client, server := tcpPair(t)              // a net.Pipe would block the client's alert
+	cfg.TLSMode = TLSImplicit
+	cfg.Host = "other.example.test" // the name to verify: the certificate does not match it
+	client, server := tcpPair(t)    // a net.Pipe would block the client's alert
 	f, d := startServerOn(t, client, server, "!tls-fails")
 	tr, err := New(cfg, Deps{TLS: realUpgrader{t}, Dialer: d, Telemetry: rec})
 	if err != nil {
@@ -286,8 +286,8 @@ func TestTelemetryOfAFailedHandshake(t *testing.T) {
 func TestTelemetryOfAnAuthFailureShowsNoSecret(t *testing.T) {
 	rec := &recorder{}
 	a := sasl(t, domain.AuthPlain, "PLAIN", []byte("\x00user\x00"+scrubPassword))
-	cfg := authConfig(domain.PasswordCredentials("user", scrubPassword))
-	f, _, err := openTraced(t, context.Background(), rec, cfg, Deps{TLS: sameConn{}, Auth: a}, tlsGreet+`
+	cfg, creds := authConfig(), static{domain.PasswordCredentials("user", scrubPassword)}
+	f, _, err := openTraced(t, context.Background(), rec, cfg, Deps{Credentials: creds, TLS: sameConn{}, Auth: a}, tlsGreet+`
 		C: AUTH PLAIN `+plainResponse+`
 		S: 535-5.7.8 bad credentials `+plainResponse[:13]+`
 		S: 535 5.7.8 `+plainResponse[13:]+quit)
@@ -313,9 +313,8 @@ func TestTelemetryOfAuthRefusedBeforeAnyExchange(t *testing.T) {
 	// stage still fails, before a mechanism is chosen.
 	rec := &recorder{}
 	cfg := testConfig()
-	cfg.TLSMode = domain.TLSStartTLS // opportunistic: the server offers none
-	cfg.Credentials = password
-	f, _, err := openTraced(t, context.Background(), rec, cfg, Deps{TLS: sameConn{}, Auth: wireAuth{}}, ehlo("AUTH PLAIN")+quit)
+	cfg.TLSMode = TLSStartTLS // opportunistic: the server offers none
+	f, _, err := openTraced(t, context.Background(), rec, cfg, Deps{TLS: sameConn{}, Auth: wireAuth{}, Credentials: static{password}}, ehlo("AUTH PLAIN")+quit)
 	wantKind(t, err, domain.KindAuthRequired)
 	f.wait(t)
 	wantTree(t, rec, `

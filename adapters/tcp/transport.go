@@ -37,7 +37,7 @@ type Deps struct {
 	Dialer      ports.Dialer             // nil means &net.Dialer{}
 	TLS         ports.TLSUpgrader        // required for every TLS mode but none
 	Auth        ports.Authenticator      // required when there are credentials
-	Credentials ports.CredentialProvider // nil means Config.Credentials as they are (none when zero)
+	Credentials ports.CredentialProvider // nil means no AUTH
 	Transcript  ports.Transcript         // nil means no transcript
 	Telemetry   ports.Telemetry          // nil means ports.NopTelemetry{}
 }
@@ -45,7 +45,7 @@ type Deps struct {
 // Transport opens SMTP sessions to the one server of its Config. It is safe
 // for concurrent use; each Open dials a new connection.
 type Transport struct {
-	cfg    domain.Config
+	cfg    Config
 	dialer ports.Dialer
 	tls    ports.TLSUpgrader
 	auth   ports.Authenticator
@@ -55,10 +55,10 @@ type Transport struct {
 	traced bool // tel records something: sessions report to it
 }
 
-// New validates cfg and returns a Transport; it does not dial. With
-// deps.Credentials set it validates with Config.ValidateWithProvider (a
-// pinned AuthMechanism then needs no Config.Credentials), else with
-// Config.Validate. Zero timeouts take the RFC 5321 defaults.
+// New validates cfg (Config.Validate) and returns a Transport; it does
+// not dial. Zero timeouts take the RFC 5321 defaults. The credentials come
+// from deps.Credentials only (auth.StaticCredentials wraps fixed ones);
+// without a provider the session sends no AUTH.
 //
 // An empty Config.LocalName takes the machine's host name (os.Hostname,
 // without a final dot) when it is a fully qualified domain name: at least
@@ -70,15 +70,10 @@ type Transport struct {
 // other host name gives "localhost". The name is chosen once, here.
 //
 // It fails when the TLS mode (Config.EffectiveTLSMode) is not none and
-// deps.TLS is nil, or when there are credentials (Config.Credentials or
-// deps.Credentials) and deps.Auth is nil. Errors are *domain.Error of
+// deps.TLS is nil, or when deps.Credentials is set and deps.Auth is nil. Errors are *domain.Error of
 // KindInvalidInput (possibly several, joined, for a bad Config).
-func New(cfg domain.Config, deps Deps) (*Transport, error) {
-	validate := cfg.Validate
-	if deps.Credentials != nil {
-		validate = cfg.ValidateWithProvider
-	}
-	if err := validate(); err != nil {
+func New(cfg Config, deps Deps) (*Transport, error) {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	cfg.Timeouts = cfg.Timeouts.WithDefaults()
@@ -93,11 +88,8 @@ func New(cfg domain.Config, deps Deps) (*Transport, error) {
 		t.tel = ports.NopTelemetry{}
 	}
 	t.traced = traces(t.tel)
-	if mode := cfg.EffectiveTLSMode(); mode != domain.TLSNone && t.tls == nil {
+	if mode := cfg.EffectiveTLSMode(); mode != TLSNone && t.tls == nil {
 		return nil, domain.NewError(domain.KindInvalidInput, "config", "TLS mode "+mode.String()+" needs a TLS upgrader")
-	}
-	if t.creds == nil && !cfg.Credentials.IsZero() {
-		t.creds = staticCredentials{cfg.Credentials}
 	}
 	if t.creds != nil && t.auth == nil {
 		return nil, domain.NewError(domain.KindInvalidInput, "config", "credentials need an authenticator")
@@ -185,7 +177,7 @@ func (t *Transport) dial(ctx context.Context) (net.Conn, error) {
 	if t.traced {
 		lctx = t.traceLookup(ctx, dctx)
 	}
-	conn, err := t.dialer.DialContext(lctx, "tcp", t.cfg.Address())
+	conn, err := t.dialer.DialContext(lctx, "tcp", t.cfg.address())
 	if err == nil && conn == nil {
 		err = errors.New("dialer returned no connection")
 	}
@@ -206,10 +198,3 @@ func dialFailure(ctx, dctx context.Context, err error) *domain.Error {
 	}
 	return dialError(err)
 }
-
-// staticCredentials is the CredentialProvider of fixed credentials.
-type staticCredentials struct{ c domain.Credentials }
-
-func (s staticCredentials) Credentials(context.Context) (domain.Credentials, error) { return s.c, nil }
-
-func (s staticCredentials) Refresh(context.Context) (bool, error) { return false, nil }

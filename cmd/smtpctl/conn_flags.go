@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/integrations/smtp/adapters/tcp"
 	smtptls "github.com/integrations/smtp/adapters/tls"
 	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
@@ -52,7 +53,7 @@ func (c *connFlags) config() (bootstrap.Config, error) {
 		return cfg, &usageError{"--host is required"}
 	}
 	cfg.Host, cfg.Port = c.host, c.port
-	mode, err := domain.ParseTLSMode(c.tlsMode)
+	mode, err := tcp.ParseTLSMode(c.tlsMode)
 	if err != nil {
 		return cfg, &usageError{err.Error()}
 	}
@@ -94,8 +95,8 @@ func (c *connFlags) config() (bootstrap.Config, error) {
 }
 
 // scaleTimeouts caps every stage timeout at the overall limit.
-func scaleTimeouts(limit time.Duration) domain.Timeouts {
-	t := domain.DefaultTimeouts()
+func scaleTimeouts(limit time.Duration) tcp.Timeouts {
+	t := tcp.DefaultTimeouts()
 	for _, p := range []*time.Duration{&t.Connect, &t.Greeting, &t.Command, &t.Mail, &t.Rcpt, &t.DataInit, &t.DataBlock, &t.DataTerm} {
 		if *p > limit {
 			*p = limit

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/integrations/smtp/adapters/tcp"
 	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
 	"github.com/integrations/smtp/smtptest"
@@ -60,7 +61,7 @@ func demo(out io.Writer) error {
 
 	cfg := bootstrap.Config{}
 	cfg.Host, cfg.Port = srv.Host(), srv.Port()
-	cfg.TLSMode = domain.TLSStartTLSRequired
+	cfg.TLSMode = tcp.TLSStartTLSRequired
 	cfg.TLS.CAFile = caFile
 	cfg.TLS.ServerName = "localhost"
 	cfg.Credentials = domain.PasswordCredentials(user, password)

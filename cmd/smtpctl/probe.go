@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/integrations/smtp/adapters/tcp"
 	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
 )
@@ -98,7 +99,7 @@ func fillProbe(out *probeOutput, info *domain.ConnectionInfo) {
 	out.Banner = info.Banner
 	out.Capabilities = append(out.Capabilities, info.Extensions.Lines...)
 	out.TLS = info.TLS
-	out.TLSVersion = info.TLSVersion.String()
+	out.TLSVersion = info.TLSVersion
 	out.CipherSuite = info.CipherSuite
 	if cert := info.Certificate; cert != nil {
 		out.CertSubject, out.CertIssuer = cert.Subject, cert.Issuer
@@ -129,9 +130,9 @@ func probeHint(cfg bootstrap.Config, err error) string {
 	mode := cfg.EffectiveTLSMode()
 	k := domain.KindOf(err)
 	switch {
-	case mode == domain.TLSImplicit && (k == domain.KindTLSHandshake || k.Category() == domain.KindTimeout):
+	case mode == tcp.TLSImplicit && (k == domain.KindTLSHandshake || k.Category() == domain.KindTimeout):
 		return "the server may expect a plaintext greeting and STARTTLS on this port: try --tls starttls-required (port 587 or 25)"
-	case mode != domain.TLSImplicit && (k == domain.KindInvalidResponse || k.Category() == domain.KindTimeout || k == domain.KindConnectionReset):
+	case mode != tcp.TLSImplicit && (k == domain.KindInvalidResponse || k.Category() == domain.KindTimeout || k == domain.KindConnectionReset):
 		return "the server may speak TLS from the first byte on this port: try --tls implicit (port 465)"
 	case k == domain.KindStartTLSNotSupported:
 		return "the server offers no STARTTLS here: use a submission port with TLS, or --tls starttls to allow plaintext"

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/integrations/smtp/adapters/pool"
+	"github.com/integrations/smtp/adapters/tcp"
 	"github.com/integrations/smtp/application"
 	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
@@ -25,12 +26,12 @@ import (
 func config(host string, port, size, attempts int) bootstrap.Config {
 	cfg := bootstrap.Config{}
 	cfg.Host, cfg.Port = host, port
-	cfg.TLSMode = domain.TLSNone
+	cfg.TLSMode = tcp.TLSNone
 	cfg.LocalName = "client.example.test"
 	cfg.Pool = pool.Config{MaxConnections: size, MinIdle: -1, HealthCheckInterval: -1, AcquireTimeout: time.Minute, IdleTimeout: 5 * time.Minute}
 	cfg.Retry = application.RetryPolicy{MaxAttempts: attempts, InitialDelay: 5 * time.Millisecond, MaxDelay: 50 * time.Millisecond, Multiplier: 2}
 	cfg.CircuitBreaker.Disabled = true
-	cfg.Timeouts = domain.Timeouts{Connect: 30 * time.Second, Greeting: time.Minute, Command: time.Minute, Mail: time.Minute,
+	cfg.Timeouts = tcp.Timeouts{Connect: 30 * time.Second, Greeting: time.Minute, Command: time.Minute, Mail: time.Minute,
 		Rcpt: time.Minute, DataInit: time.Minute, DataBlock: time.Minute, DataTerm: time.Minute}
 	return cfg
 }

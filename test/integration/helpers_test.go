@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/integrations/smtp/adapters/tcp"
 	"github.com/integrations/smtp/application"
 	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
@@ -47,7 +48,7 @@ func hostPort(t *testing.T, addrVar string) (string, int) {
 }
 
 // config returns a configuration for the server at addrVar.
-func config(t *testing.T, addrVar string, mode domain.TLSMode) bootstrap.Config {
+func config(t *testing.T, addrVar string, mode tcp.TLSMode) bootstrap.Config {
 	t.Helper()
 	cfg := bootstrap.Config{}
 	cfg.Host, cfg.Port = hostPort(t, addrVar)
@@ -58,7 +59,7 @@ func config(t *testing.T, addrVar string, mode domain.TLSMode) bootstrap.Config 
 	cfg.Retry.MaxAttempts = 1
 	cfg.CircuitBreaker.Disabled = true
 	cfg.Pool.MinIdle = -1 // the tests count connections: no warm spare
-	cfg.Timeouts = domain.Timeouts{Connect: 10 * time.Second, Greeting: 30 * time.Second, Command: 30 * time.Second,
+	cfg.Timeouts = tcp.Timeouts{Connect: 10 * time.Second, Greeting: 30 * time.Second, Command: 30 * time.Second,
 		Mail: 30 * time.Second, Rcpt: 30 * time.Second, DataInit: 30 * time.Second, DataBlock: time.Minute, DataTerm: 2 * time.Minute}
 	return cfg
 }

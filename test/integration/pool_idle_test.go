@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/integrations/smtp/adapters/pool"
+	"github.com/integrations/smtp/adapters/tcp"
 	"github.com/integrations/smtp/bootstrap"
-	"github.com/integrations/smtp/domain"
 )
 
 // idleWait is how long the tests leave a pooled session idle: well past
@@ -21,7 +21,7 @@ const idleWait = 5 * time.Second
 // connections: no retries and no MinIdle, so nothing but the pool's own
 // handling of a dead session can make the second send succeed.
 func idleConfig(t *testing.T, pool pool.Config) bootstrap.Config {
-	cfg := config(t, "POSTFIX_IDLE_ADDR", domain.TLSNone)
+	cfg := config(t, "POSTFIX_IDLE_ADDR", tcp.TLSNone)
 	cfg.Pool = pool
 	cfg.Retry.MaxAttempts = 1
 	cfg.CircuitBreaker.Disabled = true

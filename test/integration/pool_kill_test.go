@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/integrations/smtp/adapters/pool"
+	"github.com/integrations/smtp/adapters/tcp"
 	"github.com/integrations/smtp/application"
 	"github.com/integrations/smtp/bootstrap"
-	"github.com/integrations/smtp/domain"
 )
 
 // The size of the runs: 1,000 emails from 32 goroutines through a pool of
@@ -32,7 +32,7 @@ const (
 // 3 s, longer than the faults last).
 func faultClient(t *testing.T, attempts int) (*application.Client, *greetings) {
 	t.Helper()
-	cfg := config(t, "POSTFIX_PLAIN_ADDR", domain.TLSNone)
+	cfg := config(t, "POSTFIX_PLAIN_ADDR", tcp.TLSNone)
 	cfg.Pool = pool.Config{MaxConnections: killPool, MinIdle: -1, HealthCheckInterval: -1, AcquireTimeout: time.Minute, IdleTimeout: 5 * time.Minute}
 	cfg.Retry = application.RetryPolicy{MaxAttempts: attempts, InitialDelay: 200 * time.Millisecond, MaxDelay: 2 * time.Second, Multiplier: 2}
 	cfg.CircuitBreaker.Disabled = true

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/integrations/smtp/adapters/tcp"
 	"github.com/integrations/smtp/application"
 	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
@@ -90,7 +91,7 @@ func TestPostfixPlainListenerDeliversExactBytes(t *testing.T) {
 	marker := unique(t)
 	e, img, att := richEmail(t, marker, "Bob <bob@example.test>", "carol@example.test")
 	e.Bcc = append(e.Bcc, domain.MustParseAddress("hidden@example.test"))
-	h := newClient(t, config(t, "POSTFIX_PLAIN_ADDR", domain.TLSNone))
+	h := newClient(t, config(t, "POSTFIX_PLAIN_ADDR", tcp.TLSNone))
 	res := h.send(t, e)
 	if len(res.Accepted) != 3 || len(res.Rejected) != 0 {
 		t.Fatalf("result = %+v; want three accepted", res)
@@ -123,7 +124,7 @@ func keys(m map[string][]byte) []string {
 func TestPostfixSubmissionEveryMechanismOverSTARTTLS(t *testing.T) {
 	for _, mech := range []domain.AuthMechanism{domain.AuthPlain, domain.AuthLogin, domain.AuthCRAMMD5, domain.AuthAuto} {
 		t.Run(mech.String(), func(t *testing.T) {
-			cfg := config(t, "POSTFIX_SUBMISSION_ADDR", domain.TLSStartTLSRequired)
+			cfg := config(t, "POSTFIX_SUBMISSION_ADDR", tcp.TLSStartTLSRequired)
 			cfg.Credentials = domain.PasswordCredentials(env(t, "SMTP_TEST_USER"), env(t, "SMTP_TEST_PASSWORD"))
 			cfg.AuthMechanism = mech
 			h := newClient(t, cfg)
@@ -151,7 +152,7 @@ func TestPostfixSubmissionEveryMechanismOverSTARTTLS(t *testing.T) {
 }
 
 func TestPostfixWrongPasswordIsAnAuthError(t *testing.T) {
-	cfg := config(t, "POSTFIX_SUBMISSION_ADDR", domain.TLSStartTLSRequired)
+	cfg := config(t, "POSTFIX_SUBMISSION_ADDR", tcp.TLSStartTLSRequired)
 	cfg.Credentials = domain.PasswordCredentials(env(t, "SMTP_TEST_USER"), "wrong-password")
 	cfg.AuthMechanism = domain.AuthPlain
 	h := newClient(t, cfg)
@@ -166,7 +167,7 @@ func TestPostfixWrongPasswordIsAnAuthError(t *testing.T) {
 }
 
 func TestPostfixImplicitTLSWithAuth(t *testing.T) {
-	cfg := config(t, "POSTFIX_SMTPS_ADDR", domain.TLSImplicit)
+	cfg := config(t, "POSTFIX_SMTPS_ADDR", tcp.TLSImplicit)
 	cfg.Credentials = domain.PasswordCredentials(env(t, "SMTP_TEST_USER"), env(t, "SMTP_TEST_PASSWORD"))
 	h := newClient(t, cfg)
 	marker := unique(t)
@@ -175,14 +176,14 @@ func TestPostfixImplicitTLSWithAuth(t *testing.T) {
 	got := postfixMessage(t, marker)
 	assertSuffix(t, got.Data, h.cap.bytes(t, res.MessageID))
 	info, err := h.client.TestConnection(context.Background())
-	if err != nil || !info.TLS || info.TLSVersion < domain.TLS12 || info.AuthenticatedAs != env(t, "SMTP_TEST_USER") {
+	if err != nil || !info.TLS || (info.TLSVersion != "1.2" && info.TLSVersion != "1.3") || info.AuthenticatedAs != env(t, "SMTP_TEST_USER") {
 		t.Fatalf("TestConnection = %+v, %v; want TLS 1.2+ authenticated", info, err)
 	}
 }
 
 func TestPostfixTLSModes(t *testing.T) {
 	t.Run("starttls-required against a server without STARTTLS fails closed", func(t *testing.T) {
-		h := newClient(t, config(t, "POSTFIX_PLAIN_ADDR", domain.TLSStartTLSRequired))
+		h := newClient(t, config(t, "POSTFIX_PLAIN_ADDR", tcp.TLSStartTLSRequired))
 		e, _ := domain.NewEmail().From("sender@example.test").To("x@example.test").Subject("x").Text("x").Build()
 		_, err := h.client.Send(context.Background(), e)
 		if domain.KindOf(err) != domain.KindStartTLSNotSupported {
@@ -193,21 +194,21 @@ func TestPostfixTLSModes(t *testing.T) {
 		}
 	})
 	t.Run("opportunistic goes on in plaintext", func(t *testing.T) {
-		h := newClient(t, config(t, "POSTFIX_PLAIN_ADDR", domain.TLSStartTLS))
+		h := newClient(t, config(t, "POSTFIX_PLAIN_ADDR", tcp.TLSStartTLS))
 		marker := unique(t)
 		e, _ := domain.NewEmail().From("sender@example.test").To("x@example.test").Subject(marker).Text("x").Header("X-Test-Marker", marker).Build()
 		h.send(t, e)
 		postfixMessage(t, marker)
 	})
 	t.Run("opportunistic upgrades where offered", func(t *testing.T) {
-		h := newClient(t, config(t, "POSTFIX_SUBMISSION_ADDR", domain.TLSStartTLS))
+		h := newClient(t, config(t, "POSTFIX_SUBMISSION_ADDR", tcp.TLSStartTLS))
 		info, err := h.client.TestConnection(context.Background())
 		if err != nil || !info.TLS {
 			t.Fatalf("TestConnection = %+v, %v; want TLS", info, err)
 		}
 	})
 	t.Run("an untrusted certificate fails", func(t *testing.T) {
-		cfg := config(t, "POSTFIX_SUBMISSION_ADDR", domain.TLSStartTLSRequired)
+		cfg := config(t, "POSTFIX_SUBMISSION_ADDR", tcp.TLSStartTLSRequired)
 		cfg.TLS.CAFile = ""
 		h := newClient(t, cfg)
 		_, err := h.client.TestConnection(context.Background())
@@ -216,7 +217,7 @@ func TestPostfixTLSModes(t *testing.T) {
 		}
 	})
 	t.Run("AUTH is never sent in plaintext without opt-in", func(t *testing.T) {
-		cfg := config(t, "POSTFIX_PLAIN_ADDR", domain.TLSStartTLS)
+		cfg := config(t, "POSTFIX_PLAIN_ADDR", tcp.TLSStartTLS)
 		cfg.Credentials = domain.PasswordCredentials(env(t, "SMTP_TEST_USER"), env(t, "SMTP_TEST_PASSWORD"))
 		h := newClient(t, cfg)
 		_, err := h.client.TestConnection(context.Background())
@@ -228,7 +229,7 @@ func TestPostfixTLSModes(t *testing.T) {
 
 func TestPostfixRecipients(t *testing.T) {
 	t.Run("partial rejection goes on with the accepted ones", func(t *testing.T) {
-		h := newClient(t, config(t, "POSTFIX_PLAIN_ADDR", domain.TLSNone))
+		h := newClient(t, config(t, "POSTFIX_PLAIN_ADDR", tcp.TLSNone))
 		marker := unique(t)
 		e, _ := domain.NewEmail().From("sender@example.test").To("ok@example.test", env(t, "POSTFIX_REJECT_RCPT"), env(t, "POSTFIX_DEFER_RCPT")).
 			Subject(marker).Text("x").Header("X-Test-Marker", marker).Build()
@@ -249,7 +250,7 @@ func TestPostfixRecipients(t *testing.T) {
 		}
 	})
 	t.Run("total rejection sends no data", func(t *testing.T) {
-		h := newClient(t, config(t, "POSTFIX_PLAIN_ADDR", domain.TLSNone))
+		h := newClient(t, config(t, "POSTFIX_PLAIN_ADDR", tcp.TLSNone))
 		e, _ := domain.NewEmail().From("sender@example.test").To(env(t, "POSTFIX_REJECT_RCPT")).Subject("x").Text("x").Build()
 		_, err := h.client.Send(context.Background(), e)
 		if domain.KindOf(err) != domain.KindInvalidRecipientAddress || !domain.IsPermanent(err) {
@@ -262,7 +263,7 @@ func TestPostfixRecipients(t *testing.T) {
 		}
 	})
 	t.Run("many recipients", func(t *testing.T) {
-		cfg := config(t, "POSTFIX_PLAIN_ADDR", domain.TLSNone)
+		cfg := config(t, "POSTFIX_PLAIN_ADDR", tcp.TLSNone)
 		cfg.Limits.MaxRecipients = application.MaxRecipientsLimit // 100, the specification's maximum
 		h := newClient(t, cfg)
 		marker := unique(t)
@@ -285,7 +286,7 @@ func TestPostfixRecipients(t *testing.T) {
 func TestPostfixSizeLimits(t *testing.T) {
 	big := strings.Repeat("0123456789abcdef ", 1500) // ~25 KB > the 10 KB listener limit
 	t.Run("local SIZE check refuses before MAIL", func(t *testing.T) {
-		h := newClient(t, config(t, "POSTFIX_SMALL_ADDR", domain.TLSNone))
+		h := newClient(t, config(t, "POSTFIX_SMALL_ADDR", tcp.TLSNone))
 		e, _ := domain.NewEmail().From("sender@example.test").To("x@example.test").Subject("big").Text(big).Build()
 		_, err := h.client.Send(context.Background(), e)
 		if domain.KindOf(err) != domain.KindMessageTooLarge {
@@ -298,7 +299,7 @@ func TestPostfixSizeLimits(t *testing.T) {
 	t.Run("a message over the limit is refused by the server with 552", func(t *testing.T) {
 		// Hide SIZE from the client so that only the server can refuse,
 		// after the body: the real 552 must map to message-too-large.
-		cfg := config(t, "POSTFIX_SMALL_ADDR", domain.TLSNone)
+		cfg := config(t, "POSTFIX_SMALL_ADDR", tcp.TLSNone)
 		inner, err := bootstrap.NewTransport(cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -356,7 +357,7 @@ func TestPostfix25MBAttachmentFromFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := config(t, "POSTFIX_SUBMISSION_ADDR", domain.TLSStartTLSRequired)
+	cfg := config(t, "POSTFIX_SUBMISSION_ADDR", tcp.TLSStartTLSRequired)
 	cfg.Credentials = domain.PasswordCredentials(env(t, "SMTP_TEST_USER"), env(t, "SMTP_TEST_PASSWORD"))
 	cfg.Limits.MaxMessageSize = application.MaxMessageSizeLimit
 	h := newClient(t, cfg)
@@ -372,7 +373,7 @@ func TestPostfix25MBAttachmentFromFile(t *testing.T) {
 }
 
 func TestPostfixBatchOnOneConnection(t *testing.T) {
-	h := newClient(t, config(t, "POSTFIX_PLAIN_ADDR", domain.TLSNone))
+	h := newClient(t, config(t, "POSTFIX_PLAIN_ADDR", tcp.TLSNone))
 	marker := unique(t)
 	var batch []*domain.Email
 	for i := 0; i < 5; i++ {

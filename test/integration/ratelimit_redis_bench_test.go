@@ -10,6 +10,7 @@ import (
 
 	"github.com/integrations/smtp/adapters/ratelimit"
 	redislimit "github.com/integrations/smtp/adapters/ratelimit/redis"
+	"github.com/integrations/smtp/adapters/tcp"
 	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
 )
@@ -34,7 +35,7 @@ func BenchmarkPooledSendRateLimiter(b *testing.B) {
 			}
 			cfg := bootstrap.Config{}
 			cfg.Host, cfg.Port = splitAddr(b, addr)
-			cfg.TLSMode, cfg.LocalName = domain.TLSNone, "client.example.test"
+			cfg.TLSMode, cfg.LocalName = tcp.TLSNone, "client.example.test"
 			cfg.Retry.MaxAttempts = 1
 			cfg.RateLimit = &ratelimit.Config{MaxEmails: 10_000_000, Window: time.Second}
 			if shared {

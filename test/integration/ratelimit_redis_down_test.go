@@ -18,6 +18,7 @@ import (
 	"github.com/integrations/smtp/adapters/ratelimit"
 	redislimit "github.com/integrations/smtp/adapters/ratelimit/redis"
 	"github.com/integrations/smtp/adapters/ratelimit/redis/redistest"
+	"github.com/integrations/smtp/adapters/tcp"
 	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
 )
@@ -44,7 +45,7 @@ func redisDown(t *testing.T, policy redislimit.FailurePolicy, how string) {
 	const bound = 5 * time.Second // a send: the timeout and a Postfix transaction, on a loaded machine
 	rs := redistest.Start(t, "")
 	marker := unique(t)
-	cfg := config(t, "POSTFIX_PLAIN_ADDR", domain.TLSNone)
+	cfg := config(t, "POSTFIX_PLAIN_ADDR", tcp.TLSNone)
 	cfg.RateLimit = &ratelimit.Config{MaxEmails: 100, Window: time.Hour}
 	cfg.RateLimitRedis = &redislimit.Config{URL: redislimit.URL(rs.URL()), Key: marker, Timeout: timeout, OnUnavailable: policy}
 	core, logs := observer.New(zapcore.InfoLevel)

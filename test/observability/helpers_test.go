@@ -25,6 +25,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/integrations/smtp/adapters/pool"
+	"github.com/integrations/smtp/adapters/tcp"
 	"github.com/integrations/smtp/application"
 	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
@@ -37,12 +38,12 @@ import (
 func plainConfig(srv *smtptest.Server) bootstrap.Config {
 	cfg := bootstrap.Config{}
 	cfg.Host, cfg.Port = srv.Host(), srv.Port()
-	cfg.TLSMode = domain.TLSNone
+	cfg.TLSMode = tcp.TLSNone
 	cfg.LocalName = "client.test"
 	cfg.Pool = pool.Config{MaxConnections: 1, MinIdle: -1, HealthCheckInterval: -1, AcquireTimeout: time.Minute, IdleTimeout: 10 * time.Minute, MaxLifetime: time.Hour}
 	cfg.Retry = application.RetryPolicy{MaxAttempts: 2, InitialDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, Multiplier: 2, DisableJitter: true}
 	cfg.CircuitBreaker.Disabled = true
-	cfg.Timeouts = domain.Timeouts{Connect: time.Minute, Greeting: time.Minute, Command: time.Minute, Mail: time.Minute,
+	cfg.Timeouts = tcp.Timeouts{Connect: time.Minute, Greeting: time.Minute, Command: time.Minute, Mail: time.Minute,
 		Rcpt: time.Minute, DataInit: time.Minute, DataBlock: time.Minute, DataTerm: time.Minute}
 	return cfg
 }
@@ -56,7 +57,7 @@ func tlsConfig(t *testing.T, srv *smtptest.Server, creds domain.Credentials) boo
 		t.Fatal(err)
 	}
 	cfg := plainConfig(srv)
-	cfg.TLSMode = domain.TLSStartTLSRequired
+	cfg.TLSMode = tcp.TLSStartTLSRequired
 	cfg.TLS.CAFile = ca
 	cfg.Credentials = creds
 	return cfg

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/integrations/smtp/adapters/pool"
+	"github.com/integrations/smtp/adapters/tcp"
 	"github.com/integrations/smtp/application"
 	"github.com/integrations/smtp/bootstrap"
 	"github.com/integrations/smtp/domain"
@@ -18,7 +19,7 @@ import (
 // circuit breaker and generous timeouts.
 func config(srv *smtptest.Server, size, attempts int) bootstrap.Config {
 	cfg := bootstrap.Config{}
-	cfg.Host, cfg.Port, cfg.TLSMode = srv.Host(), srv.Port(), domain.TLSNone
+	cfg.Host, cfg.Port, cfg.TLSMode = srv.Host(), srv.Port(), tcp.TLSNone
 	cfg.LocalName = "client.example.test"
 	cfg.Pool = pool.Config{MaxConnections: size, MinIdle: -1, HealthCheckInterval: -1, AcquireTimeout: time.Minute, IdleTimeout: 5 * time.Minute}
 	cfg.Retry = application.RetryPolicy{MaxAttempts: attempts, InitialDelay: 5 * time.Millisecond, MaxDelay: 20 * time.Millisecond, Multiplier: 2, DisableJitter: true}
