@@ -66,20 +66,11 @@ func (b *EmailBuilder) Sender(addr string) *EmailBuilder {
 // To adds one or more To recipients.
 func (b *EmailBuilder) To(addrs ...string) *EmailBuilder { return b.list(&b.e.To, "To", addrs) }
 
-// ToMany adds the To recipients of a slice.
-func (b *EmailBuilder) ToMany(addrs []string) *EmailBuilder { return b.To(addrs...) }
-
 // Cc adds one or more Cc recipients.
 func (b *EmailBuilder) Cc(addrs ...string) *EmailBuilder { return b.list(&b.e.Cc, "Cc", addrs) }
 
-// CcMany adds the Cc recipients of a slice.
-func (b *EmailBuilder) CcMany(addrs []string) *EmailBuilder { return b.Cc(addrs...) }
-
 // Bcc adds one or more Bcc recipients (envelope only, never in the message).
 func (b *EmailBuilder) Bcc(addrs ...string) *EmailBuilder { return b.list(&b.e.Bcc, "Bcc", addrs) }
-
-// BccMany adds the Bcc recipients of a slice.
-func (b *EmailBuilder) BccMany(addrs []string) *EmailBuilder { return b.Bcc(addrs...) }
 
 // ReplyTo adds Reply-To addresses.
 func (b *EmailBuilder) ReplyTo(addrs ...string) *EmailBuilder {

@@ -39,11 +39,11 @@ func TestBuilderSetsEveryField(t *testing.T) {
 		From("Alice <alice@example.com>").
 		Sender("bounces@example.com").
 		To("bob@example.com", "Carol <carol@example.org>").
-		ToMany([]string{"dave@example.net"}).
+		To([]string{"dave@example.net"}...).
 		Cc("erin@example.com").
-		CcMany([]string{"frank@example.com"}).
+		Cc([]string{"frank@example.com"}...).
 		Bcc("grace@example.com").
-		BccMany([]string{"heidi@example.com"}).
+		Bcc([]string{"heidi@example.com"}...).
 		ReplyTo("replies@example.com").
 		ToAddress(domain.MustParseAddress("ivan@example.com")).
 		FromAddress(domain.MustParseAddress("Alice <alice@example.com>")).
