@@ -2,6 +2,8 @@ package bootstrap
 
 import (
 	"io"
+	"slices"
+	"strings"
 
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
@@ -14,15 +16,38 @@ import (
 	"github.com/integrations/smtp/adapters/tcp"
 	"github.com/integrations/smtp/adapters/tls"
 	"github.com/integrations/smtp/application"
+	"github.com/integrations/smtp/domain"
 	"github.com/integrations/smtp/ports"
 )
 
-// ClientOption adjusts how NewClient and NewTransport wire the adapters.
+// ClientOption adjusts how NewClient, NewTransport and NewRedisRateLimiter
+// wire the adapters; each refuses an option it would not use.
 type ClientOption interface{ apply(*wiring) }
 
-type wiringFunc func(*wiring)
+// option is a ClientOption with its name, so that a constructor can
+// refuse an option it does not use instead of ignoring it.
+type namedOption struct {
+	name string
+	set  func(*wiring)
+}
 
-func (f wiringFunc) apply(w *wiring) { f(w) }
+func option(name string, set func(*wiring)) ClientOption { return namedOption{name, set} }
+
+func (o namedOption) apply(w *wiring) {
+	w.given = append(w.given, o.name)
+	o.set(w)
+}
+
+// refuse returns a KindInvalidInput error naming the first option given to
+// op that is not in uses, or nil.
+func (w *wiring) refuse(op string, uses ...string) error {
+	for _, g := range w.given {
+		if !slices.Contains(uses, g) {
+			return domain.NewError(domain.KindInvalidInput, op, g+" has no effect here (it is NewClient's); it takes "+strings.Join(uses, ", "))
+		}
+	}
+	return nil
+}
 
 type wiring struct {
 	transcript   ports.Transcript
@@ -33,6 +58,7 @@ type wiring struct {
 	encoder      ports.Encoder
 	limiter      ports.RateLimiter
 	noPool       bool
+	given        []string // the names of the options applied, in order
 
 	telemetry      ports.Telemetry
 	tracerProvider trace.TracerProvider
@@ -41,55 +67,64 @@ type wiring struct {
 
 // WithTranscript receives every protocol line, secrets redacted.
 func WithTranscript(t ports.Transcript) ClientOption {
-	return wiringFunc(func(w *wiring) { w.transcript = t })
+	return option("WithTranscript", func(w *wiring) { w.transcript = t })
 }
 
 // WithDialer replaces the network dialer.
-func WithDialer(d ports.Dialer) ClientOption { return wiringFunc(func(w *wiring) { w.dialer = d }) }
+func WithDialer(d ports.Dialer) ClientOption {
+	return option("WithDialer", func(w *wiring) { w.dialer = d })
+}
 
 // WithLogger logs through l (secrets are never passed to it).
-func WithLogger(l *zap.Logger) ClientOption { return wiringFunc(func(w *wiring) { w.logger = l }) }
+func WithLogger(l *zap.Logger) ClientOption {
+	return option("WithLogger", func(w *wiring) { w.logger = l })
+}
 
 // WithInterceptors wraps every send; the first is outermost.
 func WithInterceptors(i ...ports.Interceptor) ClientOption {
-	return wiringFunc(func(w *wiring) { w.interceptors = append(w.interceptors, i...) })
+	return option("WithInterceptors", func(w *wiring) { w.interceptors = append(w.interceptors, i...) })
 }
 
 // WithTransport replaces the SMTP transport (a custom or fake one).
 func WithTransport(t ports.Transport) ClientOption {
-	return wiringFunc(func(w *wiring) { w.transport = t })
+	return option("WithTransport", func(w *wiring) { w.transport = t })
 }
 
 // WithRateLimiter replaces the in-memory rate limiter that Config.RateLimit
 // makes (for example with one whose quota is shared between processes). It
 // limits emails and, through the transport, new connections.
 func WithRateLimiter(l ports.RateLimiter) ClientOption {
-	return wiringFunc(func(w *wiring) { w.limiter = l })
+	return option("WithRateLimiter", func(w *wiring) { w.limiter = l })
 }
 
 // WithoutPool makes NewClient open a session for every send (and close it
 // afterwards) instead of pooling sessions as Config.Pool says.
-func WithoutPool() ClientOption { return wiringFunc(func(w *wiring) { w.noPool = true }) }
+func WithoutPool() ClientOption { return option("WithoutPool", func(w *wiring) { w.noPool = true }) }
 
 // WithEncoder replaces the MIME encoder.
-func WithEncoder(e ports.Encoder) ClientOption { return wiringFunc(func(w *wiring) { w.encoder = e }) }
+func WithEncoder(e ports.Encoder) ClientOption {
+	return option("WithEncoder", func(w *wiring) { w.encoder = e })
+}
 
 // NewEncoder returns the streaming MIME encoder.
 func NewEncoder() ports.Encoder { return mime.New() }
 
 // NewTransport returns the TCP/TLS transport for cfg, with the TLS and AUTH
-// adapters, after cfg.Validate. It does not dial. Of the options it uses
-// WithDialer, WithTranscript, WithLogger and the telemetry options. Errors
-// are *domain.Error.
+// adapters, after cfg.Validate. It does not dial. It takes WithDialer,
+// WithTranscript, WithLogger and the telemetry options, and refuses the
+// others (KindInvalidInput), which only NewClient uses. Errors are
+// *domain.Error.
 func NewTransport(cfg Config, opts ...ClientOption) (ports.Transport, error) {
 	var w wiring
 	for _, o := range opts {
 		o.apply(&w)
 	}
+	if err := w.refuse("new transport", "WithDialer", "WithTranscript", "WithLogger", "WithTracerProvider", "WithMeterProvider", "WithTelemetry"); err != nil {
+		return nil, err
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	w.transport = nil
 	log := serverLogger(cfg, w.logger)
 	w.transcript = transcriptFor(cfg, &w, log)
 	tel, err := telemetryFor(cfg, &w)

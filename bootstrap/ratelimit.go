@@ -33,9 +33,10 @@ func rateLimiterFor(cfg Config, w *wiring) (ports.RateLimiter, error) {
 // cfg whose RateLimit and RateLimitRedis are set: cfg.RateLimit's limits
 // counted in Redis under RateLimitRedis.Key (the account, "user@host:port",
 // when empty), with an in-memory limiter of the same limits as the
-// fallback of redis.FailOpen. Of the options it uses WithLogger (the
-// warnings of an unreachable Redis) and WithTelemetry (refused permits,
-// counted in smtp_rate_limit_exceeded_total). It does not connect. The
+// fallback of redis.FailOpen. It takes WithLogger (the warnings of an
+// unreachable Redis) and the telemetry options (refused permits, counted in
+// smtp_rate_limit_exceeded_total), and refuses the others
+// (KindInvalidInput). It does not connect. The
 // caller closes it; give it to NewClient with WithRateLimiter to share one
 // between clients. Errors are *domain.Error of KindInvalidInput.
 func NewRedisRateLimiter(cfg Config, opts ...ClientOption) (*redislimit.Limiter, error) {
@@ -43,10 +44,17 @@ func NewRedisRateLimiter(cfg Config, opts ...ClientOption) (*redislimit.Limiter,
 	for _, o := range opts {
 		o.apply(&w)
 	}
+	if err := w.refuse("rate limit", "WithLogger", "WithTracerProvider", "WithMeterProvider", "WithTelemetry"); err != nil {
+		return nil, err
+	}
 	if cfg.RateLimit == nil || cfg.RateLimitRedis == nil {
 		return nil, domain.NewError(domain.KindInvalidInput, "rate limit", "no shared rate limit (Config.RateLimit or Config.RateLimitRedis is nil)")
 	}
-	return newRedisRateLimiter(cfg, w.logger, w.telemetry)
+	tel, err := telemetryFor(cfg, &w)
+	if err != nil {
+		return nil, err
+	}
+	return newRedisRateLimiter(cfg, w.logger, tel)
 }
 
 func newRedisRateLimiter(cfg Config, logger *zap.Logger, tel ports.Telemetry) (*redislimit.Limiter, error) {

@@ -15,19 +15,19 @@ import (
 // WithTracerProvider makes the client's spans with tp instead of the
 // global provider (otel.GetTracerProvider()).
 func WithTracerProvider(tp trace.TracerProvider) ClientOption {
-	return wiringFunc(func(w *wiring) { w.tracerProvider = tp })
+	return option("WithTracerProvider", func(w *wiring) { w.tracerProvider = tp })
 }
 
 // WithMeterProvider makes the client's metrics with mp instead of the
 // global provider (otel.GetMeterProvider()).
 func WithMeterProvider(mp metric.MeterProvider) ClientOption {
-	return wiringFunc(func(w *wiring) { w.meterProvider = mp })
+	return option("WithMeterProvider", func(w *wiring) { w.meterProvider = mp })
 }
 
 // WithTelemetry replaces the OpenTelemetry adapter with t (another tracing
 // or metrics system, or a recorder in tests).
 func WithTelemetry(t ports.Telemetry) ClientOption {
-	return wiringFunc(func(w *wiring) { w.telemetry = t })
+	return option("WithTelemetry", func(w *wiring) { w.telemetry = t })
 }
 
 // telemetryFor returns the Telemetry every adapter reports to: the one
