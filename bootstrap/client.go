@@ -1,6 +1,7 @@
 package bootstrap
 
 import (
+	"cmp"
 	"io"
 	"slices"
 	"strings"
@@ -206,6 +207,7 @@ func NewClient(cfg Config, opts ...ClientOption) (*application.Client, error) {
 		application.WithInterceptors(w.interceptors...),
 		application.WithTelemetry(tel),
 		application.WithAddressPolicy(cfg.AddressPolicy),
+		application.WithCoalescing(cmp.Or(cfg.Coalesce, application.DefaultCoalesce)),
 	}
 	if limiter != nil {
 		appOpts = append(appOpts, application.WithRateLimiter(limiter))

@@ -55,8 +55,12 @@ type Config struct {
 	EnableChunking    bool          // use BDAT when CHUNKING is advertised
 	Allow8BitMIME     bool          // send 8-bit bodies when the server has 8BITMIME
 
-	Limits         application.Limits        // client-side limits of size, recipients, attachments
-	Pool           pool.Config               // the session pool
+	Limits application.Limits // client-side limits of size, recipients, attachments
+	Pool   pool.Config        // the session pool
+	// Coalesce bounds how many concurrent Send calls that wait for a busy
+	// pool go together, pipelined, on the next free session; 0 means
+	// application.DefaultCoalesce (64) and 1 sends each message alone.
+	Coalesce       int
 	Retry          application.RetryPolicy   // retries of transient failures
 	CircuitBreaker application.BreakerConfig // the circuit breaker (Disabled turns it off)
 	// RateLimit limits emails (and new connections) of this client; nil
@@ -97,6 +101,9 @@ func (c *Config) Validate() error {
 		bad("auth mechanism " + c.AuthMechanism.String() + " set without credentials (or a CredentialProvider)")
 	}
 	errs = append(errs, c.Pool.Validate(), c.Limits.Validate(), c.Retry.Validate(), c.CircuitBreaker.Validate())
+	if c.Coalesce < 0 {
+		bad("Coalesce must not be negative (1 sends each message alone)")
+	}
 	if c.RateLimit != nil {
 		errs = append(errs, c.RateLimit.Validate())
 	}

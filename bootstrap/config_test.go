@@ -45,6 +45,8 @@ func TestConfigValidate(t *testing.T) {
 		{name: "valid breaker off, one attempt, no pipelining", modify: func(c *cfg) {
 			c.CircuitBreaker.Disabled, c.Retry.MaxAttempts, c.DisablePipelining = true, 1, true
 		}},
+		{name: "valid coalescing off", modify: func(c *cfg) { c.Coalesce = 1 }},
+		{name: "negative coalescing bound", modify: func(c *cfg) { c.Coalesce = -1 }, want: []domain.Kind{domain.KindInvalidInput}},
 		{name: "no host", modify: func(c *cfg) { c.Host = " " }, want: []domain.Kind{domain.KindInvalidInput}},
 		{name: "host with space", modify: func(c *cfg) { c.Host = "smtp example.com" }, want: []domain.Kind{domain.KindInvalidInput}},
 		{name: "host with CRLF", modify: func(c *cfg) { c.Host = "smtp.example.com\r\n" }, want: []domain.Kind{domain.KindInvalidInput}},
