@@ -117,8 +117,13 @@ func runBatches(t *testing.T, bin, marker string, procs, perProc int, args ...st
 			"--helo-name", "client.example.test", "--file", file, "--json", "--connections", "5"}, args...)...)
 		// A decision's round trip to Redis may wait well beyond the default
 		// 250 ms on a loaded machine; what is tested here is the shared
-		// quota, not that timeout (TestRedisStoppedMidRun tests that).
-		cmd.Env = append(os.Environ(), "SMTP_RATE_LIMIT_REDIS_TIMEOUT=5s")
+		// quota, not that timeout (TestRedisStoppedMidRun tests that). The
+		// timeout goes with the URL in the environment (the flag still
+		// names the same URL).
+		cmd.Env = os.Environ()
+		if i := slices.Index(args, "--rate-limit-redis"); i >= 0 && i+1 < len(args) {
+			cmd.Env = append(cmd.Env, "SMTP_RATE_LIMIT_REDIS_URL="+args[i+1], "SMTP_RATE_LIMIT_REDIS_TIMEOUT=5s")
+		}
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
 		out, err := cmd.StdoutPipe()
