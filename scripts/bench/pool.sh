@@ -14,6 +14,15 @@
 #      -d and net/smtp over 5 connections                              [>= 1.5x]
 #   c  one SendBatch of 6,000 1 KB messages over 5 pooled connections;
 #      smtp-source -s 5 -d, net/smtp over 5 connections                [>= 1.8x]
+#   Rows a-c also run, for information: smtpctl with GOMAXPROCS=1
+#      (smtpctl-1proc); the protocol floor, a client that does nothing
+#      but the SMTP exchanges with a pre-rendered message, one write and
+#      one read a message and session (scripts/bench/gofloor in Go with
+#      goroutines and blocking I/O as this module, floor-go, and with
+#      GOMAXPROCS=1, floor-go-1proc; scripts/bench/floor in C with one
+#      thread and epoll as smtp-source, floor-c, when cc is here). The
+#      floors' ratios to smtp-source are the ceiling of rows a-c on the
+#      machine: no client that validates, encodes and pools can beat them.
 #   d  Send of a message with a 1 MiB attachment (built before the
 #      clock, encoded in it), against fastsink: CPU per message        [<= 1.5 ms]
 #   e  a pre-built 1.4 MB message (smtpctl render of a 1 MiB
@@ -57,7 +66,7 @@ while getopts "r:R:c:qkh" opt; do
 	q) QUICK=1 ;;
 	k) KEEP=1 ;;
 	*)
-		sed -n '2,48s/^# \{0,1\}//p' "$0" >&2
+		sed -n '2,57s/^# \{0,1\}//p' "$0" >&2
 		exit 64
 		;;
 	esac
@@ -114,7 +123,14 @@ wait_listening() { # PORT LOG
 # ------------------------------------------------------ build (not timed)
 (cd "$root" && go build -o "$work/netsmtp" ./scripts/bench/netsmtp &&
 	go build -o "$work/fastsink" ./scripts/bench/fastsink &&
+	go build -o "$work/gofloor" ./scripts/bench/gofloor &&
 	go build -o "$work/smtpctl" ./cmd/smtpctl)
+floor_c="" # the C floor, when a C compiler is here
+if command -v cc >/dev/null && cc -O2 -o "$work/floor" "$root/scripts/bench/floor/floor.c"; then
+	floor_c="$work/floor"
+else
+	echo "pool.sh: no C compiler (apt-get install gcc): rows a-c run without the C floor" >&2
+fi
 commit="$(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 dirty="$(cd "$root" && git status --porcelain -- cmd scripts/bench application adapters bootstrap domain ports 2>/dev/null | head -c1)"
 
@@ -180,7 +196,7 @@ hostport() { echo "--host ${1%:*} --port ${1##*:}"; }
 # contenders ROW: the names of the row's contenders, ours first
 contenders() {
 	case $1 in
-	a | b | c) echo "smtpctl smtp-source net/smtp" ;;
+	a | b | c) echo "smtpctl smtp-source net/smtp smtpctl-1proc floor-go floor-go-1proc${floor_c:+ floor-c}" ;;
 	e) echo "smtpctl smtpctl-memory smtp-source net/smtp" ;;
 	d) echo "smtpctl" ;;
 	f) echo "smtpctl-bench-raw smtpctl-send" ;;
@@ -194,6 +210,8 @@ count() {
 	f) if [[ $2 == smtpctl-send ]]; then echo 1; else echo "$N_F"; fi ;;
 	esac
 }
+# sessions ROW: the connections of rows a-c
+sessions() { if [[ $1 == a ]]; then echo 1; else echo 5; fi; }
 # cmd_of ROW NAME: the command line
 cmd_of() {
 	local row=$1 name=$2 n
@@ -204,6 +222,10 @@ cmd_of() {
 	a/smtpctl) echo "$bench $(hostport "$sink_addr") --mode send --concurrency 1 --connections 1 --size 1024" ;;
 	a/smtp-source) echo "$SOURCE -d -s 1 -m $n -l 1024 $from $sink_addr" ;;
 	a/net/smtp) echo "$work/netsmtp -addr $sink_addr -count $n -size 1024 -c 1" ;;
+	[abc]/smtpctl-1proc) echo "env GOMAXPROCS=1 $(cmd_of "$row" smtpctl)" ;;
+	[abc]/floor-go) echo "$work/gofloor -addr $sink_addr -count $n -size 1024 -c $(sessions "$row")" ;;
+	[abc]/floor-go-1proc) echo "env GOMAXPROCS=1 $(cmd_of "$row" floor-go)" ;;
+	[abc]/floor-c) echo "$floor_c 127.0.0.1 ${sink_addr##*:} $n $(sessions "$row") 1024" ;;
 	b/smtpctl) echo "$bench $(hostport "$sink_addr") --mode send --concurrency 64 --connections 5 --size 1024" ;;
 	b/smtp-source) echo "$SOURCE -d -s 5 -m $n -l 1024 $from $sink_addr" ;;
 	b/net/smtp) echo "$work/netsmtp -addr $sink_addr -count $n -size 1024 -c 5" ;;
@@ -368,6 +390,11 @@ for row in a b c; do
 	[[ $row == c ]] && t=1.8
 	target_ratio "$row" smtpctl smtp-source "$t" "smtpctl / smtp-source msg/s"
 	target_ratio "$row" smtpctl net/smtp "-" "smtpctl / net/smtp msg/s (no target)"
+	target_ratio "$row" smtpctl-1proc smtp-source "-" "smtpctl with GOMAXPROCS=1 / smtp-source msg/s (no target)"
+	target_ratio "$row" floor-go smtp-source "-" "Go protocol floor / smtp-source msg/s: the ceiling of a Go client (no target)"
+	target_ratio "$row" floor-go-1proc smtp-source "-" "Go protocol floor with GOMAXPROCS=1 / smtp-source msg/s (no target)"
+	[[ -n $floor_c ]] && target_ratio "$row" floor-c smtp-source "-" "C protocol floor / smtp-source msg/s (no target)"
+	target_ratio "$row" smtpctl floor-go "-" "smtpctl / Go protocol floor msg/s (no target)"
 done
 if want d; then
 	target_max d "$(med d smtpctl 10)" 1.5 "CPU ms/msg during the run (getrusage)"
