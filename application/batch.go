@@ -79,9 +79,9 @@ func nilEmail() error { return domain.NewError(domain.KindInvalidInput, "send ba
 
 // batchMessage is a message of a pipelined batch that still has to go.
 type batchMessage struct {
-	i   int           // its index in the batch
-	e   *domain.Email // validated, Message-ID and Date fixed
-	err error         // its last failure
+	i   int     // its index in the batch
+	m   stamped // validated, Message-ID and Date fixed
+	err error   // its last failure
 	// admitted is set once the rate limiter let it go; retries take no
 	// further permit.
 	admitted bool
@@ -131,7 +131,6 @@ func (c *Client) sendPipelined(ctx context.Context, emails []*domain.Email, item
 func (c *Client) stampAll(ctx context.Context, emails []*domain.Email, first int, items []domain.BatchItem) []*batchMessage {
 	pending := make([]*batchMessage, 0, len(emails))
 	room := make([]batchMessage, len(emails)) // every message in one allocation
-	stamped := make([]domain.Email, len(emails))
 	for k, e := range emails {
 		i := first + k
 		if e == nil {
@@ -139,12 +138,13 @@ func (c *Client) stampAll(ctx context.Context, emails []*domain.Email, first int
 			continue
 		}
 		sctx, span := c.startSend(ctx, e, nil)
-		if err := c.stampInto(&stamped[k], e); err != nil {
+		msg, err := c.stamp(e)
+		if err != nil {
 			items[i].Err = err
 			c.endSend(span, nil, err)
 			continue
 		}
-		room[k] = batchMessage{i: i, e: &stamped[k], ctx: sctx, span: span}
+		room[k] = batchMessage{i: i, m: msg, ctx: sctx, span: span}
 		pending = append(pending, &room[k])
 	}
 	return pending
@@ -275,7 +275,7 @@ func (c *Client) prepareChunks(ctx context.Context, caps domain.Extensions, todo
 					}
 					m.admitted = true
 				}
-				msg, env, err := c.prepare(caps, m.e)
+				msg, env, err := c.prepare(caps, m.m)
 				if err != nil {
 					ch.failed, ch.errs = append(ch.failed, m), append(ch.errs, err)
 					continue

@@ -50,16 +50,16 @@ func batchEmails(t *testing.T, subjects ...string) []*domain.Email {
 // subject was prepared with.
 func prepareBySubject(f *fixture, ids map[string][]string, fail ...string) {
 	f.enc.EXPECT().Prepare(gomock.Any(), gomock.Any()).AnyTimes().
-		DoAndReturn(func(e *domain.Email, _ ports.EncodeOptions) (ports.Message, error) {
+		DoAndReturn(func(e *domain.Email, opts ports.EncodeOptions) (ports.Message, error) {
 			if ids != nil {
-				ids[e.Subject] = append(ids[e.Subject], e.MessageID)
+				ids[e.Subject] = append(ids[e.Subject], opts.MessageID)
 			}
 			for _, s := range fail {
 				if e.Subject == s {
 					return nil, domain.NewError(domain.KindEncodingFailed, "encode", "cannot encode "+s)
 				}
 			}
-			return &subjectMessage{subject: e.Subject, id: e.MessageID}, nil
+			return &subjectMessage{subject: e.Subject, id: opts.MessageID}, nil
 		})
 }
 

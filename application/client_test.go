@@ -74,10 +74,16 @@ func TestSendOpensEncodesSendsAndCloses(t *testing.T) {
 	e := testEmail(t)
 	f.transport.EXPECT().Open(gomock.Any()).Return(f.session, nil)
 	f.session.EXPECT().Info().Return(caps(true))
-	f.enc.EXPECT().Prepare(gomock.Any(), ports.EncodeOptions{Allow8Bit: false}).
-		DoAndReturn(func(got *domain.Email, _ ports.EncodeOptions) (ports.Message, error) {
-			if got.MessageID == "" || !got.Date.Equal(fixedNow) {
-				t.Errorf("Prepare got MessageID %q Date %v; want both fixed before encoding", got.MessageID, got.Date)
+	f.enc.EXPECT().Prepare(e, gomock.Any()).
+		DoAndReturn(func(got *domain.Email, opts ports.EncodeOptions) (ports.Message, error) {
+			if opts.Allow8Bit || opts.UTF8 {
+				t.Errorf("EncodeOptions = %+v; want 7-bit (the client does not allow 8-bit by default)", opts)
+			}
+			if opts.MessageID == "" || !opts.Date.Equal(fixedNow) {
+				t.Errorf("EncodeOptions MessageID %q Date %v; want both fixed before encoding", opts.MessageID, opts.Date)
+			}
+			if got.MessageID != "" || !got.Date.IsZero() {
+				t.Errorf("the caller's Email was changed: MessageID %q Date %v", got.MessageID, got.Date)
 			}
 			return f.msg, nil
 		})
@@ -345,7 +351,12 @@ func TestEncodeOptionsFollowTheServer(t *testing.T) {
 	f := newFixture(t)
 	f.transport.EXPECT().Open(gomock.Any()).Return(f.session, nil)
 	f.session.EXPECT().Info().Return(domain.ConnectionInfo{Extensions: domain.Extensions{EightBitMIME: true, SMTPUTF8: true}})
-	f.enc.EXPECT().Prepare(gomock.Any(), ports.EncodeOptions{Allow8Bit: true, UTF8: false}).Return(nil, domain.NewError(domain.KindEncodingFailed, "encode", "stop here"))
+	f.enc.EXPECT().Prepare(gomock.Any(), gomock.Any()).DoAndReturn(func(_ *domain.Email, o ports.EncodeOptions) (ports.Message, error) {
+		if !o.Allow8Bit || o.UTF8 || o.MessageID == "" {
+			t.Errorf("EncodeOptions = %+v; want 8-bit text, no raw UTF-8 headers, the stamped Message-ID", o)
+		}
+		return nil, domain.NewError(domain.KindEncodingFailed, "encode", "stop here")
+	})
 	f.session.EXPECT().Close().Return(nil)
 	_, err := f.client(t, noRetry(), With8BitMIME(true)).Send(context.Background(), testEmail(t))
 	if domain.KindOf(err) != domain.KindEncodingFailed {

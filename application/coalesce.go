@@ -36,7 +36,7 @@ type coalescer struct {
 type job struct {
 	ctx     context.Context
 	cl      *call // the caller's call: where the size of its message is noted
-	e       *domain.Email
+	m       stamped
 	stopGet context.CancelFunc // ends the caller's own wait for the pool once its message is taken
 	taken   bool               // guarded by coalescer.mu
 	done    chan struct{}      // closed when res and err are set
@@ -98,7 +98,7 @@ func (co *coalescer) encodeAhead(j *job) {
 	if k == 0 {
 		return
 	}
-	if m, env, err := co.c.prepare(capsOf(k), j.e); err == nil {
+	if m, env, err := co.c.prepare(capsOf(k), j.m); err == nil {
 		j.msg, j.env, j.key = m, env, k
 	}
 }
@@ -132,11 +132,11 @@ func (j *job) finish(res *domain.SendResult, err error) {
 	j.leave() // its caller has what it waited for
 }
 
-// send is one attempt for e, alone or in a group.
-func (co *coalescer) send(ctx context.Context, cl *call, e *domain.Email) (*domain.SendResult, error) {
+// send is one attempt for msg, alone or in a group.
+func (co *coalescer) send(ctx context.Context, cl *call, msg stamped) (*domain.SendResult, error) {
 	getCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	j := &job{ctx: ctx, cl: cl, e: e, stopGet: stop, done: make(chan struct{})}
+	j := &job{ctx: ctx, cl: cl, m: msg, stopGet: stop, done: make(chan struct{})}
 	co.encodeAhead(j)
 	co.mu.Lock()
 	co.queue = append(co.queue, j)
@@ -287,7 +287,7 @@ func (co *coalescer) run(ctx context.Context, s ports.Session, group []*job, alo
 			m, env, err := j.msg, j.env, error(nil)
 			j.msg = nil // used once: a later round encodes again
 			if m == nil || j.key != key {
-				m, env, err = c.prepare(caps, j.e)
+				m, env, err = c.prepare(caps, j.m)
 			}
 			if err != nil {
 				j.finish(nil, err)

@@ -173,56 +173,55 @@ func finish(res *domain.SendResult, err error) (*domain.SendResult, error) {
 	return res, err // res, when set, lists the refused recipients
 }
 
-// stamp validates e and returns a copy with its Message-ID and Date fixed,
-// so that every attempt writes the same message.
-func (c *Client) stamp(e *domain.Email) (*domain.Email, error) {
-	msg := new(domain.Email)
-	if err := c.stampInto(msg, e); err != nil {
-		return nil, err
-	}
-	return msg, nil
+// stamped is a validated message with the Message-ID and Date that every
+// attempt writes into it (the Email's own, else fixed once by stamp). The
+// caller's Email is neither copied nor changed.
+type stamped struct {
+	e    *domain.Email
+	id   string
+	date time.Time
 }
 
-// stampInto is stamp writing the copy to msg, which the caller allocates
-// (a batch, all of its messages at once); msg is left alone when e is
-// refused.
-func (c *Client) stampInto(msg, e *domain.Email) error {
+// stamp validates e against the domain rules and the client's limits and
+// fixes its Message-ID and Date, so that every attempt writes the same
+// message.
+func (c *Client) stamp(e *domain.Email) (stamped, error) {
 	if err := e.Validate(); err != nil {
-		return err
+		return stamped{}, err
 	}
 	if err := c.checkLimits(e); err != nil {
-		return err
+		return stamped{}, err
 	}
-	*msg = *e
-	if msg.MessageID == "" {
-		msg.MessageID = domain.NewMessageID(msg.From.ASCIIDomain())
+	m := stamped{e: e, id: e.MessageID, date: e.Date}
+	if m.id == "" {
+		m.id = domain.NewMessageID(e.From.ASCIIDomain())
 	}
-	if msg.Date.IsZero() {
-		msg.Date = c.o.now()
+	if m.date.IsZero() {
+		m.date = c.o.now()
 	}
-	return nil
+	return m, nil
 }
 
 // attempt is one attempt: on a pooled session together with other
 // callers' messages when sessions are busy (coalescing), else on a session
 // of its own.
-func (c *Client) attempt(ctx context.Context, cl *call, e *domain.Email) (*domain.SendResult, error) {
+func (c *Client) attempt(ctx context.Context, cl *call, msg stamped) (*domain.SendResult, error) {
 	if c.co != nil && cl.sticky == nil {
-		return c.co.send(ctx, cl, e)
+		return c.co.send(ctx, cl, msg)
 	}
 	start := c.o.now()
 	s, err := c.acquire(ctx, cl)
 	if err != nil {
 		return nil, err
 	}
-	res, err := c.transact(ctx, cl, s, e, start)
+	res, err := c.transact(ctx, cl, s, msg, start)
 	c.release(ctx, cl, s, err)
 	return res, err
 }
 
-// transact sends e on an open session.
-func (c *Client) transact(ctx context.Context, cl *call, s ports.Session, e *domain.Email, start time.Time) (*domain.SendResult, error) {
-	m, env, err := c.prepare(s.Info().Extensions, e)
+// transact sends msg on an open session.
+func (c *Client) transact(ctx context.Context, cl *call, s ports.Session, msg stamped, start time.Time) (*domain.SendResult, error) {
+	m, env, err := c.prepare(s.Info().Extensions, msg)
 	if err != nil {
 		return nil, err
 	}
@@ -233,15 +232,17 @@ func (c *Client) transact(ctx context.Context, cl *call, s ports.Session, e *dom
 	return c.outcome(m.MessageID(), env, tx, err, start, body.n)
 }
 
-// prepare encodes e for a server with the extensions ext and builds its
+// prepare encodes msg for a server with the extensions ext and builds its
 // envelope. Only the encoding is chosen here (8-bit text where the server
 // has 8BITMIME and the client allows it); the session decides what to
 // declare (SIZE, BODY=8BITMIME, SMTPUTF8) and what the server cannot take.
-func (c *Client) prepare(ext domain.Extensions, e *domain.Email) (ports.Message, ports.Envelope, error) {
+func (c *Client) prepare(ext domain.Extensions, msg stamped) (ports.Message, ports.Envelope, error) {
+	e := msg.e
 	// Raw UTF-8 headers only where the envelope needs SMTPUTF8 anyway (the
 	// session refuses such a message when the server lacks SMTPUTF8);
 	// otherwise RFC 2047 words and punycode keep the message 7-bit clean.
-	m, err := c.enc.Prepare(e, ports.EncodeOptions{Allow8Bit: c.o.allow8Bit && ext.EightBitMIME, UTF8: e.NeedsSMTPUTF8()})
+	m, err := c.enc.Prepare(e, ports.EncodeOptions{Allow8Bit: c.o.allow8Bit && ext.EightBitMIME, UTF8: e.NeedsSMTPUTF8(),
+		MessageID: msg.id, Date: msg.date})
 	if err != nil {
 		return nil, ports.Envelope{}, err
 	}

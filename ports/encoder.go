@@ -4,14 +4,22 @@ package ports
 
 import (
 	"io"
+	"time"
 
 	"github.com/integrations/smtp/domain"
 )
 
-// EncodeOptions say what the receiving server supports.
+// EncodeOptions say what the receiving server supports, and may fix the
+// Message-ID and Date.
 type EncodeOptions struct {
 	Allow8Bit bool // the server has 8BITMIME: text parts may go as 8bit
 	UTF8      bool // the server has SMTPUTF8: headers may carry raw UTF-8 addresses
+	// MessageID (without angle brackets) and Date are written when the
+	// Email has none, so that a caller can fix them once for every attempt
+	// without copying the Email; empty, the encoder makes them. A
+	// MessageID is checked as Email.MessageID is (domain.CheckMessageID).
+	MessageID string
+	Date      time.Time
 }
 
 // Encoder turns an Email into an RFC 5322 message. Implementations must be

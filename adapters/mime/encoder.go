@@ -59,7 +59,8 @@ func New(opts ...Option) *Encoder {
 }
 
 // Prepare validates e (Email.Validate, then the encoder's own checks),
-// fixes the Message-ID, Date and boundaries, encodes the text bodies and
+// fixes the Message-ID and Date (the Email's, else those of opts, else new
+// ones) and the boundaries, encodes the text bodies and
 // stats file attachments (it reads no attachment content). It writes
 // nothing and keeps no reference to e, only to attachment data, paths and
 // readers (see the package documentation for Size and reader sources).
@@ -84,6 +85,15 @@ func (enc *Encoder) Prepare(e *domain.Email, opts ports.EncodeOptions) (ports.Me
 	}
 
 	id, date := e.MessageID, e.Date
+	if id == "" && opts.MessageID != "" {
+		if err := domain.CheckMessageID(opts.MessageID); err != nil {
+			return nil, newError(domain.KindInvalidHeader, "EncodeOptions.MessageID: "+err.Error())
+		}
+		id = opts.MessageID
+	}
+	if date.IsZero() {
+		date = opts.Date
+	}
 	if id == "" || date.IsZero() || root.sub != "" { // else nothing of enc is needed
 		enc.mu.Lock()
 		if id == "" {
