@@ -23,6 +23,9 @@
 #      thread and epoll as smtp-source, floor-c, when cc is here). The
 #      floors' ratios to smtp-source are the ceiling of rows a-c on the
 #      machine: no client that validates, encodes and pools can beat them.
+#      Row a adds floor-go-sync (gofloor -sync): one message at a time,
+#      waiting for its final reply before the next one's commands, two
+#      round trips a message: the ceiling of a synchronous Send.
 #   d  Send of a message with a 1 MiB attachment (built before the
 #      clock, encoded in it), against fastsink: CPU per message        [<= 1.5 ms]
 #   e  a pre-built 1.4 MB message (smtpctl render of a 1 MiB
@@ -66,7 +69,7 @@ while getopts "r:R:c:qkh" opt; do
 	q) QUICK=1 ;;
 	k) KEEP=1 ;;
 	*)
-		sed -n '2,57s/^# \{0,1\}//p' "$0" >&2
+		sed -n '2,61s/^# \{0,1\}//p' "$0" >&2
 		exit 64
 		;;
 	esac
@@ -196,7 +199,8 @@ hostport() { echo "--host ${1%:*} --port ${1##*:}"; }
 # contenders ROW: the names of the row's contenders, ours first
 contenders() {
 	case $1 in
-	a | b | c) echo "smtpctl smtp-source net/smtp smtpctl-1proc floor-go floor-go-1proc${floor_c:+ floor-c}" ;;
+	a) echo "smtpctl smtp-source net/smtp smtpctl-1proc floor-go floor-go-1proc${floor_c:+ floor-c} floor-go-sync" ;;
+	b | c) echo "smtpctl smtp-source net/smtp smtpctl-1proc floor-go floor-go-1proc${floor_c:+ floor-c}" ;;
 	e) echo "smtpctl smtpctl-memory smtp-source net/smtp" ;;
 	d) echo "smtpctl" ;;
 	f) echo "smtpctl-bench-raw smtpctl-send" ;;
@@ -225,6 +229,7 @@ cmd_of() {
 	[abc]/smtpctl-1proc) echo "env GOMAXPROCS=1 $(cmd_of "$row" smtpctl)" ;;
 	[abc]/floor-go) echo "$work/gofloor -addr $sink_addr -count $n -size 1024 -c $(sessions "$row")" ;;
 	[abc]/floor-go-1proc) echo "env GOMAXPROCS=1 $(cmd_of "$row" floor-go)" ;;
+	a/floor-go-sync) echo "$(cmd_of a floor-go) -sync" ;;
 	[abc]/floor-c) echo "$floor_c 127.0.0.1 ${sink_addr##*:} $n $(sessions "$row") 1024" ;;
 	b/smtpctl) echo "$bench $(hostport "$sink_addr") --mode send --concurrency 64 --connections 5 --size 1024" ;;
 	b/smtp-source) echo "$SOURCE -d -s 5 -m $n -l 1024 $from $sink_addr" ;;
@@ -395,6 +400,10 @@ for row in a b c; do
 	target_ratio "$row" floor-go-1proc smtp-source "-" "Go protocol floor with GOMAXPROCS=1 / smtp-source msg/s (no target)"
 	[[ -n $floor_c ]] && target_ratio "$row" floor-c smtp-source "-" "C protocol floor / smtp-source msg/s (no target)"
 	target_ratio "$row" smtpctl floor-go "-" "smtpctl / Go protocol floor msg/s (no target)"
+	if [[ $row == a ]]; then
+		target_ratio a floor-go-sync smtp-source "-" "Go floor of a synchronous send (two round trips a message) / smtp-source msg/s (no target)"
+		target_ratio a smtpctl floor-go-sync "-" "smtpctl / Go floor of a synchronous send msg/s (no target)"
+	fi
 done
 if want d; then
 	target_max d "$(med d smtpctl 10)" 1.5 "CPU ms/msg during the run (getrusage)"

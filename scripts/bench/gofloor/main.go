@@ -13,6 +13,12 @@
 // 5321 4.1.1.4). No validation, no MIME encoding, no pool, no results: a
 // ceiling for any Go client, read beside smtp-source and the C floor
 // (scripts/bench/floor). It exits 1 on any reply other than 2xx or 3xx.
+//
+// With -sync a session waits for each message's final reply before it
+// writes the next message's MAIL, RCPT and DATA: two round trips a
+// message, the least a synchronous send of one message at a time (a
+// caller that wants each outcome before its next message, as row a's
+// single goroutine calling Send) can do.
 package main
 
 import (
@@ -33,6 +39,7 @@ func main() {
 	count := flag.Int("count", 1000, "`number` of messages")
 	conns := flag.Int("c", 1, "`number` of connections")
 	size := flag.Int("size", 1024, "body `octets`")
+	syncSend := flag.Bool("sync", false, "wait for each message's final reply before the next message's commands")
 	flag.Parse()
 	if *count < 1 || *conns < 1 || *size < 0 {
 		fmt.Fprintln(os.Stderr, "gofloor: -count and -c must be positive, -size not negative")
@@ -45,7 +52,7 @@ func main() {
 	errs := make(chan error, *conns)
 	for range *conns {
 		wg.Go(func() {
-			if err := session(*addr, body, &left); err != nil {
+			if err := session(*addr, body, &left, *syncSend); err != nil {
 				errs <- err
 			}
 		})
@@ -75,8 +82,9 @@ func render(size int) []byte {
 	return append(b, "\r\n.\r\n"...)
 }
 
-// session sends messages on one connection while left allows it.
-func session(addr string, body []byte, left *atomic.Int64) error {
+// session sends messages on one connection while left allows it; with
+// sync, one message at a time.
+func session(addr string, body []byte, left *atomic.Int64, sync bool) error {
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		return err
@@ -102,6 +110,19 @@ func session(addr string, body []byte, left *atomic.Int64) error {
 	}
 	if err := send([]byte(envelope), 3); err != nil {
 		return err
+	}
+	if sync {
+		for {
+			if err := send(body, 1); err != nil {
+				return err
+			}
+			if left.Add(-1) < 0 {
+				return send([]byte("QUIT\r\n"), 1)
+			}
+			if err := send([]byte(envelope), 3); err != nil {
+				return err
+			}
+		}
 	}
 	out := make([]byte, 0, len(body)+len(envelope))
 	for {
