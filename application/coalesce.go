@@ -35,14 +35,19 @@ type coalescer struct {
 // job is one attempt of one caller's message.
 type job struct {
 	ctx     context.Context
-	cl      *call // the caller's call: where the size of its message is noted
-	m       stamped
+	cl      *call              // the caller's call: where the size of its message is noted
+	m       stamped            // its email is email, below
 	stopGet context.CancelFunc // ends the caller's own wait for the pool once its message is taken
 	taken   bool               // guarded by coalescer.mu
 	done    chan struct{}      // closed when res and err are set
 	res     *domain.SendResult
 	err     error
 	state   atomic.Int32 // jobPending, jobSent or jobAbandoned
+
+	// A copy of the caller's Email: a session may encode the message
+	// after its caller has gone (its context ended while it waited), and
+	// must not read a struct the caller may be changing again by then.
+	email domain.Email
 
 	// The message as its caller encoded it for the capabilities key says;
 	// msg is nil when it was not (run encodes it then).
@@ -136,7 +141,8 @@ func (j *job) finish(res *domain.SendResult, err error) {
 func (co *coalescer) send(ctx context.Context, cl *call, msg stamped) (*domain.SendResult, error) {
 	getCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	j := &job{ctx: ctx, cl: cl, m: msg, stopGet: stop, done: make(chan struct{})}
+	j := &job{ctx: ctx, cl: cl, m: msg, email: *msg.e, stopGet: stop, done: make(chan struct{})}
+	j.m.e = &j.email
 	co.encodeAhead(j)
 	co.mu.Lock()
 	co.queue = append(co.queue, j)

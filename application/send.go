@@ -174,8 +174,10 @@ func finish(res *domain.SendResult, err error) (*domain.SendResult, error) {
 }
 
 // stamped is a validated message with the Message-ID and Date that every
-// attempt writes into it (the Email's own, else fixed once by stamp). The
-// caller's Email is neither copied nor changed.
+// attempt writes into it (the Email's own, else fixed once by stamp). stamp
+// neither copies nor changes the caller's Email: Send and SendBatch read it
+// only until they return (the coalescer, whose session may encode a
+// message after its caller has gone, keeps a copy in its job).
 type stamped struct {
 	e    *domain.Email
 	id   string
