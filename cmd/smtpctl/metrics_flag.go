@@ -5,25 +5,23 @@ import (
 	"io"
 	"os"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/common/expfmt"
 	"go.opentelemetry.io/otel"
-	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
 // metricsUsage is the help text of --metrics.
 const metricsUsage = "write the run's metrics (smtp_*) in the Prometheus text format to `file` at the end (- for stdout)"
 
-// metricsSink is --metrics: an SDK meter provider installed globally,
-// read by the OpenTelemetry Prometheus exporter into a registry of its
-// own, whose text exposition is written to a file when the command ends.
+// metricsSink is --metrics: an SDK meter provider installed globally with a
+// manual reader, whose data is written in the Prometheus text format
+// (promtext.go) when the command ends.
 type metricsSink struct {
-	out io.Writer
-	f   *os.File // the file out writes to; nil for stdout
-	reg *prometheus.Registry
-	mp  *sdkmetric.MeterProvider
+	out    io.Writer
+	f      *os.File // the file out writes to; nil for stdout
+	reader *sdkmetric.ManualReader
+	mp     *sdkmetric.MeterProvider
 }
 
 // installMetrics creates the file of --metrics path (stdout for "-"), so
@@ -35,18 +33,15 @@ func installMetrics(path string, stdout io.Writer) (*metricsSink, error) {
 	if path == "" {
 		return nil, nil
 	}
-	m := &metricsSink{out: stdout, reg: prometheus.NewRegistry()}
-	exp, err := otelprom.New(otelprom.WithRegisterer(m.reg), otelprom.WithoutScopeInfo(), otelprom.WithoutTargetInfo())
-	if err != nil {
-		return nil, &usageError{"--metrics: " + err.Error()}
-	}
+	m := &metricsSink{out: stdout, reader: sdkmetric.NewManualReader()}
 	if path != "-" {
-		if m.f, err = os.Create(path); err != nil {
+		f, err := os.Create(path)
+		if err != nil {
 			return nil, &usageError{"--metrics: " + err.Error()}
 		}
-		m.out = m.f
+		m.f, m.out = f, f
 	}
-	m.mp = sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp))
+	m.mp = sdkmetric.NewMeterProvider(sdkmetric.WithReader(m.reader))
 	otel.SetMeterProvider(m.mp)
 	return m, nil
 }
@@ -71,17 +66,11 @@ func (m *metricsSink) finish() error {
 	return nil
 }
 
-// write gathers the registry (the gauges are read now) and writes its
-// text exposition to w.
+// write collects the metrics (the gauges are read now) and writes them.
 func (m *metricsSink) write(w io.Writer) error {
-	families, err := m.reg.Gather()
-	if err != nil {
+	var rm metricdata.ResourceMetrics
+	if err := m.reader.Collect(context.Background(), &rm); err != nil {
 		return err
 	}
-	for _, mf := range families {
-		if _, err := expfmt.MetricFamilyToText(w, mf); err != nil {
-			return err
-		}
-	}
-	return nil
+	return writePromText(w, rm)
 }
