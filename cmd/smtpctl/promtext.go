@@ -60,70 +60,65 @@ type promSeries struct {
 // promFamilyOf turns one OpenTelemetry metric into a family; false for
 // an aggregation the client does not record.
 func promFamilyOf(m metricdata.Metrics) (promFamily, bool) {
-	base := promName(m.Name, m.Unit)
-	f := promFamily{name: base, help: m.Description}
-	sample := func(name string, set attribute.Set, extra, value string) promSeries {
-		l := promLabels(set, extra)
-		return promSeries{labels: l, lines: []string{name + l + " " + value + "\n"}}
-	}
+	f := promFamily{name: promName(m.Name, m.Unit), help: m.Description, kind: "gauge"}
 	switch d := m.Data.(type) {
 	case metricdata.Sum[int64]:
-		f.kind, f.name = sumKind(d.IsMonotonic, base)
-		for _, p := range d.DataPoints {
-			f.series = append(f.series, sample(f.name, p.Attributes, "", strconv.FormatInt(p.Value, 10)))
-		}
+		f.counter(d.IsMonotonic)
+		f.series = samples(f.name, d.DataPoints)
 	case metricdata.Sum[float64]:
-		f.kind, f.name = sumKind(d.IsMonotonic, base)
-		for _, p := range d.DataPoints {
-			f.series = append(f.series, sample(f.name, p.Attributes, "", promFloat(p.Value)))
-		}
+		f.counter(d.IsMonotonic)
+		f.series = samples(f.name, d.DataPoints)
 	case metricdata.Gauge[int64]:
-		f.kind = "gauge"
-		for _, p := range d.DataPoints {
-			f.series = append(f.series, sample(f.name, p.Attributes, "", strconv.FormatInt(p.Value, 10)))
-		}
+		f.series = samples(f.name, d.DataPoints)
 	case metricdata.Gauge[float64]:
-		f.kind = "gauge"
-		for _, p := range d.DataPoints {
-			f.series = append(f.series, sample(f.name, p.Attributes, "", promFloat(p.Value)))
-		}
+		f.series = samples(f.name, d.DataPoints)
 	case metricdata.Histogram[int64]:
-		f.kind = "histogram"
-		for _, p := range d.DataPoints {
-			f.series = append(f.series, histogramSeries(f.name, p.Attributes, p.Bounds, p.BucketCounts, float64(p.Sum), p.Count))
-		}
+		f.kind, f.series = "histogram", histograms(f.name, d.DataPoints)
 	case metricdata.Histogram[float64]:
-		f.kind = "histogram"
-		for _, p := range d.DataPoints {
-			f.series = append(f.series, histogramSeries(f.name, p.Attributes, p.Bounds, p.BucketCounts, p.Sum, p.Count))
-		}
+		f.kind, f.series = "histogram", histograms(f.name, d.DataPoints)
 	default:
 		return f, false
 	}
 	return f, true
 }
 
-func sumKind(monotonic bool, base string) (kind, name string) {
+// counter makes a monotonic sum a counter ending in _total; other sums
+// stay gauges.
+func (f *promFamily) counter(monotonic bool) {
 	if monotonic {
-		return "counter", base + "_total"
+		f.kind, f.name = "counter", f.name+"_total"
 	}
-	return "gauge", base
 }
 
-// histogramSeries is the _bucket, _sum and _count lines of one data point.
-func histogramSeries(name string, set attribute.Set, bounds []float64, counts []uint64, sum float64, count uint64) promSeries {
-	s := promSeries{labels: promLabels(set, "")}
-	var cum uint64
-	for i, b := range bounds {
-		if i < len(counts) {
-			cum += counts[i]
-		}
-		s.lines = append(s.lines, name+"_bucket"+promLabels(set, `le="`+promFloat(b)+`"`)+" "+strconv.FormatUint(cum, 10)+"\n")
+// samples is one line a data point.
+func samples[N int64 | float64](name string, dps []metricdata.DataPoint[N]) []promSeries {
+	out := make([]promSeries, 0, len(dps))
+	for _, p := range dps {
+		l := promLabels(p.Attributes, "")
+		out = append(out, promSeries{labels: l, lines: []string{name + l + " " + promFloat(float64(p.Value)) + "\n"}})
 	}
-	s.lines = append(s.lines, name+"_bucket"+promLabels(set, `le="+Inf"`)+" "+strconv.FormatUint(count, 10)+"\n",
-		name+"_sum"+s.labels+" "+promFloat(sum)+"\n",
-		name+"_count"+s.labels+" "+strconv.FormatUint(count, 10)+"\n")
-	return s
+	return out
+}
+
+// histograms is the cumulative _bucket lines, _sum and _count of each data
+// point.
+func histograms[N int64 | float64](name string, dps []metricdata.HistogramDataPoint[N]) []promSeries {
+	out := make([]promSeries, 0, len(dps))
+	for _, p := range dps {
+		s := promSeries{labels: promLabels(p.Attributes, "")}
+		var cum uint64
+		for i, b := range p.Bounds {
+			if i < len(p.BucketCounts) {
+				cum += p.BucketCounts[i]
+			}
+			s.lines = append(s.lines, name+"_bucket"+promLabels(p.Attributes, `le="`+promFloat(b)+`"`)+" "+promFloat(float64(cum))+"\n")
+		}
+		s.lines = append(s.lines, name+"_bucket"+promLabels(p.Attributes, `le="+Inf"`)+" "+promFloat(float64(p.Count))+"\n",
+			name+"_sum"+s.labels+" "+promFloat(float64(p.Sum))+"\n",
+			name+"_count"+s.labels+" "+promFloat(float64(p.Count))+"\n")
+		out = append(out, s)
+	}
+	return out
 }
 
 // promName is the exporter's name for an instrument and unit.
@@ -168,6 +163,8 @@ func promLabels(set attribute.Set, extra string) string {
 	return "{" + strings.Join(parts, ",") + "}"
 }
 
+// promFloat writes a sample value or bound as the text format does (Go's
+// shortest %g: 3e+06 for three million, counts included).
 func promFloat(v float64) string {
 	switch {
 	case math.IsInf(v, 1):

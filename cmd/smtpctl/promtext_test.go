@@ -24,7 +24,8 @@ import (
 // the options --metrics used before it, no scope and no target info)
 // writes for the same data: the client's own instruments, recorded through
 // the telemetry adapter, plus the kinds and values it does not record
-// (float sums, an up-down counter, labels that need escaping, infinity).
+// (float sums, an up-down counter, labels that need escaping, infinity,
+// a count of three million).
 func TestPromTextIsTheExportersText(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	exp, err := otelprom.New(otelprom.WithRegisterer(reg), otelprom.WithoutScopeInfo(), otelprom.WithoutTargetInfo())
@@ -45,6 +46,8 @@ func TestPromTextIsTheExportersText(t *testing.T) {
 	fs.Add(context.Background(), 1.25, metric.WithAttributes(stringAttr("path", `C:\x "quoted"`)))
 	ud, _ := m.Int64UpDownCounter("extra.updown", metric.WithUnit("By"), metric.WithDescription("an up-down counter"))
 	ud.Add(context.Background(), -3)
+	big, _ := m.Int64Counter("extra.big", metric.WithDescription("a count the text format writes as 3e+06"))
+	big.Add(context.Background(), 3000000)
 	fg, _ := m.Float64Gauge("extra.gauge", metric.WithDescription("a float gauge"))
 	fg.Record(context.Background(), posInf())
 
